@@ -1,0 +1,19 @@
+# The two commands of the README. Everything else is a script under scripts/ or tests/.
+.PHONY: demo test build install
+
+# Installs what is missing, builds, starts the sandbox and verifies a seeded connection end to end.
+demo:
+	./scripts/demo.sh
+
+# Runs every test suite (what CI runs).
+test:
+	./scripts/test.sh
+
+# Release build of the extension and the sandbox.
+build:
+	./scripts/install-deps.sh
+	cargo build --release -p wpcrm -p wpcrm-sandbox
+
+# Installs the extension into the system PHP (copies the .so, writes mods-available/wpcrm.ini, phpenmod).
+install: build
+	./scripts/install-extension.sh

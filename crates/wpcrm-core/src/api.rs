@@ -1,0 +1,65 @@
+//! What the PHP API takes in, as plain Rust values (see `shared/DESIGN.md`, "The PHP API").
+//!
+//! These are deliberately loose: every field an admin can type is a raw string, because a bad value
+//! must become a failed check with a fix, never an error thrown at the caller. The extension only
+//! checks PHP types (a non-string where a string belongs is a `TypeError`).
+
+use crate::secret::ClientSecret;
+use std::time::Duration;
+
+/// The Connection tab's values, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionInput {
+    pub instance_url: Option<String>,
+    pub application_id: Option<String>,
+    pub client_secret: Option<ClientSecret>,
+    /// GUID or domain; discovered from the instance's 401 challenge when absent.
+    pub tenant_id: Option<String>,
+}
+
+/// One table the site needs and the access kinds it needs on it
+/// (`read`, `create`, `write`, `delete`, `append`, `appendto`), as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRequest {
+    pub logical_name: String,
+    pub access: Vec<String>,
+}
+
+impl TableRequest {
+    /// A bare table name means read access.
+    pub fn read(logical_name: impl Into<String>) -> Self {
+        Self {
+            logical_name: logical_name.into(),
+            access: vec!["read".to_owned()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    pub tables: Vec<TableRequest>,
+    /// Deadline of the whole call; `None` uses the engine's default (`wpcrm.timeout`).
+    pub timeout: Option<Duration>,
+    /// ISO 8601, when the caller knows it.
+    pub secret_expires_at: Option<String>,
+}
+
+/// One call of the provisioning step function.
+#[derive(Debug, Clone, Default)]
+pub struct ProvisionRequest {
+    /// The opaque state returned by the previous call.
+    pub state: Option<String>,
+    /// 32 bytes that seal the state (the extension rejects other lengths).
+    pub state_key: Vec<u8>,
+    pub instance_url: Option<String>,
+    pub app_name: Option<String>,
+    pub secret_lifetime_days: Option<i64>,
+    pub tables: Vec<TableRequest>,
+    /// `None` means `["Basic User"]`.
+    pub roles: Option<Vec<String>>,
+    pub create_role: bool,
+    pub site_id: Option<String>,
+    /// `run` (default), `cancel` or `rollback`, as given.
+    pub action: Option<String>,
+    pub timeout: Option<Duration>,
+}

@@ -1,0 +1,25 @@
+//! The wpcrm engine: everything the PHP extension does, without PHP.
+//!
+//! It verifies a Dataverse connection (`verify`) and provisions one (`provision`): Entra ID sign-in,
+//! Microsoft Graph app registration, the Dataverse application user and its roles. The extension
+//! (`src/` at the workspace root) only converts PHP values to the types in [`api`] and back.
+//!
+//! Reading order: [`api`] (what goes in and out), [`engine`] (runtime, transport, deadlines), then
+//! [`verify`] and [`provision`]. Protocol clients live in [`oauth`], [`graph`], [`dataverse`] and
+//! [`discovery`]; they share the HTTP seam in [`http`] and the cloud table in [`cloud`].
+
+pub mod api;
+pub mod engine;
+pub mod http;
+pub mod provision;
+pub mod report;
+pub mod secret;
+pub mod verify;
+
+pub use api::{ConnectionInput, ProvisionRequest, TableRequest, VerifyOptions};
+pub use engine::{Engine, EngineConfig};
+pub use report::VerifyReport;
+pub use secret::{AccessToken, ClientSecret, DeviceCode, RefreshToken};
+
+/// Version of the engine, reported in phpinfo and in the User-Agent.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,116 @@
+//! The verification report, exactly as `shared/DESIGN.md` specifies it for PHP.
+//!
+//! The engine produces it; the admin page, Site Health and WP-CLI render it. It is serialized with
+//! serde and converted to a PHP array by the extension, so field names here are the contract.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OverallStatus {
+    Pass,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Fail,
+    Skip,
+}
+
+/// How far an access right reaches (`RetrieveUserPrivileges` depth), `None` when not held at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Depth {
+    None,
+    Basic,
+    Local,
+    Deep,
+    Global,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    pub user_id: String,
+    pub business_unit_id: String,
+    pub organization_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// `input`, `tenant`, `token`, `app_user`, `metadata`, `table:<logicalname>`, `secret_expiry`.
+    pub id: String,
+    pub status: CheckStatus,
+    pub title: String,
+    pub detail: String,
+    pub fix: Option<String>,
+    /// An AADSTS number (`AADSTS7000215`), a Dataverse code (`0x80040220`) or a short word
+    /// (`timeout`, `tls`, `dns`, `invalid_instance_url`, `table_not_found`, `throttled`, …).
+    pub code: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TableReport {
+    pub exists: bool,
+    pub entity_set: Option<String>,
+    pub display_name: Option<String>,
+    /// Access kind (`read`, `create`, …) → depth.
+    pub access: BTreeMap<String, Depth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CloudName {
+    Public,
+    Gcc,
+    Usgovhigh,
+    Usgovdod,
+    China,
+    Sandbox,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// True when no check failed.
+    pub ok: bool,
+    pub status: OverallStatus,
+    pub instance_url: Option<String>,
+    pub cloud: Option<CloudName>,
+    pub tenant_id: Option<String>,
+    pub identity: Option<Identity>,
+    pub checks: Vec<Check>,
+    pub tables: BTreeMap<String, TableReport>,
+    pub elapsed_ms: u64,
+    /// HTTP requests made.
+    pub requests: u32,
+}
+
+impl VerifyReport {
+    /// `ok` and `status` follow from the checks; call this once the checks are final.
+    pub fn summarize(&mut self) {
+        let worst = self
+            .checks
+            .iter()
+            .map(|c| c.status)
+            .filter(|s| *s != CheckStatus::Skip)
+            .max_by_key(|s| match s {
+                CheckStatus::Fail => 2,
+                CheckStatus::Warn => 1,
+                _ => 0,
+            });
+        let any_fail = self.checks.iter().any(|c| c.status == CheckStatus::Fail);
+        self.ok = !any_fail;
+        self.status = match worst {
+            Some(CheckStatus::Fail) => OverallStatus::Fail,
+            Some(CheckStatus::Warn) => OverallStatus::Warn,
+            _ if any_fail => OverallStatus::Fail,
+            _ => OverallStatus::Pass,
+        };
+    }
+}

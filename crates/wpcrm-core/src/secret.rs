@@ -1,0 +1,72 @@
+//! Values that must never be printed: client secrets, tokens, device codes.
+//!
+//! Each is its own type with a redacting `Debug`, no `Display`, no `Serialize`, and memory that is
+//! zeroed on drop. The value is reachable only through `secret()`, which is easy to grep for.
+
+use std::fmt;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+macro_rules! secret_string {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The raw value.
+            ///
+            /// # Security
+            /// Send it only to the service it belongs to. Never log it, never put it in an error
+            /// message or a report.
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    };
+}
+
+secret_string!(
+    /// The **Value** of an Entra ID client secret (Graph's `secretText`), not its Secret ID.
+    ClientSecret
+);
+secret_string!(
+    /// A bearer access token for one resource.
+    AccessToken
+);
+secret_string!(
+    /// A refresh token from the admin's device-code sign-in.
+    RefreshToken
+);
+secret_string!(
+    /// The device code of a device authorization grant (the user code is not secret; this is).
+    DeviceCode
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = ClientSecret::new("Sbx8Q~topsecret");
+        let t = AccessToken::new("eyJhbGciOi.payload.sig");
+        let printed = format!("{s:?} {t:?} {:?}", Some(&s));
+        assert!(!printed.contains("topsecret"), "{printed}");
+        assert!(!printed.contains("eyJ"), "{printed}");
+        assert!(printed.contains("ClientSecret([redacted])"));
+    }
+}

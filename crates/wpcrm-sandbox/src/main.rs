@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("wpcrm-sandbox: not built yet");
+    std::process::exit(2);
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every system package wpcrm needs on Debian 12, and nothing if they are all there already.
+# Language packages (PyPI, npm) are pinned in their suites' own files and installed by those suites.
+set -euo pipefail
+
+packages=(
+  # the extension: PHP headers and php-config for ext-php-rs, libclang for bindgen
+  php8.2-cli php8.2-dev libclang-dev
+  # the plugin's tests: a real WordPress on MariaDB, PHPUnit, php-fpm for the soak
+  php8.2-fpm php8.2-mysql php8.2-curl php8.2-xml php8.2-mbstring mariadb-server wordpress phpunit
+  # browser end-to-end tests
+  chromium fonts-dejavu-core
+  # tooling used by the scripts
+  curl ca-certificates python3-venv jq
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
