@@ -66,11 +66,13 @@ pub fn client_for(ca_pem: &str) -> reqwest::Client {
         roots.add(cert.expect("CA PEM")).expect("add CA");
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("tls versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
+    // A preconfigured rustls config carries its own ALPN list: offer h2 like real clients do.
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
