@@ -729,3 +729,61 @@ async fn sovereign_clouds_get_their_own_authority() {
         assert!(seen[0].contains(&format!("scope={scope}")), "{}", seen[0]);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn tenant_discovery_failures_are_explained() {
+    let cases: Vec<(HttpResponse, &str)> = vec![
+        (json(404, serde_json::json!({})), "tenant_discovery_failed"),
+        (json(200, serde_json::json!({"value": []})), "tenant_discovery_failed"),
+        (
+            http::Response::builder().status(401).body(Vec::new()).unwrap(),
+            "tenant_discovery_failed",
+        ),
+        (
+            http::Response::builder()
+                .status(401)
+                .header("www-authenticate", format!("Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize, resource_id={ORG}/"))
+                .body(Vec::new())
+                .unwrap(),
+            "tenant_discovery_failed",
+        ),
+        (
+            http::Response::builder()
+                .status(401)
+                .header("www-authenticate", format!("Bearer authorization_uri=https://login.microsoftonline.us/{TENANT}/oauth2/authorize, resource_id={ORG}/"))
+                .body(Vec::new())
+                .unwrap(),
+            "untrusted_authority",
+        ),
+        (
+            http::Response::builder()
+                .status(200)
+                .header("content-type", "text/html")
+                .body(b"<html>captive portal</html>".to_vec())
+                .unwrap(),
+            "unexpected_response",
+        ),
+    ];
+    for (response, code) in cases {
+        let response = Arc::new(Mutex::new(Some(response)));
+        let transport = move |_req: HttpRequest, _t: Duration| {
+            let r = response.lock().unwrap().take().expect("one request only");
+            async move { Ok::<_, TransportError>(r) }
+        };
+        let r = run(
+            &context(Arc::new(transport)),
+            connection(SECRET, None),
+            tables(&["account"]),
+        )
+        .await;
+        let tenant = check(&r, "tenant");
+        assert_eq!(
+            (tenant.status, tenant.code.as_deref()),
+            (CheckStatus::Fail, Some(code)),
+            "{r:#?}"
+        );
+        assert!(tenant.fix.is_some());
+        assert_eq!(r.requests, 1);
+        assert_eq!(check(&r, "token").status, CheckStatus::Skip);
+    }
+}
