@@ -86,13 +86,11 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
     }
     let resource_id = format!("{}/{env_name}", shared.origin);
     let challenge = || {
-        odata_headers(Resp::new(401), req).header(
-            "WWW-Authenticate",
-            format!(
-                "Bearer authorization_uri={}/{}/oauth2/authorize, resource_id={resource_id}/",
-                shared.origin, w.tenant_id
-            ),
-        )
+        Dv::Unauthenticated {
+            authorization_uri: format!("{}/{}/oauth2/authorize", shared.origin, w.tenant_id),
+            resource_id: format!("{resource_id}/"),
+        }
+        .render(req)
     };
     let caller = match crate::entra::verify_bearer(shared, req) {
         Ok(Some(c)) => c,

@@ -155,8 +155,7 @@ fn instance_discovery(shared: &Shared, req: &Req) -> Resp {
         })
         .unwrap_or(false);
     if !host_ok {
-        let body = json!({"error":"invalid_instance","error_description":"AADSTS50049: Unknown or invalid instance.","error_codes":[50049]});
-        return aad_headers(Resp::json(400, &body), req);
+        return Aad::InvalidInstance.render(req);
     }
     let tenant = parsed
         .as_ref()
