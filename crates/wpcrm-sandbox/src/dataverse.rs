@@ -22,7 +22,7 @@
 //! privilege); a keyed read of an invisible row is 403 0x80040220 with the SecLib access-check text.
 //! Users signing in with delegated tokens act as their own systemuser (matched by Entra object id).
 //!
-//! Choices where the reference is silent ([U]): metadata reads need `prvReadEntity` (Basic User holds
+//! Choices where the reference is silent (marked U): metadata reads need `prvReadEntity` (Basic User holds
 //! it); the privilege functions need read access to the target systemuser; `privileges` is readable
 //! by every member; creating an application user needs `prvCreateUser` and an existing service
 //! principal for the app (else 400 0x80040203); assigning a role needs `prvWriteUser` and a role of

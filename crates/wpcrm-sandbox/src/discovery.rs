@@ -7,7 +7,7 @@
 //! carry the audience `https://globaldisco.crm.dynamics.com`; otherwise 401 with an empty body.
 //! `ApiUrl` equals `Url` in the sandbox (there is no separate `.api.` host).
 //!
-//! Choice where the reference is silent ([U]): app-only tokens get 403
+//! Choice where the reference is silent (marked U): app-only tokens get 403
 //! `{"error":{"code":"Forbidden","message":…}}`.
 //! Not emulated: the v1 discovery endpoints, `$orderby`, `$top`, the regional discovery hosts.
 

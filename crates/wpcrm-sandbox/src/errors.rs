@@ -7,7 +7,7 @@
 //! Graph (§3.5): `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
 //! Dataverse (dataverse-web-api.md §2): `{"error":{"code":"0x…","message":"…"}}`.
 //!
-//! Unconfirmed choices (the reference marks them [unconfirmed]/[U]), picked as the most plausible:
+//! Unconfirmed choices (the reference marks them "unconfirmed" or "U"), picked as the most plausible:
 //! - 700016 → 400 `unauthorized_client`; 50059, 900144 → 400; `authorization_declined` and
 //!   `bad_verification_code` → 400.
 //! - `authorization_declined` carries AADSTS65004 ("User declined to consent"), `bad_verification_code`
@@ -348,7 +348,7 @@ impl Dv {
     }
 }
 
-/// Global Discovery Service errors (dataverse-web-api.md §6; bodies are [U], OData-style chosen).
+/// Global Discovery Service errors (dataverse-web-api.md §6; bodies unconfirmed, OData-style chosen).
 #[derive(Debug, Clone)]
 pub enum Disco {
     /// 401 with a challenge naming the discovery resource, empty body.
