@@ -1,4 +1,5 @@
-//! Dataverse Web API v9.2, one instance per seeded environment at `{sandbox}/{env}/api/data/v9.2/`.
+//! Dataverse Web API v9.2, one instance per seeded environment at `{sandbox}/{env}/api/data/v9.2/`,
+//! and the first seeded environment also at `{sandbox}/api/data/v9.2/` (audience `{sandbox}`).
 //!
 //! Follows dataverse-web-api.md: §1 envelope (`@odata.context`, `OData-Version: 4.0`,
 //! `application/json; odata.metadata=minimal`, `@odata.etag`), paging (`Prefer: odata.maxpagesize`,
@@ -70,21 +71,35 @@ type R = Result<Resp, Dv>;
 
 pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let segs = req.segments();
-    let env_seg = segs[0].clone();
     let mut w = shared.world();
-    let Some(ei) = w.envs.iter().position(|e| e.name.eq_ignore_ascii_case(&env_seg)) else {
-        return Resp::html(
-            404,
-            "<!DOCTYPE html><html><body><h1>404 - Not Found</h1><p>No Dataverse environment here.</p></body></html>"
-                .into(),
-        );
+    // `{sandbox}/api/data/…` is the origin's own environment (the first seeded one), as
+    // `{sandbox}` is a valid instance URL (DESIGN.md, "Sandbox URL layout"); its audience is the
+    // bare origin. Every other environment lives under `{sandbox}/{env}/api/data/…`.
+    let at_root = segs.first().map(String::as_str) == Some("api");
+    let (ei, prefix) = if at_root {
+        if w.envs.is_empty() {
+            return Resp::html(
+                404,
+                "<!DOCTYPE html><html><body><h1>404 - Not Found</h1></body></html>".into(),
+            );
+        }
+        (0, String::new())
+    } else {
+        let env_seg = segs[0].clone();
+        match w.envs.iter().position(|e| e.name.eq_ignore_ascii_case(&env_seg)) {
+            Some(ei) => (ei, format!("/{}", w.envs[ei].name)),
+            None => {
+                return Resp::html(404, "<!DOCTYPE html><html><body><h1>404 - Not Found</h1><p>No Dataverse environment here.</p></body></html>".into());
+            }
+        }
     };
     let env_name = w.envs[ei].name.clone();
-    let version = segs.get(3).cloned().unwrap_or_default();
-    if segs.len() < 4 || !matches!(version.as_str(), "v9.0" | "v9.1" | "v9.2") {
+    let vi = if at_root { 2 } else { 3 };
+    let version = segs.get(vi).cloned().unwrap_or_default();
+    if segs.len() <= vi || !matches!(version.as_str(), "v9.0" | "v9.1" | "v9.2") {
         return Dv::SegmentNotFound(version).render(req);
     }
-    let resource_id = format!("{}/{env_name}", shared.origin);
+    let resource_id = format!("{}{prefix}", shared.origin);
     let challenge = || {
         Dv::Unauthenticated {
             authorization_uri: format!("{}/{}/oauth2/authorize", shared.origin, w.tenant_id),
@@ -129,11 +144,11 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let used = q.len() as u64;
     let cx = Cx {
         req,
-        base: format!("{}/{env_name}/api/data/{version}", shared.origin),
+        base: format!("{resource_id}/api/data/{version}"),
         ei,
         caller: user,
     };
-    let rest: Vec<String> = segs[4..].to_vec();
+    let rest: Vec<String> = segs[vi + 1..].to_vec();
     let resp = match route(&cx, &mut w, &rest) {
         Ok(r) => odata_headers(r, req),
         Err(e) => e.render(req),

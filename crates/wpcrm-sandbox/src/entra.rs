@@ -91,6 +91,10 @@ pub fn resolve_resource(w: &World, origin: &str, port: u16, resource: &str) -> O
         format!("https://localhost:{port}/"),
         format!("https://[::1]:{port}/"),
     ] {
+        if lower == host.trim_end_matches('/') && !w.envs.is_empty() {
+            // `{sandbox}` itself: the origin's own environment (the first seeded one).
+            return Some(origin.to_string());
+        }
         if let Some(rest) = lower.strip_prefix(&host) {
             if !rest.contains('/') {
                 if let Some(env) = w.env(rest) {

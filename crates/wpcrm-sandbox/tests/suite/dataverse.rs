@@ -758,3 +758,38 @@ async fn local_depth_sees_the_business_unit_and_global_sees_all() {
         .await;
     assert_dv_error(&r, 400, "0x80040203");
 }
+
+#[tokio::test]
+async fn the_origin_itself_is_the_first_environment() {
+    let h = start().await;
+    let api = format!("{}/api/data/v9.2", h.url);
+    let r = h.get(&format!("{api}/"), None).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("www-authenticate").unwrap(),
+        format!(
+            "Bearer authorization_uri={}/{TENANT}/oauth2/authorize, resource_id={}/",
+            h.url, h.url
+        )
+    );
+    let root = h.app_token(&WP_OK, &format!("{}/.default", h.url)).await;
+    assert_eq!(claims(&root)["aud"], h.url);
+    let r = h.get(&format!("{api}/WhoAmI"), Some(&root)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.json["@odata.context"],
+        format!("{api}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse")
+    );
+    let named = h
+        .get(
+            &format!("{}/WhoAmI", h.api("contoso")),
+            Some(&h.env_token(&WP_OK, "contoso").await),
+        )
+        .await;
+    assert_eq!(r.json["OrganizationId"], named.json["OrganizationId"]);
+    // Each URL is its own audience.
+    assert_eq!(
+        h.get(&format!("{}/WhoAmI", h.api("contoso")), Some(&root)).await.status,
+        401
+    );
+}
