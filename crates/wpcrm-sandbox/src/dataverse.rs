@@ -1,4 +1,5 @@
-//! Dataverse Web API v9.2, one instance per seeded environment at `{sandbox}/{env}/api/data/v9.2/`.
+//! Dataverse Web API v9.2, one instance per seeded environment at `{sandbox}/{env}/api/data/v9.2/`,
+//! and the first seeded environment also at `{sandbox}/api/data/v9.2/` (audience `{sandbox}`).
 //!
 //! Follows dataverse-web-api.md: §1 envelope (`@odata.context`, `OData-Version: 4.0`,
 //! `application/json; odata.metadata=minimal`, `@odata.etag`), paging (`Prefer: odata.maxpagesize`,
@@ -9,7 +10,8 @@
 //! user message, 0x8006088a, 0x80060888, 0x80040217, 429 0x80072322 with `Retry-After`, the
 //! `x-ms-ratelimit-*` headers); §2.4 the 401 challenge (`Bearer authorization_uri={sandbox}/{tid}/
 //! oauth2/authorize, resource_id={sandbox}/{env}/`, unquoted, empty body); §3 WhoAmI,
-//! RetrieveVersion, RetrieveUserPrivileges, RetrieveUserPrivilegeByPrivilegeName (Depth as names);
+//! RetrieveVersion, RetrieveCurrentOrganization, RetrieveUserPrivileges,
+//! RetrieveUserPrivilegeByPrivilegeName, RetrieveRolePrivilegesRole (Depth as names);
 //! §4 EntityDefinitions by key (unwrapped `/$entity`) and by `$filter` (Python SDK form), labels,
 //! `Privileges` (SecurityPrivilegeMetadata), `startswith` on metadata → 501; §5 application users
 //! (`applicationid` + `businessunitid@odata.bind`, one per app, only disabled ones can be deleted),
@@ -22,7 +24,7 @@
 //! privilege); a keyed read of an invisible row is 403 0x80040220 with the SecLib access-check text.
 //! Users signing in with delegated tokens act as their own systemuser (matched by Entra object id).
 //!
-//! Choices where the reference is silent ([U]): metadata reads need `prvReadEntity` (Basic User holds
+//! Choices where the reference is silent (marked U): metadata reads need `prvReadEntity` (Basic User holds
 //! it); the privilege functions need read access to the target systemuser; `privileges` is readable
 //! by every member; creating an application user needs `prvCreateUser` and an existing service
 //! principal for the app (else 400 0x80040203); assigning a role needs `prvWriteUser` and a role of
@@ -70,29 +72,41 @@ type R = Result<Resp, Dv>;
 
 pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let segs = req.segments();
-    let env_seg = segs[0].clone();
     let mut w = shared.world();
-    let Some(ei) = w.envs.iter().position(|e| e.name.eq_ignore_ascii_case(&env_seg)) else {
-        return Resp::html(
-            404,
-            "<!DOCTYPE html><html><body><h1>404 - Not Found</h1><p>No Dataverse environment here.</p></body></html>"
-                .into(),
-        );
+    // `{sandbox}/api/data/…` is the origin's own environment (the first seeded one), as
+    // `{sandbox}` is a valid instance URL (DESIGN.md, "Sandbox URL layout"); its audience is the
+    // bare origin. Every other environment lives under `{sandbox}/{env}/api/data/…`.
+    let at_root = segs.first().map(String::as_str) == Some("api");
+    let (ei, prefix) = if at_root {
+        if w.envs.is_empty() {
+            return Resp::html(
+                404,
+                "<!DOCTYPE html><html><body><h1>404 - Not Found</h1></body></html>".into(),
+            );
+        }
+        (0, String::new())
+    } else {
+        let env_seg = segs[0].clone();
+        match w.envs.iter().position(|e| e.name.eq_ignore_ascii_case(&env_seg)) {
+            Some(ei) => (ei, format!("/{}", w.envs[ei].name)),
+            None => {
+                return Resp::html(404, "<!DOCTYPE html><html><body><h1>404 - Not Found</h1><p>No Dataverse environment here.</p></body></html>".into());
+            }
+        }
     };
     let env_name = w.envs[ei].name.clone();
-    let version = segs.get(3).cloned().unwrap_or_default();
-    if segs.len() < 4 || !matches!(version.as_str(), "v9.0" | "v9.1" | "v9.2") {
+    let vi = if at_root { 2 } else { 3 };
+    let version = segs.get(vi).cloned().unwrap_or_default();
+    if segs.len() <= vi || !matches!(version.as_str(), "v9.0" | "v9.1" | "v9.2") {
         return Dv::SegmentNotFound(version).render(req);
     }
-    let resource_id = format!("{}/{env_name}", shared.origin);
+    let resource_id = format!("{}{prefix}", shared.origin);
     let challenge = || {
-        odata_headers(Resp::new(401), req).header(
-            "WWW-Authenticate",
-            format!(
-                "Bearer authorization_uri={}/{}/oauth2/authorize, resource_id={resource_id}/",
-                shared.origin, w.tenant_id
-            ),
-        )
+        Dv::Unauthenticated {
+            authorization_uri: format!("{}/{}/oauth2/authorize", shared.origin, w.tenant_id),
+            resource_id: format!("{resource_id}/"),
+        }
+        .render(req)
     };
     let caller = match crate::entra::verify_bearer(shared, req) {
         Ok(Some(c)) => c,
@@ -131,11 +145,11 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let used = q.len() as u64;
     let cx = Cx {
         req,
-        base: format!("{}/{env_name}/api/data/{version}", shared.origin),
+        base: format!("{resource_id}/api/data/{version}"),
         ei,
         caller: user,
     };
-    let rest: Vec<String> = segs[4..].to_vec();
+    let rest: Vec<String> = segs[vi + 1..].to_vec();
     let resp = match route(&cx, &mut w, &rest) {
         Ok(r) => odata_headers(r, req),
         Err(e) => e.render(req),
@@ -215,6 +229,75 @@ fn route(cx: &Cx, w: &mut World, rest: &[String]) -> R {
                 "Version": w.envs[cx.ei].version,
             }),
         )),
+        ("GET", "RetrieveCurrentOrganization", 1) => {
+            let env = &w.envs[cx.ei];
+            let url = cx.base.split("/api/data/").next().unwrap_or("").to_string();
+            Ok(Resp::json(
+                200,
+                &json!({
+                    "@odata.context": format!("{}/$metadata#Microsoft.Dynamics.CRM.RetrieveCurrentOrganizationResponse", cx.base),
+                    "Detail": {
+                        "OrganizationId": env.organization_id.to_string(),
+                        "FriendlyName": env.friendly_name,
+                        "OrganizationVersion": env.version,
+                        "EnvironmentId": env.environment_id.to_string(),
+                        "DatacenterId": Value::Null,
+                        "Geo": env.region,
+                        "TenantId": w.tenant_id.to_string(),
+                        "UrlName": env.name,
+                        "UniqueName": env.unique_name,
+                        "Endpoints": {"Count": 3, "IsReadOnly": false, "Keys": ["WebApplication", "OrganizationService", "OrganizationDataService"],
+                            "Values": [format!("{url}/"), format!("{url}/XRMServices/2011/Organization.svc"), format!("{url}/XRMServices/2011/OrganizationData.svc")]},
+                        "State": "Enabled",
+                        "OrganizationType": "Customer",
+                        "SchemaType": "Standard",
+                    }
+                }),
+            ))
+        }
+        ("GET", "RetrieveRolePrivilegesRole", 1) => {
+            let env = &w.envs[cx.ei];
+            let k = key.clone().unwrap_or_default();
+            let id = k
+                .strip_prefix("RoleId=")
+                .map(str::to_string)
+                .map(|v| match v.strip_prefix('@') {
+                    Some(alias) => cx.req.q(&format!("@{alias}")).unwrap_or_default(),
+                    None => v,
+                })
+                .and_then(|v| parse_guid(v.trim_matches('\'')))
+                .ok_or_else(|| Dv::InvalidArgument("RoleId is missing or not a GUID.".into()))?;
+            let depth = require(env, cx.caller, "prvReadRole")?;
+            let role = env.roles.iter().find(|r| r.id == id).ok_or(Dv::RecordNotFound {
+                entity: "role".into(),
+                id: id.to_string(),
+            })?;
+            if !can_access(env, cx.caller, depth, Uuid::nil(), role.bu) {
+                let t = env.table("role").expect("role table");
+                return Err(access_denied(
+                    env,
+                    cx.caller,
+                    &t,
+                    role.id,
+                    Uuid::nil(),
+                    role.bu,
+                    "ReadAccess",
+                ));
+            }
+            let privileges: Vec<Value> = role
+                .privileges
+                .iter()
+                .filter_map(|(pid, d)| env.privileges.iter().find(|p| p.id == *pid).map(|p| (p, d)))
+                .map(|(p, d)| json!({"Depth": d.name(), "PrivilegeId": p.id.to_string(), "BusinessUnitId": role.bu.to_string(), "PrivilegeName": p.name, "RecordFilterId": Value::Null, "RecordFilterUniqueName": Value::Null}))
+                .collect();
+            Ok(Resp::json(
+                200,
+                &json!({
+                    "@odata.context": format!("{}/$metadata#Microsoft.Dynamics.CRM.RetrieveRolePrivilegesRoleResponse", cx.base),
+                    "RolePrivileges": privileges,
+                }),
+            ))
+        }
         ("GET", "EntityDefinitions", 1) => entity_definitions(cx, w, key),
         ("GET", "EntityDefinitions", _) => attribute_definitions(cx, w, key, &rest[1..]),
         ("GET", "privileges", 1) => privileges(cx, w),
