@@ -12,35 +12,52 @@
 //! Messages never contain a secret, a token, or the proxy URL (which may carry credentials).
 
 use crate::{WPCRM_ERR_CONFIGURATION, WPCRM_ERR_INTERNAL, WPCRM_ERR_INVALID_ARGUMENT, WPCRM_ERR_RUNTIME};
-use ext_php_rs::class::RegisteredClass;
+use ext_php_rs::builders::ClassBuilder;
 use ext_php_rs::exception::PhpException;
-use ext_php_rs::prelude::*;
-use ext_php_rs::zend::ce;
+use ext_php_rs::zend::{ce, ClassEntry};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use wpcrm_core::engine::EngineError;
 use wpcrm_core::http::TransportBuildError;
 
-/// Base class of every exception wpcrm throws on purpose.
-#[php_class]
-#[php(name = "Wpcrm\\Exception")]
-#[php(extends(ce = ce::exception, stub = "\\Exception"))]
-#[derive(Default)]
-pub struct WpcrmException;
+// The classes are registered with `ClassBuilder` rather than `#[php_class]`: a `#[php_class]` is
+// backed by a Rust object whose generated constructor refuses `new` from PHP, while these must
+// behave exactly like exceptions written in PHP (constructible, catchable, serializable).
 
-/// A `wpcrm.*` php.ini setting is unusable (unreadable `wpcrm.ca_file`, invalid `wpcrm.proxy`,
-/// `wpcrm.timeout` out of range). Fix the server's configuration; nothing the admin typed is wrong.
-#[php_class]
-#[php(name = "Wpcrm\\ConfigurationException")]
-#[php(extends(WpcrmException))]
-#[derive(Default)]
-pub struct ConfigurationException;
+static BASE: AtomicPtr<ClassEntry> = AtomicPtr::new(ptr::null_mut());
+static CONFIGURATION: AtomicPtr<ClassEntry> = AtomicPtr::new(ptr::null_mut());
+static INVALID_ARGUMENT: AtomicPtr<ClassEntry> = AtomicPtr::new(ptr::null_mut());
 
-/// An argument has the right PHP type but a value no caller should pass (a `state_key` that is not
-/// 32 bytes, a non-positive `timeout`). A programming error, never something an admin typed.
-#[php_class]
-#[php(name = "Wpcrm\\InvalidArgumentException")]
-#[php(extends(WpcrmException))]
-#[derive(Default)]
-pub struct InvalidArgumentException;
+/// Registers `Wpcrm\Exception` (extends `\Exception`), `Wpcrm\ConfigurationException` and
+/// `Wpcrm\InvalidArgumentException` (both extend `Wpcrm\Exception`). Module start-up only.
+pub fn register() -> ext_php_rs::error::Result<()> {
+    ClassBuilder::new("Wpcrm\\Exception")
+        .extends((ce::exception, "\\Exception"))
+        .docs(&["/// Base class of every exception wpcrm throws on purpose."])
+        .registration(|ce, _| BASE.store(ce, Ordering::Release))
+        .register()?;
+    ClassBuilder::new("Wpcrm\\ConfigurationException")
+        .extends((base, "\\Wpcrm\\Exception"))
+        .docs(&["/// A wpcrm.* php.ini setting is unusable; fix the server, not the Connection tab."])
+        .registration(|ce, _| CONFIGURATION.store(ce, Ordering::Release))
+        .register()?;
+    ClassBuilder::new("Wpcrm\\InvalidArgumentException")
+        .extends((base, "\\Wpcrm\\Exception"))
+        .docs(&["/// An argument of the right type with a value no caller should pass."])
+        .registration(|ce, _| INVALID_ARGUMENT.store(ce, Ordering::Release))
+        .register()?;
+    Ok(())
+}
+
+fn load(slot: &AtomicPtr<ClassEntry>) -> &'static ClassEntry {
+    // SAFETY: set once at module start-up to a class entry the engine owns until shutdown. Before
+    // that (impossible for a PHP call) fall back to \Exception rather than dereference null.
+    unsafe { slot.load(Ordering::Acquire).as_ref() }.unwrap_or_else(ce::exception)
+}
+
+fn base() -> &'static ClassEntry {
+    load(&BASE)
+}
 
 /// Everything that can go wrong in this layer.
 #[derive(Debug)]
@@ -74,19 +91,13 @@ impl From<ExtError> for PhpException {
         let code = |c: i64| c as i32;
         match error {
             ExtError::Type(message) => PhpException::new(message, 0, ce::type_error()),
-            ExtError::InvalidArgument(message) => PhpException::new(
-                message,
-                code(WPCRM_ERR_INVALID_ARGUMENT),
-                InvalidArgumentException::get_metadata().ce(),
-            ),
-            ExtError::Configuration(message) => PhpException::new(
-                message,
-                code(WPCRM_ERR_CONFIGURATION),
-                ConfigurationException::get_metadata().ce(),
-            ),
-            ExtError::Runtime(message) => {
-                PhpException::new(message, code(WPCRM_ERR_RUNTIME), WpcrmException::get_metadata().ce())
+            ExtError::InvalidArgument(message) => {
+                PhpException::new(message, code(WPCRM_ERR_INVALID_ARGUMENT), load(&INVALID_ARGUMENT))
             }
+            ExtError::Configuration(message) => {
+                PhpException::new(message, code(WPCRM_ERR_CONFIGURATION), load(&CONFIGURATION))
+            }
+            ExtError::Runtime(message) => PhpException::new(message, code(WPCRM_ERR_RUNTIME), base()),
             ExtError::Internal(function) => PhpException::new(
                 format!(
                     "{function}(): internal error in wpcrm (a bug, please report it); \

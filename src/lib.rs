@@ -13,7 +13,6 @@ mod info;
 mod ini;
 mod panic;
 
-use exceptions::{ConfigurationException, InvalidArgumentException, WpcrmException};
 use ext_php_rs::prelude::*;
 
 /// Version of the extension (also `WPCRM_VERSION` in PHP).
@@ -42,14 +41,16 @@ pub const WPCRM_ERR_RUNTIME: i64 = 3;
 #[php_const]
 pub const WPCRM_ERR_INTERNAL: i64 = 4;
 
-/// Module start-up: register the php.ini settings and the panic hook. Never starts the engine:
+/// Module start-up: register the php.ini settings, the panic hook and the exception classes. Never starts the engine:
 /// php-fpm forks its workers after this runs.
 extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
     let ok = std::panic::catch_unwind(|| {
         ini::register(module_number);
         panic::install_hook();
+        // Wpcrm\Exception, Wpcrm\ConfigurationException, Wpcrm\InvalidArgumentException
+        exceptions::register()
     });
-    if ok.is_ok() {
+    if matches!(ok, Ok(Ok(()))) {
         0
     } else {
         -1
@@ -66,9 +67,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .constant(wrap_constant!(WPCRM_ERR_INVALID_ARGUMENT))
         .constant(wrap_constant!(WPCRM_ERR_RUNTIME))
         .constant(wrap_constant!(WPCRM_ERR_INTERNAL))
-        .class::<WpcrmException>()
-        .class::<ConfigurationException>()
-        .class::<InvalidArgumentException>()
         .function(functions::verify_connection_entry()) // wpcrm_verify_connection()
         .function(functions::provision_entry()) // wpcrm_provision()
         .info_function(info::module_info)
