@@ -109,7 +109,7 @@ impl Engine {
         Ok(runtime.block_on(crate::verify::run(&context, connection, options)))
     }
 
-    pub fn provision(&self, request: ProvisionRequest) -> Result<serde_json::Value, EngineError> {
+    pub fn provision(&self, request: ProvisionRequest) -> Result<crate::provision::ProvisionResponse, EngineError> {
         let (runtime, context) = self.worker()?;
         Ok(runtime.block_on(crate::provision::run(&context, request)))
     }
@@ -135,7 +135,11 @@ impl Engine {
             proxy: self.config.proxy.clone(),
             only_ca_file: false,
         })?;
-        let context = Arc::new(Context::new(self.config.clone(), Arc::new(transport), Arc::new(SystemClock)));
+        let context = Arc::new(Context::new(
+            self.config.clone(),
+            Arc::new(transport),
+            Arc::new(SystemClock),
+        ));
         let worker = Worker {
             pid,
             runtime: Arc::new(runtime),

@@ -9,8 +9,12 @@
 //! [`discovery`]; they share the HTTP seam in [`http`] and the cloud table in [`cloud`].
 
 pub mod api;
+pub mod dataverse;
+pub mod discovery;
 pub mod engine;
+pub mod graph;
 pub mod http;
+pub mod oauth;
 pub mod provision;
 pub mod report;
 pub mod secret;

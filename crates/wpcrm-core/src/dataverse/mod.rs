@@ -1,0 +1,3 @@
+//! The Dataverse Web API.
+
+pub mod admin;
