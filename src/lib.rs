@@ -1,5 +1,6 @@
 //! The wpcrm PHP extension: a thin layer that converts PHP arrays to `wpcrm_core` types, calls the
-//! engine, and converts the result back. Everything PHP can see is listed in [`get_module`].
+//! engine, and converts the result back. Everything PHP can see is listed here: constants, functions
+//! and the phpinfo section in [`get_module`]; php.ini settings and exception classes in [`startup`].
 //!
 //! Reading order: [`functions`] (the two PHP functions), [`convert`] (PHP <-> Rust values),
 //! [`exceptions`] (the one place engine errors become PHP exceptions), [`engine`] (the lazily
@@ -41,8 +42,8 @@ pub const WPCRM_ERR_RUNTIME: i64 = 3;
 #[php_const]
 pub const WPCRM_ERR_INTERNAL: i64 = 4;
 
-/// Module start-up: register the php.ini settings, the panic hook and the exception classes. Never starts the engine:
-/// php-fpm forks its workers after this runs.
+/// Module start-up: registers the php.ini settings, the panic hook and the exception classes.
+/// Never starts the engine: php-fpm forks its workers after this runs.
 extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
     let ok = std::panic::catch_unwind(|| {
         ini::register(module_number);
