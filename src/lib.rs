@@ -1,10 +1,10 @@
 //! The wpcrm PHP extension: a thin layer that converts PHP arrays to `wpcrm_core` types, calls the
 //! engine, and converts the result back. Everything PHP can see is listed here: constants, functions
-//! and the phpinfo section in [`get_module`]; php.ini settings and exception classes in [`startup`].
+//! and the phpinfo section in `get_module`; php.ini settings and exception classes in `startup`.
 //!
-//! Reading order: [`functions`] (the two PHP functions), [`convert`] (PHP <-> Rust values),
-//! [`exceptions`] (the one place engine errors become PHP exceptions), [`engine`] (the lazily
-//! created process-wide engine), [`ini`] (php.ini settings), [`info`] (phpinfo), [`panic`].
+//! Reading order: `functions` (the two PHP functions), `convert` (PHP <-> Rust values),
+//! `exceptions` (the one place engine errors become PHP exceptions), `engine` (the lazily
+//! created process-wide engine), `ini` (php.ini settings), `info` (phpinfo), `panic`.
 
 mod convert;
 mod engine;
