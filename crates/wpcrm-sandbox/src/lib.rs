@@ -9,7 +9,7 @@
 //! `tls`) and the token signer (`jwt`).
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), String> {
+//! # async fn demo() -> Result<(), wpcrm_sandbox::StartError> {
 //! let sandbox = wpcrm_sandbox::Sandbox::start(wpcrm_sandbox::SandboxOptions::default()).await?;
 //! println!("{} trusts {} bytes of CA", sandbox.url(), sandbox.ca_pem().len());
 //! # Ok(()) }
@@ -71,6 +71,11 @@ impl Default for SandboxOptions {
     }
 }
 
+/// Why a sandbox could not start (bad seed, port in use, non-loopback address, TLS or I/O error).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("wpcrm-sandbox: {0}")]
+pub struct StartError(pub String);
+
 /// A running sandbox. Dropping it shuts the server down.
 pub struct Sandbox {
     shared: Arc<server::Shared>,
@@ -81,12 +86,16 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts the sandbox on its own thread and tokio runtime (so it keeps serving even while the
     /// caller's runtime is blocked), and returns once it accepts connections.
-    pub async fn start(options: SandboxOptions) -> Result<Sandbox, String> {
+    pub async fn start(options: SandboxOptions) -> Result<Sandbox, StartError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let thread = spawn_server(options, move |r| {
             let _ = tx.send(r);
-        })?;
-        let (shared, shutdown) = rx.await.map_err(|_| "sandbox thread died".to_string())??;
+        })
+        .map_err(StartError)?;
+        let (shared, shutdown) = rx
+            .await
+            .map_err(|_| StartError("sandbox thread died".into()))?
+            .map_err(StartError)?;
         Ok(Sandbox {
             shared,
             shutdown,
@@ -95,12 +104,16 @@ impl Sandbox {
     }
 
     /// The same, for synchronous callers (plain `#[test]`, `main`).
-    pub fn start_blocking(options: SandboxOptions) -> Result<Sandbox, String> {
+    pub fn start_blocking(options: SandboxOptions) -> Result<Sandbox, StartError> {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = spawn_server(options, move |r| {
             let _ = tx.send(r);
-        })?;
-        let (shared, shutdown) = rx.recv().map_err(|_| "sandbox thread died".to_string())??;
+        })
+        .map_err(StartError)?;
+        let (shared, shutdown) = rx
+            .recv()
+            .map_err(|_| StartError("sandbox thread died".into()))?
+            .map_err(StartError)?;
         Ok(Sandbox {
             shared,
             shutdown,

@@ -60,7 +60,7 @@ fn main() {
     let sandbox = match Sandbox::start_blocking(options) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("wpcrm-sandbox: {e}");
+            eprintln!("{e}");
             std::process::exit(1);
         }
     };

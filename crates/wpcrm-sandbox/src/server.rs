@@ -10,7 +10,7 @@ use crate::util::new_uuid;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -98,9 +98,9 @@ pub async fn serve(
                 _ => return,
             };
             let svc = service_fn(move |req| handle(shared.clone(), req));
-            let conn = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(tls), svc);
+            // HTTP/1.1 and HTTP/2 (ALPN), like the real services; h2 streams are served concurrently.
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(tls), svc);
             tokio::select! {
                 _ = conn => {}
                 _ = conn_shutdown.changed() => {}

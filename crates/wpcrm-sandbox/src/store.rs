@@ -315,6 +315,8 @@ pub struct Fault {
     pub id: u64,
     #[serde(default)]
     pub method: Option<String>,
+    /// Glob over the request path; absent means every Microsoft path.
+    #[serde(default = "every_path")]
     pub path: String,
     pub kind: String,
     #[serde(default)]
@@ -329,6 +331,10 @@ pub struct Fault {
     pub location: Option<String>,
     #[serde(default)]
     pub times: Option<u64>,
+}
+
+fn every_path() -> String {
+    "/**".into()
 }
 
 #[derive(Debug, Clone, Serialize)]

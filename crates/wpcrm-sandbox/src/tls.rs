@@ -78,7 +78,7 @@ pub fn setup(state_dir: Option<&Path>) -> Result<Tls, String> {
         )
         .map_err(|e| e.to_string())?;
     let mut config = config;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Tls {
         ca_pem,
         server_config: Arc::new(config),
