@@ -41,6 +41,7 @@ wpcrm_sandbox_start() {
   WPCRM_SANDBOX_LOG="$WPCRM_SANDBOX_DIR/sandbox.log"
   WPCRM_CA_FILE="$WPCRM_SANDBOX_DIR/ca.pem"
   export WPCRM_SANDBOX_DIR WPCRM_SANDBOX_LOG WPCRM_CA_FILE
+  : >"$WPCRM_SANDBOX_DIR/stdout" # exists before the first poll below
   # shellcheck disable=SC2086 # WPCRM_SANDBOX_ARGS is a word list on purpose
   "$WPCRM_SANDBOX_BIN" --listen 127.0.0.1:0 --ca-out "$WPCRM_CA_FILE" ${WPCRM_SANDBOX_ARGS:-} \
     >"$WPCRM_SANDBOX_DIR/stdout" 2>"$WPCRM_SANDBOX_LOG" &
