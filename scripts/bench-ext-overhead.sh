@@ -52,6 +52,37 @@ else
 fi
 
 echo
+# On a shared machine the load drifts between hyperfine's two batches; alternating the two commands
+# run by run exposes both to the same load, so this is the number to trust.
+echo "start-up time, the two commands alternated run by run ($runs pairs; median and min)"
+php -n -r '
+    [, $so, $runs] = $argv;
+    $cmds = ["without" => [PHP_BINARY, "-n", "-r", ""], "with" => [PHP_BINARY, "-n", "-d", "extension=$so", "-r", ""]];
+    $t = $cpu = ["without" => [], "with" => []];
+    $children = fn () => (function ($r) { return ($r["ru_utime.tv_sec"] + $r["ru_stime.tv_sec"]) * 1e3
+        + ($r["ru_utime.tv_usec"] + $r["ru_stime.tv_usec"]) / 1e3; })(getrusage(1));
+    for ($i = 0; $i < $runs; $i++) {
+        foreach ($cmds as $name => $cmd) {
+            $c0 = $children();
+            $t0 = hrtime(true);
+            proc_close(proc_open($cmd, [], $pipes));
+            $t[$name][] = (hrtime(true) - $t0) / 1e6;
+            $cpu[$name][] = $children() - $c0;
+        }
+    }
+    $median = function (array $a) { sort($a); $n = count($a); return $n % 2 ? $a[intdiv($n, 2)] : ($a[$n / 2 - 1] + $a[$n / 2]) / 2; };
+    foreach ($t as $name => $a) {
+        printf("  %-8s %7.2f ms  (min %.2f)\n", $name, $median($a), min($a));
+    }
+    printf("  overhead %7.2f ms median, %.2f ms min\n", $median($t["with"]) - $median($t["without"]), min($t["with"]) - min($t["without"]));
+    // CPU time (user + system) of the child: what the extension costs, much less sensitive to load.
+    foreach ($cpu as $name => $a) {
+        printf("  %-8s %7.2f ms CPU (median)\n", $name, $median($a));
+    }
+    printf("  overhead %7.2f ms CPU\n", $median($cpu["with"]) - $median($cpu["without"]));
+' "$so" "$runs"
+
+echo
 echo "peak RSS of php -n -r '' (median of 20, GNU time)"
 rss() {
   local i
