@@ -30,7 +30,8 @@
 //! 0x80040225; the service-protection budget counts requests per caller per environment.
 //!
 //! Not emulated: `$metadata` CSDL, `$expand`, `$apply`/FetchXML, batch, upsert, alternate keys of
-//! records, formatted-value annotations, option-set metadata, `Attributes`/relationship metadata,
+//! records, formatted-value annotations, option-set contents (attribute metadata is inferred from
+//! column names and seeded values; option sets are empty), relationship metadata,
 //! teams, field security, impersonation (`CallerObjectId`), change tracking, the concurrency and
 //! execution-time limits.
 
@@ -215,6 +216,7 @@ fn route(cx: &Cx, w: &mut World, rest: &[String]) -> R {
             }),
         )),
         ("GET", "EntityDefinitions", 1) => entity_definitions(cx, w, key),
+        ("GET", "EntityDefinitions", _) => attribute_definitions(cx, w, key, &rest[1..]),
         ("GET", "privileges", 1) => privileges(cx, w),
         (_, "systemusers", n) if n >= 2 => systemuser_nav(cx, w, key_guid(&key), &rest[1..]),
         (_, "roles", n) if n >= 2 => role_nav(cx, w, key_guid(&key), &rest[1..]),
@@ -1433,5 +1435,133 @@ fn entity_definitions(cx: &Cx, w: &World, key: Option<String>) -> R {
     Ok(Resp::json(
         200,
         &json!({"@odata.context": format!("{}/$metadata#EntityDefinitions{ctx_sel}", cx.base), "value": value}),
+    ))
+}
+
+/// The attribute type of a column, inferred from its name and the seeded values.
+fn attribute_type(env: &Env, t: &TableDef, a: &str) -> &'static str {
+    if a == t.primary_id {
+        return "Uniqueidentifier";
+    }
+    if a.starts_with('_') && a.ends_with("_value") {
+        return "Lookup";
+    }
+    match a {
+        "statecode" => return "State",
+        "statuscode" => return "Status",
+        "prioritycode" | "accessmode" => return "Picklist",
+        "createdon" | "modifiedon" => return "DateTime",
+        "versionnumber" => return "BigInt",
+        _ => {}
+    }
+    let sample = env.records.get(&t.logical_name).and_then(|rs| {
+        rs.iter()
+            .find_map(|r| r.fields.get(a).filter(|v| !v.is_null()).cloned())
+    });
+    match sample {
+        Some(Value::Bool(_)) => "Boolean",
+        Some(Value::Number(n)) if n.is_i64() => "Integer",
+        Some(Value::Number(_)) => "Decimal",
+        _ if a == "isdisabled" || a == "ismanaged" => "Boolean",
+        _ => "String",
+    }
+}
+
+/// `EntityDefinitions(…)/Attributes`, `…/Attributes(LogicalName='x')` and the typed casts
+/// (`…/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata`). Option sets are empty.
+fn attribute_definitions(cx: &Cx, w: &World, key: Option<String>, rest: &[String]) -> R {
+    let env = &w.envs[cx.ei];
+    require(env, cx.caller, "prvReadEntity")?;
+    let k = key.unwrap_or_default();
+    let name = k
+        .strip_prefix("LogicalName=")
+        .unwrap_or(&k)
+        .trim_matches('\'')
+        .to_string();
+    let t = match parse_guid(&name) {
+        Some(g) => env.tables.iter().find(|t| t.metadata_id == g).cloned(),
+        None => env.table(&name.to_ascii_lowercase()),
+    }
+    .ok_or(Dv::EntityMetadataNotFound { name: name.clone() })?;
+    let (seg, akey) = split_key(&rest[0]);
+    if seg != "Attributes" {
+        return Err(Dv::SegmentNotFound(seg));
+    }
+    let cast = rest.get(1).map(|c| {
+        c.trim_start_matches("Microsoft.Dynamics.CRM.")
+            .trim_end_matches("AttributeMetadata")
+            .to_string()
+    });
+    let mut names = known_props(&t);
+    names.dedup();
+    let attr = |a: &str| -> Value {
+        let ty = attribute_type(env, &t, a);
+        let mut v = json!({
+            "@odata.type": format!("#Microsoft.Dynamics.CRM.{}AttributeMetadata", if ty == "Uniqueidentifier" { "UniqueIdentifier" } else { ty }),
+            "MetadataId": crate::util::det_uuid(&format!("attribute/{}/{a}", t.logical_name)).to_string(),
+            "LogicalName": a,
+            "SchemaName": a,
+            "EntityLogicalName": t.logical_name,
+            "AttributeType": ty,
+            "IsPrimaryId": a == t.primary_id,
+            "IsPrimaryName": a == t.primary_name,
+            "IsValidForCreate": a != t.primary_id && !a.starts_with('_'),
+            "IsValidForRead": true,
+            "IsValidForUpdate": a != t.primary_id && !a.starts_with('_'),
+            "DisplayName": label(a, &format!("label/{}/{a}", t.logical_name)),
+        });
+        if matches!(ty, "Picklist" | "State" | "Status") {
+            v["OptionSet"] = json!({"Options": []});
+        }
+        v
+    };
+    let mut select = select_list(cx.req);
+    if let (Some(sel), Some(expand)) = (select.as_mut(), cx.req.q("$expand")) {
+        if expand.starts_with("OptionSet") {
+            sel.push("OptionSet".into());
+        }
+    }
+    if let Some(ak) = akey {
+        let an = ak
+            .strip_prefix("LogicalName=")
+            .unwrap_or(&ak)
+            .trim_matches('\'')
+            .to_string();
+        if !names.contains(&an) {
+            return Err(Dv::RecordNotFound {
+                entity: "Attribute".into(),
+                id: an,
+            });
+        }
+        let mut v = project(
+            attr(&an).as_object().cloned().unwrap_or_default(),
+            &select,
+            "MetadataId",
+        );
+        v["@odata.context"] = json!(format!(
+            "{}/$metadata#EntityDefinitions('{}')/Attributes/$entity",
+            cx.base, t.logical_name
+        ));
+        return Ok(Resp::json(200, &v));
+    }
+    let value: Vec<Value> = names
+        .iter()
+        .map(|a| attr(a))
+        .filter(|v| {
+            cast.as_deref()
+                .map(|c| {
+                    v["AttributeType"] == c || (c == "UniqueIdentifier" && v["AttributeType"] == "Uniqueidentifier")
+                })
+                .unwrap_or(true)
+        })
+        .map(|v| project(v.as_object().cloned().unwrap_or_default(), &select, "MetadataId"))
+        .collect();
+    let cast_ctx = rest.get(1).map(|c| format!("/{c}")).unwrap_or_default();
+    Ok(Resp::json(
+        200,
+        &json!({
+            "@odata.context": format!("{}/$metadata#EntityDefinitions('{}')/Attributes{cast_ctx}", cx.base, t.logical_name),
+            "value": value,
+        }),
     ))
 }

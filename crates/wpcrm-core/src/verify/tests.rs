@@ -676,3 +676,114 @@ async fn under_the_sandbox_everything_goes_to_its_origin() {
     assert_eq!(seen[1], format!("{SB}/{TENANT}/oauth2/v2.0/token"));
     assert!(seen.iter().all(|u| u.starts_with(SB)), "{seen:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn sovereign_clouds_get_their_own_authority() {
+    for (org, authority, cloud) in [
+        (
+            "https://contoso.crm.microsoftdynamics.us",
+            "login.microsoftonline.us",
+            CloudName::Usgovhigh,
+        ),
+        (
+            "https://contoso.crm.appsplatform.us",
+            "login.microsoftonline.us",
+            CloudName::Usgovdod,
+        ),
+        (
+            "https://contoso.crm.dynamics.cn",
+            "login.partner.microsoftonline.cn",
+            CloudName::China,
+        ),
+        (
+            "https://contoso.crm9.dynamics.com",
+            "login.microsoftonline.com",
+            CloudName::Gcc,
+        ),
+    ] {
+        let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen2 = seen.clone();
+        let transport = move |req: HttpRequest, _t: Duration| {
+            let body = String::from_utf8_lossy(req.body()).to_string();
+            seen2.lock().unwrap().push(format!("{} {}", req.uri(), body));
+            async move {
+                Ok::<_, TransportError>(json(
+                    400,
+                    serde_json::json!({"error":"invalid_request","error_description":"AADSTS90002: Tenant not found.","error_codes":[90002]}),
+                ))
+            }
+        };
+        let mut c = connection(SECRET, Some(TENANT));
+        c.instance_url = Some(org.to_owned());
+        let r = run(&context(Arc::new(transport)), c, tables(&[])).await;
+        assert_eq!(r.cloud, Some(cloud.clone()));
+        assert_eq!(check(&r, "token").code.as_deref(), Some("AADSTS90002"));
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        assert!(
+            seen[0].starts_with(&format!("https://{authority}/{TENANT}/oauth2/v2.0/token ")),
+            "{}",
+            seen[0]
+        );
+        let scope = url::form_urlencoded::byte_serialize(format!("{org}/.default").as_bytes()).collect::<String>();
+        assert!(seen[0].contains(&format!("scope={scope}")), "{}", seen[0]);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn tenant_discovery_failures_are_explained() {
+    let cases: Vec<(HttpResponse, &str)> = vec![
+        (json(404, serde_json::json!({})), "tenant_discovery_failed"),
+        (json(200, serde_json::json!({"value": []})), "tenant_discovery_failed"),
+        (
+            http::Response::builder().status(401).body(Vec::new()).unwrap(),
+            "tenant_discovery_failed",
+        ),
+        (
+            http::Response::builder()
+                .status(401)
+                .header("www-authenticate", format!("Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize, resource_id={ORG}/"))
+                .body(Vec::new())
+                .unwrap(),
+            "tenant_discovery_failed",
+        ),
+        (
+            http::Response::builder()
+                .status(401)
+                .header("www-authenticate", format!("Bearer authorization_uri=https://login.microsoftonline.us/{TENANT}/oauth2/authorize, resource_id={ORG}/"))
+                .body(Vec::new())
+                .unwrap(),
+            "untrusted_authority",
+        ),
+        (
+            http::Response::builder()
+                .status(200)
+                .header("content-type", "text/html")
+                .body(b"<html>captive portal</html>".to_vec())
+                .unwrap(),
+            "unexpected_response",
+        ),
+    ];
+    for (response, code) in cases {
+        let response = Arc::new(Mutex::new(Some(response)));
+        let transport = move |_req: HttpRequest, _t: Duration| {
+            let r = response.lock().unwrap().take().expect("one request only");
+            async move { Ok::<_, TransportError>(r) }
+        };
+        let r = run(
+            &context(Arc::new(transport)),
+            connection(SECRET, None),
+            tables(&["account"]),
+        )
+        .await;
+        let tenant = check(&r, "tenant");
+        assert_eq!(
+            (tenant.status, tenant.code.as_deref()),
+            (CheckStatus::Fail, Some(code)),
+            "{r:#?}"
+        );
+        assert!(tenant.fix.is_some());
+        assert_eq!(r.requests, 1);
+        assert_eq!(check(&r, "token").status, CheckStatus::Skip);
+    }
+}

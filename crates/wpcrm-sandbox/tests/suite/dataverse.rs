@@ -119,6 +119,29 @@ async fn entity_definitions() {
         .unwrap())
     .await;
     assert_dv_error(&r, 501, "0x8006088a");
+    // Attribute metadata, as the Dataverse Python SDK asks for it before a create.
+    let r = h.get(&format!("{api}/EntityDefinitions(LogicalName='incident')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet($select=Options)"), Some(&t)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["value"][0]["LogicalName"], "prioritycode");
+    assert!(r.json["value"][0]["OptionSet"]["Options"].is_array());
+    let r = h
+        .get(
+            &format!("{api}/EntityDefinitions(LogicalName='account')/Attributes(LogicalName='name')"),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(r.json["AttributeType"], "String", "{}", r.text);
+    let r = h
+        .get(
+            &format!("{api}/EntityDefinitions(LogicalName='account')/Attributes"),
+            Some(&t),
+        )
+        .await;
+    assert!(r.json["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["LogicalName"] == "accountid" && a["IsPrimaryId"] == true));
     let r = h
         .get(
             &format!("{api}/EntityDefinitions(LogicalName='account')?$select=Bogus"),
