@@ -91,6 +91,8 @@ impl HttpClient {
     /// Sends `request`, retrying transient answers within the deadline (see the module docs).
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let (parts, body) = request.into_parts();
+        // Form bodies carry client secrets and refresh tokens: wipe this copy when done.
+        let body = zeroize::Zeroizing::new(body);
         let host = parts.uri.host().unwrap_or("").to_owned();
         if !self.endpoints.allows(&parts.uri) {
             return Err(TransportError::new(
@@ -116,7 +118,7 @@ impl HttpClient {
                 builder = builder.header(name, value);
             }
             let request = builder
-                .body(body.clone())
+                .body(body.to_vec())
                 .map_err(|e| TransportError::new(TransportErrorKind::Refused, e.to_string()))?;
             self.requests.fetch_add(1, Ordering::Relaxed);
             // The transport is asked to give up at the deadline; the outer bound also catches a

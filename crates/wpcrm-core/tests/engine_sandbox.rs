@@ -1,0 +1,41 @@
+//! The synchronous entry point the extension calls: `Engine::verify` builds its runtime and pooled
+//! client lazily on first use and reuses them (and the token cache) on later calls.
+
+use std::path::PathBuf;
+use std::time::Duration;
+use wpcrm_core::api::{ConnectionInput, TableRequest, VerifyOptions};
+use wpcrm_core::report::OverallStatus;
+use wpcrm_core::{ClientSecret, Engine, EngineConfig};
+use wpcrm_sandbox::{Sandbox, SandboxOptions};
+
+#[test]
+fn engine_verify_is_blocking_and_reuses_its_token() {
+    let sandbox = Sandbox::start_blocking(SandboxOptions::default()).expect("sandbox");
+    let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("engine-ca-{}.pem", sandbox.port()));
+    std::fs::write(&ca_file, sandbox.ca_pem()).unwrap();
+    let engine = Engine::new(EngineConfig {
+        ca_file: Some(ca_file),
+        sandbox_url: Some(sandbox.url().to_owned()),
+        default_timeout: Duration::from_secs(10),
+        ..EngineConfig::default()
+    });
+    let connection = || ConnectionInput {
+        instance_url: Some(format!("{}/contoso", sandbox.url())),
+        application_id: Some("11111111-1111-4111-8111-111111111111".into()),
+        client_secret: Some(ClientSecret::new("Sbx8Q~okSecretValue.0000000000000000000001")),
+        tenant_id: Some("contoso.onmicrosoft.com".into()),
+    };
+    let options = || VerifyOptions {
+        tables: vec![TableRequest::read("account")],
+        ..VerifyOptions::default()
+    };
+    let first = engine.verify(connection(), options()).expect("engine runs");
+    assert_eq!(first.status, OverallStatus::Pass, "{first:#?}");
+    let second = engine.verify(connection(), options()).expect("engine runs");
+    assert_eq!(second.status, OverallStatus::Pass, "{second:#?}");
+    assert_eq!(
+        second.requests,
+        first.requests - 1,
+        "the second call reuses the cached token"
+    );
+}
