@@ -1,4 +1,5 @@
-//! Dataverse Web API v9.2, one instance per seeded environment at `{sandbox}/{env}/api/data/v9.2/`.
+//! Dataverse Web API v9.2, one instance per seeded environment at `{sandbox}/{env}/api/data/v9.2/`,
+//! and the first seeded environment also at `{sandbox}/api/data/v9.2/` (audience `{sandbox}`).
 //!
 //! Follows dataverse-web-api.md: §1 envelope (`@odata.context`, `OData-Version: 4.0`,
 //! `application/json; odata.metadata=minimal`, `@odata.etag`), paging (`Prefer: odata.maxpagesize`,
@@ -22,7 +23,7 @@
 //! privilege); a keyed read of an invisible row is 403 0x80040220 with the SecLib access-check text.
 //! Users signing in with delegated tokens act as their own systemuser (matched by Entra object id).
 //!
-//! Choices where the reference is silent ([U]): metadata reads need `prvReadEntity` (Basic User holds
+//! Choices where the reference is silent (marked U): metadata reads need `prvReadEntity` (Basic User holds
 //! it); the privilege functions need read access to the target systemuser; `privileges` is readable
 //! by every member; creating an application user needs `prvCreateUser` and an existing service
 //! principal for the app (else 400 0x80040203); assigning a role needs `prvWriteUser` and a role of
@@ -70,29 +71,41 @@ type R = Result<Resp, Dv>;
 
 pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let segs = req.segments();
-    let env_seg = segs[0].clone();
     let mut w = shared.world();
-    let Some(ei) = w.envs.iter().position(|e| e.name.eq_ignore_ascii_case(&env_seg)) else {
-        return Resp::html(
-            404,
-            "<!DOCTYPE html><html><body><h1>404 - Not Found</h1><p>No Dataverse environment here.</p></body></html>"
-                .into(),
-        );
+    // `{sandbox}/api/data/…` is the origin's own environment (the first seeded one), as
+    // `{sandbox}` is a valid instance URL (DESIGN.md, "Sandbox URL layout"); its audience is the
+    // bare origin. Every other environment lives under `{sandbox}/{env}/api/data/…`.
+    let at_root = segs.first().map(String::as_str) == Some("api");
+    let (ei, prefix) = if at_root {
+        if w.envs.is_empty() {
+            return Resp::html(
+                404,
+                "<!DOCTYPE html><html><body><h1>404 - Not Found</h1></body></html>".into(),
+            );
+        }
+        (0, String::new())
+    } else {
+        let env_seg = segs[0].clone();
+        match w.envs.iter().position(|e| e.name.eq_ignore_ascii_case(&env_seg)) {
+            Some(ei) => (ei, format!("/{}", w.envs[ei].name)),
+            None => {
+                return Resp::html(404, "<!DOCTYPE html><html><body><h1>404 - Not Found</h1><p>No Dataverse environment here.</p></body></html>".into());
+            }
+        }
     };
     let env_name = w.envs[ei].name.clone();
-    let version = segs.get(3).cloned().unwrap_or_default();
-    if segs.len() < 4 || !matches!(version.as_str(), "v9.0" | "v9.1" | "v9.2") {
+    let vi = if at_root { 2 } else { 3 };
+    let version = segs.get(vi).cloned().unwrap_or_default();
+    if segs.len() <= vi || !matches!(version.as_str(), "v9.0" | "v9.1" | "v9.2") {
         return Dv::SegmentNotFound(version).render(req);
     }
-    let resource_id = format!("{}/{env_name}", shared.origin);
+    let resource_id = format!("{}{prefix}", shared.origin);
     let challenge = || {
-        odata_headers(Resp::new(401), req).header(
-            "WWW-Authenticate",
-            format!(
-                "Bearer authorization_uri={}/{}/oauth2/authorize, resource_id={resource_id}/",
-                shared.origin, w.tenant_id
-            ),
-        )
+        Dv::Unauthenticated {
+            authorization_uri: format!("{}/{}/oauth2/authorize", shared.origin, w.tenant_id),
+            resource_id: format!("{resource_id}/"),
+        }
+        .render(req)
     };
     let caller = match crate::entra::verify_bearer(shared, req) {
         Ok(Some(c)) => c,
@@ -131,11 +144,11 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let used = q.len() as u64;
     let cx = Cx {
         req,
-        base: format!("{}/{env_name}/api/data/{version}", shared.origin),
+        base: format!("{resource_id}/api/data/{version}"),
         ei,
         caller: user,
     };
-    let rest: Vec<String> = segs[4..].to_vec();
+    let rest: Vec<String> = segs[vi + 1..].to_vec();
     let resp = match route(&cx, &mut w, &rest) {
         Ok(r) => odata_headers(r, req),
         Err(e) => e.render(req),

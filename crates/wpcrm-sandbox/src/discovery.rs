@@ -7,11 +7,12 @@
 //! carry the audience `https://globaldisco.crm.dynamics.com`; otherwise 401 with an empty body.
 //! `ApiUrl` equals `Url` in the sandbox (there is no separate `.api.` host).
 //!
-//! Choice where the reference is silent ([U]): app-only tokens get 403
+//! Choice where the reference is silent (marked U): app-only tokens get 403
 //! `{"error":{"code":"Forbidden","message":…}}`.
 //! Not emulated: the v1 discovery endpoints, `$orderby`, `$top`, the regional discovery hosts.
 
 use crate::entra::{verify_bearer, DISCO};
+use crate::errors::Disco;
 use crate::http::{Req, Resp};
 use crate::odata;
 use crate::server::Shared;
@@ -22,13 +23,10 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let segs = req.segments();
     let w = shared.world();
     let unauthorized = || {
-        Resp::new(401).header(
-            "WWW-Authenticate",
-            format!(
-                "Bearer authorization_uri={}/{}/oauth2/authorize, resource_id={DISCO}/",
-                shared.origin, w.tenant_id
-            ),
-        )
+        Disco::Unauthenticated {
+            authorization_uri: format!("{}/{}/oauth2/authorize", shared.origin, w.tenant_id),
+        }
+        .render(req)
     };
     let caller = match verify_bearer(shared, req) {
         Ok(Some(c)) if c.aud().trim_end_matches('/') == DISCO => c,
@@ -43,16 +41,10 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
         _ => ("", None),
     };
     if name != "Instances" || req.method != "GET" {
-        return Resp::json(
-            404,
-            &json!({"error":{"code":"NotFound","message":format!("Resource not found for the segment '{name}'.")}}),
-        );
+        return Disco::SegmentNotFound(name.to_string()).render(req);
     }
     if !caller.is_user() {
-        return Resp::json(
-            403,
-            &json!({"error":{"code":"Forbidden","message":"The Global Discovery Service lists environments for signed-in users only; app-only tokens are not accepted."}}),
-        );
+        return Disco::AppOnly.render(req);
     }
     let oid = caller.oid();
     let mut items: Vec<Value> = Vec::new();

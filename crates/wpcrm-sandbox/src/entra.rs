@@ -91,6 +91,10 @@ pub fn resolve_resource(w: &World, origin: &str, port: u16, resource: &str) -> O
         format!("https://localhost:{port}/"),
         format!("https://[::1]:{port}/"),
     ] {
+        if lower == host.trim_end_matches('/') && !w.envs.is_empty() {
+            // `{sandbox}` itself: the origin's own environment (the first seeded one).
+            return Some(origin.to_string());
+        }
         if let Some(rest) = lower.strip_prefix(&host) {
             if !rest.contains('/') {
                 if let Some(env) = w.env(rest) {
@@ -155,8 +159,7 @@ fn instance_discovery(shared: &Shared, req: &Req) -> Resp {
         })
         .unwrap_or(false);
     if !host_ok {
-        let body = json!({"error":"invalid_instance","error_description":"AADSTS50049: Unknown or invalid instance.","error_codes":[50049]});
-        return aad_headers(Resp::json(400, &body), req);
+        return Aad::InvalidInstance.render(req);
     }
     let tenant = parsed
         .as_ref()

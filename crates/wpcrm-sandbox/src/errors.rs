@@ -7,7 +7,7 @@
 //! Graph (§3.5): `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
 //! Dataverse (dataverse-web-api.md §2): `{"error":{"code":"0x…","message":"…"}}`.
 //!
-//! Unconfirmed choices (the reference marks them [unconfirmed]/[U]), picked as the most plausible:
+//! Unconfirmed choices (the reference marks them "unconfirmed" or "U"), picked as the most plausible:
 //! - 700016 → 400 `unauthorized_client`; 50059, 900144 → 400; `authorization_declined` and
 //!   `bad_verification_code` → 400.
 //! - `authorization_declined` carries AADSTS65004 ("User declined to consent"), `bad_verification_code`
@@ -47,6 +47,7 @@ pub enum Aad {
     AuthorizationDeclined,
     BadVerificationCode,
     InvalidRefreshToken,
+    InvalidInstance,
 }
 
 impl Aad {
@@ -70,6 +71,7 @@ impl Aad {
             Aad::AuthorizationDeclined => 65004,
             Aad::BadVerificationCode => 70018,
             Aad::InvalidRefreshToken => 9002313,
+            Aad::InvalidInstance => 50049,
         }
     }
     pub fn error(&self) -> &'static str {
@@ -90,6 +92,7 @@ impl Aad {
             Aad::ExpiredToken => "expired_token",
             Aad::AuthorizationDeclined => "authorization_declined",
             Aad::BadVerificationCode => "bad_verification_code",
+            Aad::InvalidInstance => "invalid_instance",
         }
     }
     pub fn status(&self) -> u16 {
@@ -120,6 +123,7 @@ impl Aad {
             Aad::AuthorizationDeclined => "The user declined to sign in to the app or to consent to its access.".into(),
             Aad::BadVerificationCode => "The provided value for the input parameter 'device_code' is not valid.".into(),
             Aad::InvalidRefreshToken => "Invalid request. Request is malformed or invalid. The provided refresh token is not valid.".into(),
+            Aad::InvalidInstance => "Unknown or invalid instance.".into(),
         }
     }
 
@@ -258,6 +262,12 @@ impl Graph {
 
 #[derive(Debug, Clone)]
 pub enum Dv {
+    /// No token, a bad token, or a token for another audience: 401 with the tenant-discovery
+    /// challenge and an empty body (dataverse-web-api.md §2.4).
+    Unauthenticated {
+        authorization_uri: String,
+        resource_id: String,
+    },
     PrivilegeDenied {
         message: String,
     },
@@ -298,6 +308,7 @@ pub enum Dv {
 impl Dv {
     pub fn parts(&self) -> (u16, &'static str, String) {
         match self {
+            Dv::Unauthenticated { .. } => (401, "", String::new()),
             Dv::PrivilegeDenied { message } => (403, "0x80040220", message.clone()),
             Dv::NotMember => (403, "0x80072560", "The user is not a member of the organization.".into()),
             Dv::Disabled { user, org } => (403, "0x80040225", format!("The user with SystemUserId={user} in OrganizationContext={org} is disabled. Disabled users cannot access the system. Consider enabling this user. Also, users are disabled if they don't have a license assigned to them.")),
@@ -317,6 +328,16 @@ impl Dv {
         }
     }
     pub fn render(&self, req: &Req) -> Resp {
+        if let Dv::Unauthenticated {
+            authorization_uri,
+            resource_id,
+        } = self
+        {
+            return crate::dataverse::odata_headers(Resp::new(401), req).header(
+                "WWW-Authenticate",
+                format!("Bearer authorization_uri={authorization_uri}, resource_id={resource_id}"),
+            );
+        }
         let (status, code, message) = self.parts();
         let mut r = Resp::json(status, &json!({"error":{"code":code,"message":message}}));
         r = crate::dataverse::odata_headers(r, req);
@@ -324,5 +345,34 @@ impl Dv {
             r = r.header("Retry-After", retry_after.to_string());
         }
         r
+    }
+}
+
+/// Global Discovery Service errors (dataverse-web-api.md §6; bodies unconfirmed, OData-style chosen).
+#[derive(Debug, Clone)]
+pub enum Disco {
+    /// 401 with a challenge naming the discovery resource, empty body.
+    Unauthenticated {
+        authorization_uri: String,
+    },
+    AppOnly,
+    SegmentNotFound(String),
+    BadQuery(String),
+}
+
+impl Disco {
+    pub fn render(&self, _req: &Req) -> Resp {
+        let (status, code, message) = match self {
+            Disco::Unauthenticated { authorization_uri } => {
+                return Resp::new(401).header(
+                    "WWW-Authenticate",
+                    format!("Bearer authorization_uri={authorization_uri}, resource_id={}/", crate::entra::DISCO),
+                )
+            }
+            Disco::AppOnly => (403, "Forbidden", "The Global Discovery Service lists environments for signed-in users only; app-only tokens are not accepted.".to_string()),
+            Disco::SegmentNotFound(s) => (404, "NotFound", format!("Resource not found for the segment '{s}'.")),
+            Disco::BadQuery(m) => (400, "BadRequest", format!("The query specified in the URI is not valid. {m}")),
+        };
+        Resp::json(status, &json!({"error":{"code":code,"message":message}})).header("OData-Version", "4.0")
     }
 }

@@ -20,6 +20,8 @@
 //! app-only tokens get 403 Authorization_RequestDenied (no seeded app holds Graph application
 //! permissions); removing an unknown keyId → 400 Request_BadRequest.
 //!
+//! Users: `/me` and `GET /users/{id|upn}` only (msgraph-sdk's `users/me-token-to-replace` placeholder
+//! is answered as `/me`).
 //! Not emulated: owners, `$expand`, `$orderby`, `$search`, paging (`@odata.nextLink`), delta,
 //! federated/key credentials, app roles and consent grants, directory objects other than
 //! applications, service principals, the signed-in user and the organization, batching, throttling.
@@ -133,17 +135,25 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
     let (name, key) = split_key(first);
     match (m, name.as_str(), segs.len()) {
         ("GET", "me", 1) => match who {
-            Who::User(u) => Ok(Resp::json(
-                200,
-                &json!({
-                    "@odata.context": format!("{o}/v1.0/$metadata#users/$entity"),
-                    "businessPhones": [], "displayName": u.display_name, "givenName": null, "jobTitle": null,
-                    "mail": u.upn, "mobilePhone": null, "officeLocation": null, "preferredLanguage": null,
-                    "surname": null, "userPrincipalName": u.upn, "id": u.id.to_string(),
-                }),
-            )),
+            Who::User(u) => Ok(Resp::json(200, &user_json(o, u))),
             Who::App => Err(E::MeNeedsDelegated),
         },
+        // msgraph-sdk (Python) addresses /me as users/me-token-to-replace and relies on a
+        // middleware to rewrite it; answer it as /me when that middleware is not installed.
+        ("GET", "users", 2) if segs[1] == "me-token-to-replace" => match who {
+            Who::User(u) => Ok(Resp::json(200, &user_json(o, u))),
+            Who::App => Err(E::MeNeedsDelegated),
+        },
+        ("GET", "users", 2) => {
+            can_read(who)?;
+            let k = segs[1].to_ascii_lowercase();
+            let u = w
+                .users
+                .iter()
+                .find(|u| u.id.to_string() == k || u.upn == k)
+                .ok_or(E::NotFound { id: segs[1].clone() })?;
+            Ok(Resp::json(200, &user_json(o, u)))
+        }
         ("GET", "organization", 1) => {
             can_read(who)?;
             Ok(Resp::json(
@@ -221,6 +231,15 @@ fn find_app(w: &World, key: &Option<String>, segs: &[String]) -> Result<(usize, 
         .position(|a| if by_app_id { a.app_id == g } else { a.object_id == g })
         .ok_or(E::NotFound { id: ident.clone() })?;
     Ok((idx, ident))
+}
+
+fn user_json(o: &str, u: &User) -> Value {
+    json!({
+        "@odata.context": format!("{o}/v1.0/$metadata#users/$entity"),
+        "businessPhones": [], "displayName": u.display_name, "givenName": null, "jobTitle": null,
+        "mail": u.upn, "mobilePhone": null, "officeLocation": null, "preferredLanguage": null,
+        "surname": null, "userPrincipalName": u.upn, "id": u.id.to_string(),
+    })
 }
 
 fn password_json(s: &Secret, with_secret: bool) -> Value {

@@ -64,7 +64,7 @@ pub fn classify(path: &str) -> Service {
         ["_sandbox", ..] => Service::Control,
         ["v1.0", ..] => Service::Graph,
         ["api", "discovery", ..] => Service::Discovery,
-        [_, "api", "data", ..] => Service::Dataverse,
+        ["api", "data", ..] | [_, "api", "data", ..] => Service::Dataverse,
         _ => Service::Login,
     }
 }

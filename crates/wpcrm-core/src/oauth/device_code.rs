@@ -3,7 +3,8 @@
 //! interval, each poll mapped to what to do next ([`Poll`]). Waiting between polls is the caller's
 //! job, so the machine can hand control back to PHP between polls.
 
-use super::refresh::{parse_token_response, TokenSet};
+use super::refresh::TokenSet;
+use super::token_endpoint::{post_form, TokenError};
 use crate::provision::net::{Body, CallError, Net};
 use crate::secret::DeviceCode;
 use serde::Deserialize;
@@ -48,31 +49,31 @@ pub enum Poll {
 /// `POST {login}/{tenant}/oauth2/v2.0/devicecode`.
 pub async fn start(
     net: &Net<'_>,
-    login_origin: &str,
     tenant: &str,
     client_id: &str,
     scopes: &str,
 ) -> Result<DeviceAuthorization, CallError> {
-    let url = format!("{login_origin}/{tenant}/oauth2/v2.0/devicecode");
+    let url = net.http.endpoints().device_code_endpoint(tenant);
     let form = [("client_id", client_id), ("scope", scopes)];
     net.json(http::Method::POST, &url, None, Body::Form(&form), &[]).await
 }
 
 /// One poll of the token endpoint with the device code.
-pub async fn poll(net: &Net<'_>, login_origin: &str, tenant: &str, client_id: &str, device_code: &DeviceCode) -> Poll {
-    let url = format!("{login_origin}/{tenant}/oauth2/v2.0/token");
+pub async fn poll(net: &Net<'_>, tenant: &str, client_id: &str, device_code: &DeviceCode) -> Poll {
+    let url = net.http.endpoints().token_endpoint(tenant);
     let form = [
         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
         ("client_id", client_id),
         ("device_code", device_code.secret()),
         ("client_info", "1"),
     ];
-    match net.send(http::Method::POST, &url, None, Body::Form(&form), &[]).await {
-        Ok(response) => match parse_token_response(response.body()) {
-            Ok(tokens) => Poll::Granted(tokens),
-            Err(e) => Poll::Failed(e),
-        },
-        Err(e) => classify(e),
+    if net.remaining() < std::time::Duration::from_millis(50) {
+        return Poll::Failed(CallError::Deadline);
+    }
+    match post_form(&net.http, &url, &form).await {
+        Ok(tokens) => Poll::Granted(tokens.into()),
+        Err(e @ TokenError::Aad(_)) => classify(e.into()),
+        Err(e) => Poll::Failed(e.into()),
     }
 }
 

@@ -2,9 +2,9 @@
 //! resource the public client has consent for. Entra usually returns a new refresh token; the caller
 //! replaces the old one with it.
 
-use crate::provision::net::{Body, CallError, Net};
+use super::token_endpoint::{post_form, TokenResponse};
+use crate::provision::net::{CallError, Net};
 use crate::secret::{AccessToken, RefreshToken};
-use serde::Deserialize;
 
 /// What a successful token response carries that provisioning keeps.
 #[derive(Debug)]
@@ -16,38 +16,20 @@ pub struct TokenSet {
     pub tenant_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Raw {
-    #[serde(with = "crate::provision::state::ser_access_token")]
-    access_token: AccessToken,
-    #[serde(default, with = "crate::provision::state::ser_refresh_token::opt")]
-    refresh_token: Option<RefreshToken>,
-    #[serde(default)]
-    expires_in: Option<serde_json::Value>,
-    #[serde(default)]
-    id_token: Option<String>,
-}
-
-/// Parses a token endpoint's 200 answer.
-pub fn parse_token_response(body: &[u8]) -> Result<TokenSet, CallError> {
-    let raw: Raw = crate::provision::net::parse_json(body)?;
-    // v1 endpoints send numbers as strings (§1.2); accept both.
-    let expires_in = match &raw.expires_in {
-        Some(serde_json::Value::Number(n)) => n.as_i64().unwrap_or(3599),
-        Some(serde_json::Value::String(s)) => s.parse().unwrap_or(3599),
-        _ => 3599,
-    };
-    let tenant_id = raw
-        .id_token
-        .as_deref()
-        .and_then(jwt_tid)
-        .or_else(|| jwt_tid(raw.access_token.secret()));
-    Ok(TokenSet {
-        access: raw.access_token,
-        refresh: raw.refresh_token,
-        expires_in,
-        tenant_id,
-    })
+impl From<TokenResponse> for TokenSet {
+    fn from(t: TokenResponse) -> Self {
+        let tenant_id = t
+            .id_token
+            .as_ref()
+            .and_then(|id| jwt_tid(id.secret()))
+            .or_else(|| jwt_tid(t.access_token.secret()));
+        TokenSet {
+            access: t.access_token,
+            refresh: t.refresh_token,
+            expires_in: t.expires_in.min(i64::MAX as u64) as i64,
+            tenant_id,
+        }
+    }
 }
 
 /// The `tid` claim of a JWT, without verifying it: it only names the tenant the admin signed in
@@ -62,16 +44,15 @@ fn jwt_tid(jwt: &str) -> Option<String> {
     v["tid"].as_str().map(str::to_owned)
 }
 
-/// `POST {login}/{tenant}/oauth2/v2.0/token` with `grant_type=refresh_token`.
+/// `POST {authority}/{tenant}/oauth2/v2.0/token` with `grant_type=refresh_token`.
 pub async fn refresh(
     net: &Net<'_>,
-    login_origin: &str,
     tenant: &str,
     client_id: &str,
     refresh_token: &RefreshToken,
     scope: &str,
 ) -> Result<TokenSet, CallError> {
-    let url = format!("{login_origin}/{tenant}/oauth2/v2.0/token");
+    let url = net.http.endpoints().token_endpoint(tenant);
     let scope = format!("{scope} offline_access openid profile");
     let form = [
         ("grant_type", "refresh_token"),
@@ -80,8 +61,7 @@ pub async fn refresh(
         ("scope", scope.as_str()),
         ("client_info", "1"),
     ];
-    let response = net.send(http::Method::POST, &url, None, Body::Form(&form), &[]).await?;
-    parse_token_response(response.body())
+    Ok(post_form(&net.http, &url, &form).await?.into())
 }
 
 #[cfg(test)]
@@ -94,7 +74,8 @@ mod tests {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"tid":"t-1"}"#);
         let body =
             format!(r#"{{"access_token":"at","refresh_token":"rt","expires_in":"3599","id_token":"h.{payload}.s"}}"#);
-        let t = parse_token_response(body.as_bytes()).unwrap();
+        let response = http::Response::builder().status(200).body(body.into_bytes()).unwrap();
+        let t: TokenSet = crate::oauth::token_endpoint::parse_response(&response).unwrap().into();
         assert_eq!(t.tenant_id.as_deref(), Some("t-1"));
         assert_eq!(t.expires_in, 3599);
         assert_eq!(t.refresh.unwrap().secret(), "rt");

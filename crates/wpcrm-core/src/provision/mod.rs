@@ -20,12 +20,15 @@ pub mod steps;
 
 pub use response::{Connection, ProvisionError, ProvisionResponse, SignIn, Status};
 
-use crate::api::ProvisionRequest;
+use crate::api::{ConnectionInput, ProvisionRequest, VerifyOptions};
+use crate::cloud::{Cloud, Endpoints};
 use crate::dataverse::admin::{privilege_is, privilege_type, DataverseAdmin};
+use crate::deadline::Deadline;
 use crate::discovery::Environment;
 use crate::engine::Context;
 use crate::graph::Graph;
 use crate::oauth::{device_code, refresh};
+use crate::report::VerifyReport;
 use crate::secret::AccessToken;
 use net::{CallError, Net};
 use state::{AppRecord, AppUserRecord, CachedToken, DeviceState, Owned, RoleRecord, SecretRecord, State};
@@ -34,11 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use steps::{StepId, StepStatus, StepView};
-use tokio::time::Instant;
 
-/// Graph's resource id (the same in the sandbox: scopes name resources, not hosts).
-pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
-pub const DISCOVERY_SCOPE: &str = "https://globaldisco.crm.dynamics.com/.default";
 /// Longest client secret lifetime wpcrm asks for (Graph's own default is two years).
 pub const MAX_SECRET_LIFETIME_DAYS: i64 = 730;
 pub const DEFAULT_SECRET_LIFETIME_DAYS: i64 = 180;
@@ -48,29 +47,28 @@ pub const REPLICATION_BOUND_S: i64 = 300;
 const SITE_TAG_PREFIX: &str = "wpcrm:site:";
 const SECRET_MARKER_PREFIX: &str = "wpcrm:";
 
-/// The hosts one provisioning run talks to.
-#[derive(Debug, Clone)]
-pub struct Endpoints {
-    pub login: String,
-    pub graph: String,
-    pub discovery: String,
-}
-
-impl Endpoints {
-    pub fn for_context(ctx: &Context) -> Self {
-        match ctx.config.sandbox_url.as_deref().map(|s| s.trim_end_matches('/')) {
-            Some(sandbox) if !sandbox.is_empty() => Self {
-                login: sandbox.to_owned(),
-                graph: sandbox.to_owned(),
-                discovery: sandbox.to_owned(),
-            },
-            _ => Self {
-                login: "https://login.microsoftonline.com".to_owned(),
-                graph: "https://graph.microsoft.com".to_owned(),
-                discovery: "https://globaldisco.crm.dynamics.com".to_owned(),
-            },
-        }
+/// The hosts of this call: the sandbox's origin when `wpcrm.sandbox_url` is set, else the cloud of
+/// the requested instance URL (public when none is given yet).
+fn endpoints(ctx: &Context, instance_url: Option<&str>) -> Result<Endpoints, ProvisionError> {
+    let sandbox = ctx
+        .config
+        .sandbox_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if let Some(sandbox) = sandbox {
+        return Endpoints::sandbox(sandbox).map_err(|e| ProvisionError {
+            step: None,
+            code: "invalid_sandbox_url".into(),
+            message: e.to_string(),
+            fix: Some("Set wpcrm.sandbox_url to an https origin, or leave it empty in production.".into()),
+        });
     }
+    let cloud = instance_url
+        .and_then(|u| crate::instance_url::normalize(u, None).ok())
+        .map(|u| u.cloud())
+        .unwrap_or(Cloud::Public);
+    Ok(Endpoints::real(cloud))
 }
 
 /// Why a call stops before `done`.
@@ -99,18 +97,32 @@ struct Options {
 struct Machine<'a> {
     ctx: &'a Context,
     net: Net<'a>,
-    ep: Endpoints,
     opts: Options,
     request_instance_url: Option<String>,
     state: Mutex<State>,
+    verifier: &'a Verifier,
     /// The application was created by this very call: nothing can hang off it yet, so lookups of
     /// its service principal, credentials and application user are skipped.
     app_fresh: AtomicBool,
     user_fresh: AtomicBool,
 }
 
+/// How the `verify` step checks the new connection: [`crate::verify::run`], or a stand-in in tests.
+pub type Verifier =
+    dyn for<'c> Fn(&'c Context, ConnectionInput, VerifyOptions) -> LocalBoxFuture<'c, VerifyReport> + Sync;
+pub type LocalBoxFuture<'c, T> = std::pin::Pin<Box<dyn Future<Output = T> + 'c>>;
+
+fn verify_run(ctx: &Context, connection: ConnectionInput, options: VerifyOptions) -> LocalBoxFuture<'_, VerifyReport> {
+    Box::pin(crate::verify::run(ctx, connection, options))
+}
+
 /// One call of the step function. Never panics on anything a caller can send.
 pub async fn run(ctx: &Context, request: ProvisionRequest) -> ProvisionResponse {
+    run_with_verifier(ctx, request, &verify_run).await
+}
+
+/// [`run`] with the verification step's checker passed in.
+pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifier: &Verifier) -> ProvisionResponse {
     if request.state_key.len() != 32 {
         return refused(
             "invalid_state_key",
@@ -135,13 +147,18 @@ pub async fn run(ctx: &Context, request: ProvisionRequest) -> ProvisionResponse 
         Err(error) => return finish(state, &key, Err(Stop::Failed(error)), None),
     };
     let timeout = request.timeout.unwrap_or(ctx.config.default_timeout);
+    let instance_hint = state.instance_url.clone().or_else(|| request.instance_url.clone());
+    let endpoints = match endpoints(ctx, instance_hint.as_deref()) {
+        Ok(e) => e,
+        Err(error) => return finish(state, &key, Err(Stop::Failed(error)), None),
+    };
     let machine = Machine {
         ctx,
-        net: Net::new(ctx, Instant::now() + timeout),
-        ep: Endpoints::for_context(ctx),
+        net: Net::new(ctx, endpoints, Deadline::after(timeout)),
         opts,
         request_instance_url: request.instance_url.clone().filter(|s| !s.trim().is_empty()),
         state: Mutex::new(state),
+        verifier,
         app_fresh: AtomicBool::new(false),
         user_fresh: AtomicBool::new(false),
     };
@@ -478,24 +495,6 @@ fn merge(a: StepResult, b: StepResult) -> StepResult {
     }
 }
 
-/// Normalizes an instance URL: https only, no path except the sandbox's environment segment.
-fn normalize_instance_url(raw: &str, sandbox: Option<&str>) -> Option<String> {
-    let url = url::Url::parse(raw.trim()).ok()?;
-    if url.scheme() != "https" || url.host_str().is_none() {
-        return None;
-    }
-    let origin = url.origin().ascii_serialization();
-    if let Some(sb) = sandbox.map(|s| s.trim_end_matches('/')).filter(|s| !s.is_empty()) {
-        if origin.eq_ignore_ascii_case(sb) {
-            return match url.path_segments().and_then(|mut s| s.next()).filter(|s| !s.is_empty()) {
-                Some(env) => Some(format!("{origin}/{env}")),
-                None => Some(origin),
-            };
-        }
-    }
-    Some(origin)
-}
-
 impl Machine<'_> {
     fn st(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -583,16 +582,7 @@ impl Machine<'_> {
                 message: "There is no admin sign-in in this state.".into(),
             });
         };
-        match refresh::refresh(
-            &self.net,
-            &self.ep.login,
-            "organizations",
-            self.client_id(),
-            &refresh_token,
-            scope,
-        )
-        .await
-        {
+        match refresh::refresh(&self.net, "organizations", self.client_id(), &refresh_token, scope).await {
             Ok(set) => {
                 let mut st = self.st();
                 if let Some(r) = set.refresh {
@@ -630,6 +620,14 @@ impl Machine<'_> {
         self.st().instance_url.clone().unwrap_or_default()
     }
 
+    fn graph_scope(&self) -> String {
+        format!("{}/.default", self.net.http.endpoints().graph_resource())
+    }
+
+    fn discovery_scope(&self) -> String {
+        format!("{}/.default", self.net.http.endpoints().discovery_resource())
+    }
+
     fn dataverse_scope(&self) -> String {
         format!("{}/.default", self.instance_url())
     }
@@ -645,14 +643,18 @@ impl Machine<'_> {
     fn graph<'s>(&'s self, token: &'s AccessToken) -> Graph<'s, 's> {
         Graph {
             net: &self.net,
-            origin: &self.ep.graph,
+            origin: &self.net.http.endpoints().graph,
             token,
         }
     }
 
     async fn run(&self) -> StepResult {
         self.st().cancelled = false;
-        if self.st().step(StepId::Verify) == StepStatus::Done && self.st().verification.is_some() {
+        let finished = {
+            let st = self.st();
+            st.step(StepId::Verify) == StepStatus::Done && st.verification.is_some()
+        };
+        if finished {
             return Ok(());
         }
         self.sign_in().await?;
@@ -686,12 +688,11 @@ impl Machine<'_> {
         self.begin(step);
         let device = self.st().device.clone();
         let Some(mut device) = device else {
-            let scopes = format!("{GRAPH_SCOPE} offline_access openid profile");
-            let auth =
-                match device_code::start(&self.net, &self.ep.login, "organizations", self.client_id(), &scopes).await {
-                    Ok(a) => a,
-                    Err(e) => return self.fail(step, &e),
-                };
+            let scopes = format!("{} offline_access openid profile", self.graph_scope());
+            let auth = match device_code::start(&self.net, "organizations", self.client_id(), &scopes).await {
+                Ok(a) => a,
+                Err(e) => return self.fail(step, &e),
+            };
             let now = self.now();
             let device = DeviceState {
                 device_code: auth.device_code,
@@ -730,14 +731,7 @@ impl Machine<'_> {
                 return Err(Stop::SignIn(Self::sign_in_view(&device)));
             }
             tokio::time::sleep(wait).await;
-            let poll = device_code::poll(
-                &self.net,
-                &self.ep.login,
-                "organizations",
-                self.client_id(),
-                &device.device_code,
-            )
-            .await;
+            let poll = device_code::poll(&self.net, "organizations", self.client_id(), &device.device_code).await;
             let after_ms = (self.now().unix_timestamp_nanos() / 1_000_000) as i64;
             match poll {
                 device_code::Poll::Pending => {
@@ -755,7 +749,7 @@ impl Machine<'_> {
                     st.device = None;
                     st.tokens.refresh = set.refresh;
                     st.tokens.access.insert(
-                        GRAPH_SCOPE.to_owned(),
+                        self.graph_scope(),
                         CachedToken {
                             token: set.access,
                             expires_at: now + set.expires_in,
@@ -812,21 +806,24 @@ impl Machine<'_> {
         }
         self.begin(step);
         if let Some(raw) = &self.request_instance_url {
-            let Some(url) = normalize_instance_url(raw, self.ctx.config.sandbox_url.as_deref()) else {
-                return Err(Stop::Failed(ProvisionError {
-                    step: Some(step.as_str().into()),
-                    code: "invalid_instance_url".into(),
-                    message: format!("'{}' is not an https environment URL.", raw.chars().take(200).collect::<String>()),
-                    fix: Some("Pass the environment URL, e.g. https://contoso.crm.dynamics.com, or omit instance_url to choose from a list.".into()),
-                }));
+            let url = match crate::instance_url::normalize(raw, self.ctx.config.sandbox_url.as_deref()) {
+                Ok(url) => url,
+                Err(e) => {
+                    return Err(Stop::Failed(ProvisionError {
+                        step: Some(step.as_str().into()),
+                        code: "invalid_instance_url".into(),
+                        message: e.to_string(),
+                        fix: Some("Pass the environment URL, e.g. https://contoso.crm.dynamics.com, or omit instance_url to choose from a list.".into()),
+                    }))
+                }
             };
             let mut st = self.st();
-            st.instance_url = Some(url);
+            st.instance_url = Some(url.as_str().to_owned());
             st.finish(step, StepStatus::Done);
             return Ok(());
         }
-        let token = self.token_for(step, DISCOVERY_SCOPE).await?;
-        match crate::discovery::list_environments(&self.net, &self.ep.discovery, &token).await {
+        let token = self.token_for(step, &self.discovery_scope()).await?;
+        match crate::discovery::list_environments(&self.net, &self.net.http.endpoints().discovery, &token).await {
             Ok(envs) if envs.is_empty() => Err(Stop::Failed(ProvisionError {
                 step: Some(step.as_str().into()),
                 code: "no_environments".into(),
@@ -856,7 +853,7 @@ impl Machine<'_> {
             return Ok(());
         }
         self.begin(step);
-        let token = self.token_for(step, GRAPH_SCOPE).await?;
+        let token = self.token_for(step, &self.graph_scope()).await?;
         let graph = self.graph(&token);
         let found = match graph.find_applications_by_tag(&self.opts.site_tag).await {
             Ok(apps) => apps.into_iter().next(),
@@ -900,7 +897,7 @@ impl Machine<'_> {
         }
         self.begin(step);
         let app = self.app();
-        let token = self.token_for(step, GRAPH_SCOPE).await?;
+        let token = self.token_for(step, &self.graph_scope()).await?;
         let graph = self.graph(&token);
         let existing = if self.app_fresh.load(Ordering::Relaxed) {
             None
@@ -944,7 +941,7 @@ impl Machine<'_> {
         self.begin(step);
         let app = self.app();
         let marker = self.secret_marker();
-        let token = self.token_for(step, GRAPH_SCOPE).await?;
+        let token = self.token_for(step, &self.graph_scope()).await?;
         let graph = self.graph(&token);
         if !self.app_fresh.load(Ordering::Relaxed) {
             // A previous call of this run may have added a secret and died before its state
@@ -994,8 +991,7 @@ impl Machine<'_> {
         let bu_done = self.st().business_unit_id.is_some();
         let roles_done = !self.st().roles_resolved.is_empty();
         let custom_needed = self.opts.create_role && !self.opts.tables.is_empty();
-        let custom_done = !custom_needed
-            || self.st().custom_role.is_some() && self.st().step(StepId::CustomRole) != StepStatus::Pending;
+        let custom_done = !custom_needed || self.st().custom_role_ready;
         if bu_done && roles_done && custom_done {
             self.done(StepId::BusinessUnit);
             if !custom_needed {
@@ -1140,6 +1136,7 @@ impl Machine<'_> {
         if let Err(e) = dv.set_role_privileges(&role.id, &privilege_ids, &bu, replace).await {
             return self.fail(step, &e);
         }
+        self.st().custom_role_ready = true;
         // Assigned in the `roles` step; stays running until then.
         Ok(())
     }
@@ -1202,7 +1199,11 @@ impl Machine<'_> {
     async fn roles(&self) -> StepResult {
         let step = StepId::Roles;
         let custom = self.st().custom_role.clone().filter(|_| self.opts.create_role);
-        if self.st().step(step) == StepStatus::Done && (custom.is_none() || self.st().custom_role_assigned) {
+        let settled = {
+            let st = self.st();
+            st.step(step) == StepStatus::Done && (custom.is_none() || st.custom_role_assigned)
+        };
+        if settled {
             return Ok(());
         }
         self.begin(step);
@@ -1277,20 +1278,20 @@ impl Machine<'_> {
                 let st = self.st();
                 let secret = st.secret.clone().expect("client_secret ran first");
                 (
-                    crate::api::ConnectionInput {
+                    ConnectionInput {
                         instance_url: st.instance_url.clone(),
                         application_id: st.app.as_ref().map(|a| a.app_id.clone()),
                         client_secret: Some(secret.value),
                         tenant_id: st.tenant_id.clone(),
                     },
-                    crate::api::VerifyOptions {
+                    VerifyOptions {
                         tables: self.opts.tables.clone(),
                         timeout: Some(self.net.remaining()),
                         secret_expires_at: Some(secret.expires_at),
                     },
                 )
             };
-            let report = crate::verify::run(self.ctx, connection, options).await;
+            let report = (self.verifier)(self.ctx, connection, options).await;
             let replicating = report.checks.iter().any(|c| {
                 c.id == "token"
                     && c.status == crate::report::CheckStatus::Fail

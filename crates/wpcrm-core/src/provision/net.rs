@@ -1,20 +1,18 @@
 //! JSON and form requests for the provisioning clients (OAuth, Graph, discovery, Dataverse admin),
 //! bounded by the call's deadline, with one error type that keeps the service's codes as data.
 //!
-//! 429 and transient 5xx are retried here honouring `Retry-After` within the deadline. Replication
+//! 429 and transient 5xx are retried by `http::retry` honouring `Retry-After` within the deadline. Replication
 //! errors are *not* retried here: whether a 404 means "not yet" or "not there" depends on the step,
 //! so the step decides (see `provision::retry`).
 
+use crate::cloud::Endpoints;
+use crate::deadline::Deadline;
 use crate::engine::Context;
-use crate::http::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use crate::oauth::token_endpoint::TokenError;
 use crate::secret::AccessToken;
 use serde::de::DeserializeOwned;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-use tokio::time::Instant;
-
-/// Longest single request; the rest of the budget is for retries and later steps.
-const MAX_REQUEST: Duration = Duration::from_secs(15);
 
 /// An error from a service, with its codes kept as data. Messages come from the service and
 /// never contain what we sent (tokens and secrets are only ever in requests).
@@ -87,11 +85,11 @@ impl CallError {
     }
 }
 
-/// One call's network access: the context's transport, its deadline and a request counter.
+/// One call's network access: the verify engineer's retrying [`HttpClient`] (host allow-list,
+/// request counting, 429/5xx backoff within the deadline), plus JSON bodies and service errors.
 pub struct Net<'a> {
     pub ctx: &'a Context,
-    pub deadline: Instant,
-    requests: AtomicU32,
+    pub http: HttpClient,
 }
 
 pub enum Body<'b> {
@@ -100,21 +98,44 @@ pub enum Body<'b> {
     Form(&'b [(&'b str, &'b str)]),
 }
 
+impl From<TokenError> for CallError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Aad(a) => CallError::Service {
+                status: a.status,
+                code: a.error,
+                details: Vec::new(),
+                aadsts: a.error_codes.iter().map(|n| *n as u32).collect(),
+                message: a.description,
+            },
+            TokenError::Transport(t) => transport(t),
+            TokenError::Unexpected { detail, .. } => CallError::Parse(detail),
+        }
+    }
+}
+
+/// Each attempt's timeout is the time left until the deadline, so a timeout means the budget ran out.
+fn transport(e: TransportError) -> CallError {
+    if e.kind == TransportErrorKind::Timeout {
+        return CallError::Deadline;
+    }
+    CallError::Transport(e)
+}
+
 impl<'a> Net<'a> {
-    pub fn new(ctx: &'a Context, deadline: Instant) -> Self {
+    pub fn new(ctx: &'a Context, endpoints: Endpoints, deadline: Deadline) -> Self {
         Self {
             ctx,
-            deadline,
-            requests: AtomicU32::new(0),
+            http: HttpClient::new(ctx.transport.clone(), endpoints, deadline, ctx.clock.clone()),
         }
     }
 
     pub fn requests(&self) -> u32 {
-        self.requests.load(Ordering::Relaxed)
+        self.http.requests()
     }
 
     pub fn remaining(&self) -> Duration {
-        self.deadline.saturating_duration_since(Instant::now())
+        self.http.deadline().remaining()
     }
 
     /// Sends a request and returns the raw response when it succeeded (2xx), or the service's error.
@@ -126,35 +147,21 @@ impl<'a> Net<'a> {
         body: Body<'_>,
         extra_headers: &[(&str, &str)],
     ) -> Result<HttpResponse, CallError> {
-        let mut backoff = Duration::from_millis(500);
-        loop {
-            let remaining = self.remaining();
-            if remaining < Duration::from_millis(50) {
-                return Err(CallError::Deadline);
-            }
-            let request = build(method.clone(), url, bearer, &body, extra_headers)?;
-            self.requests.fetch_add(1, Ordering::Relaxed);
-            let response = match self.ctx.transport.send(request, remaining.min(MAX_REQUEST)).await {
-                Ok(r) => r,
-                Err(e) if e.kind == TransportErrorKind::Timeout && self.remaining().is_zero() => {
-                    return Err(CallError::Deadline)
-                }
-                Err(e) => return Err(CallError::Transport(e)),
-            };
-            let status = response.status().as_u16();
-            if response.status().is_success() {
-                return Ok(response);
-            }
-            if status == 429 || status == 502 || status == 503 || status == 504 {
-                let wait = retry_after(&response).unwrap_or(backoff);
-                if wait + Duration::from_millis(100) < self.remaining() {
-                    tokio::time::sleep(wait).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(8));
-                    continue;
-                }
-            }
-            return Err(parse_error(status, response.body()));
+        if self.remaining() < Duration::from_millis(50) {
+            return Err(CallError::Deadline);
         }
+        let request = build(method, url, bearer, &body, extra_headers)?;
+        let response = match self.http.send(request).await {
+            Ok(r) => r,
+            Err(e) if e.kind == TransportErrorKind::Timeout && self.http.deadline().expired() => {
+                return Err(CallError::Deadline)
+            }
+            Err(e) => return Err(CallError::Transport(e)),
+        };
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(parse_error(response.status().as_u16(), response.body()))
     }
 
     /// Sends and parses a JSON answer.
@@ -219,15 +226,6 @@ fn build(
 
 fn redact_query(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
-}
-
-fn retry_after(response: &HttpResponse) -> Option<Duration> {
-    let value = response.headers().get("retry-after")?.to_str().ok()?;
-    if let Ok(secs) = value.trim().parse::<u64>() {
-        return Some(Duration::from_secs(secs.min(60)));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
 }
 
 /// Reads an OAuth (`{"error":"…","error_codes":[…]}`), Graph or Dataverse (`{"error":{"code":…}}`)

@@ -4,7 +4,7 @@
 //! or role) is left alone; only a secret it added to an adopted application is removed.
 
 use super::steps::{StepStatus, StepView};
-use super::{Machine, ProvisionError, StepResult, Stop, GRAPH_SCOPE};
+use super::{Machine, ProvisionError, StepResult, Stop};
 use crate::provision::net::CallError;
 use crate::provision::state::State;
 
@@ -149,6 +149,7 @@ pub(super) async fn run(m: &Machine<'_>) -> StepResult {
     st.secret = None;
     st.app_user = None;
     st.custom_role = None;
+    st.custom_role_ready = false;
     st.custom_role_assigned = false;
     st.roles_assigned.clear();
     st.verification = None;
@@ -180,7 +181,7 @@ async fn one(m: &Machine<'_>, undo: Undo) -> Result<(), CallError> {
             }
         }
         Undo::ClientSecret | Undo::ServicePrincipal | Undo::Application => {
-            let token = m.token(GRAPH_SCOPE).await?;
+            let token = m.token(&m.graph_scope()).await?;
             let graph = m.graph(&token);
             let app = st.app.clone().map(|a| a.object_id).unwrap_or_default();
             match undo {

@@ -165,6 +165,9 @@ pub struct State {
     pub roles_resolved: Vec<RoleRecord>,
     pub roles_assigned: Vec<RoleRecord>,
     pub custom_role: Option<Owned>,
+    /// Its privileges were set (Add/ReplacePrivilegesRole succeeded).
+    #[serde(default)]
+    pub custom_role_ready: bool,
     pub custom_role_assigned: bool,
     /// The verification report of the `verify` step, as returned.
     pub verification: Option<serde_json::Value>,

@@ -674,3 +674,122 @@ async fn request_budget_gives_429_with_retry_after() {
     let ra: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&ra));
 }
+
+#[tokio::test]
+async fn local_depth_sees_the_business_unit_and_global_sees_all() {
+    let h = start().await;
+    let api = h.api("contoso");
+    let admin = h
+        .user_token("admin@contoso.onmicrosoft.com", &format!("{}/contoso/.default", h.url))
+        .await;
+    let st = h.sb.control().state();
+    let env = &st["environments"]["contoso"];
+    let user = env["systemusers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["applicationid"] == WP_NOROLES.app_id)
+        .unwrap();
+    let uid = user["systemuserid"].as_str().unwrap();
+    let bu = user["businessunitid"].as_str().unwrap();
+    let role = env["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Support Reader" && r["businessunitid"] == bu)
+        .unwrap();
+    let r = h
+        .send_json(
+            "POST",
+            &format!("{api}/systemusers({uid})/systemuserroles_association/$ref"),
+            &admin,
+            &json!({"@odata.id": format!("roles({})", role["roleid"].as_str().unwrap())}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let t = h.env_token(&WP_NOROLES, "contoso").await;
+    // Local read on account: the root unit's 4 accounts, not the one owned in Contoso Sales.
+    let names: Vec<String> = h.get(&format!("{api}/accounts?$select=name"), Some(&t)).await.json["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(!names.contains(&"Fabrikam, Inc.".to_string()));
+    // Global read on incident.
+    assert_eq!(
+        h.get(&format!("{api}/incidents"), Some(&t)).await.json["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // A keyed read outside the depth is a privilege error.
+    let fab = h
+        .get(
+            &format!("{api}/accounts?$filter=name eq 'Fabrikam, Inc.'"),
+            Some(&admin),
+        )
+        .await;
+    let id = fab.json["value"][0]["accountid"].as_str().unwrap();
+    assert!(assert_dv_error(
+        &h.get(&format!("{api}/accounts({id})"), Some(&t)).await,
+        403,
+        "0x80040220"
+    )
+    .contains("AccessRights: ReadAccess"));
+    // A role of another business unit cannot be assigned.
+    let other = env["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Basic User" && r["businessunitid"] != bu)
+        .unwrap();
+    let r = h
+        .send_json(
+            "POST",
+            &format!("{api}/systemusers({uid})/systemuserroles_association/$ref"),
+            &admin,
+            &json!({"@odata.id": format!("roles({})", other["roleid"].as_str().unwrap())}),
+            None,
+        )
+        .await;
+    assert_dv_error(&r, 400, "0x80040203");
+}
+
+#[tokio::test]
+async fn the_origin_itself_is_the_first_environment() {
+    let h = start().await;
+    let api = format!("{}/api/data/v9.2", h.url);
+    let r = h.get(&format!("{api}/"), None).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("www-authenticate").unwrap(),
+        format!(
+            "Bearer authorization_uri={}/{TENANT}/oauth2/authorize, resource_id={}/",
+            h.url, h.url
+        )
+    );
+    let root = h.app_token(&WP_OK, &format!("{}/.default", h.url)).await;
+    assert_eq!(claims(&root)["aud"], h.url);
+    let r = h.get(&format!("{api}/WhoAmI"), Some(&root)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.json["@odata.context"],
+        format!("{api}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse")
+    );
+    let named = h
+        .get(
+            &format!("{}/WhoAmI", h.api("contoso")),
+            Some(&h.env_token(&WP_OK, "contoso").await),
+        )
+        .await;
+    assert_eq!(r.json["OrganizationId"], named.json["OrganizationId"]);
+    // Each URL is its own audience.
+    assert_eq!(
+        h.get(&format!("{}/WhoAmI", h.api("contoso")), Some(&root)).await.status,
+        401
+    );
+}

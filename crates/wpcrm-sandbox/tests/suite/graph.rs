@@ -36,6 +36,26 @@ async fn audience_and_caller_checks() {
     let me = h.get(&format!("{}/v1.0/me", h.url), Some(&maker)).await;
     assert_eq!(me.status, 200);
     assert_eq!(me.json["userPrincipalName"], MAKER);
+    let me = h
+        .get(&format!("{}/v1.0/users/me-token-to-replace", h.url), Some(&maker))
+        .await;
+    assert_eq!(me.json["userPrincipalName"], MAKER);
+    let admin = h.get(&format!("{}/v1.0/users/{ADMIN}", h.url), Some(&maker)).await;
+    assert_eq!(admin.json["id"], "9f1b2c3d-0001-4a5b-8c6d-7e8f9a0b1c2d");
+    assert_graph_error(
+        &h.get(
+            &format!("{}/v1.0/users/nobody@contoso.onmicrosoft.com", h.url),
+            Some(&maker),
+        )
+        .await,
+        404,
+        "Request_ResourceNotFound",
+    );
+    assert_graph_error(
+        &h.get(&format!("{}/v1.0/me", h.url), Some(&app)).await,
+        400,
+        "BadRequest",
+    );
 }
 
 #[tokio::test]
