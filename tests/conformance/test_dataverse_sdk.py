@@ -27,13 +27,13 @@ def test_create_and_read_back_a_record(dataverse):
     with dataverse() as client:
         lead_id = client.records.create("lead", {"subject": "From the conformance suite", "lastname": "Tester"})
         assert len(lead_id) == 36
-        lead = client.records.get("lead", lead_id, select=["subject"])
+        lead = client.records.retrieve("lead", lead_id, select=["subject"])
         assert lead["subject"] == "From the conformance suite"
 
 
 def test_query_follows_paging(dataverse):
     with dataverse() as client:
-        pages = list(client.records.get("account", select=["name"], page_size=2))
+        pages = list(client.records.list_pages("account", select=["name"], page_size=2))
         assert len(pages) >= 2, "the seed has enough accounts for two pages of two"
         assert all(len(page) <= 2 for page in pages)
         names = [record["name"] for page in pages for record in page]
@@ -43,7 +43,7 @@ def test_query_follows_paging(dataverse):
 def test_missing_privilege_is_a_403_naming_it(dataverse):
     with dataverse("wp-basic") as client:
         with pytest.raises(HttpError) as error:
-            list(client.records.get("incident", select=["title"], top=1))
+            client.records.list("incident", select=["title"], top=1)
     assert error.value.status_code == 403
     assert error.value.details["service_error_code"] == "0x80040220"
     # System tables' privilege names vary in case across Microsoft's own examples (reference §2.3).
@@ -53,7 +53,7 @@ def test_missing_privilege_is_a_403_naming_it(dataverse):
 def test_app_without_application_user_is_not_a_member(dataverse):
     with dataverse("wp-nouser") as client:
         with pytest.raises(HttpError) as error:
-            list(client.records.get("account", select=["name"], top=1))
+            client.records.list("account", select=["name"], top=1)
     assert error.value.status_code == 403
     assert error.value.details["service_error_code"] == "0x80072560"
     assert "not a member of the organization" in error.value.message
