@@ -40,12 +40,13 @@ def in_days(days):
 
 
 def test_register_app_add_password_and_service_principal_through_replication(sandbox):
-    sandbox.control("POST", "config", {"replication_delay_ms": 4000})
+    # A long window for the first attempt: the SDK fetches a token before every call, which can take
+    # seconds on a loaded machine. Once the refusal is seen, the window is shortened.
+    sandbox.control("POST", "config", {"replication_delay_ms": 60000})
     client = graph_client(sandbox)
 
     async def run():
         app = await client.applications.post(Application(display_name="wpcrm conformance", tags=["wpcrm:test"]))
-        created = time.monotonic()
         assert app.id and app.app_id and app.password_credentials == []
         body = AddPasswordPostRequestBody(password_credential=PasswordCredential(
             display_name="wpcrm:conformance", end_date_time=in_days(30)))
@@ -53,8 +54,6 @@ def test_register_app_add_password_and_service_principal_through_replication(san
         assert password.secret_text and password.hint == password.secret_text[:3]
         assert password.key_id and abs((password.end_date_time - in_days(30)).total_seconds()) < 120
 
-        started = time.monotonic()
-        assert started - created < 3, f"addPassword took {started - created:.1f}s: the replication window is gone"
         with pytest.raises(ODataError) as error:
             await client.service_principals.post(ServicePrincipal(app_id=app.app_id))
         assert error.value.response_status_code == 400
@@ -62,6 +61,8 @@ def test_register_app_add_password_and_service_principal_through_replication(san
         assert "NoBackingApplicationObject" in details or error.value.error.code == "NoBackingApplicationObject"
         assert error.value.error.inner_error.request_id
 
+        sandbox.control("POST", "config", {"replication_delay_ms": 1000})
+        started = time.monotonic()
         while True:
             try:
                 sp = await client.service_principals.post(ServicePrincipal(app_id=app.app_id))
