@@ -149,7 +149,8 @@ pub fn glob_match(pattern: &str, path: &str) -> bool {
 
 enum Terminal {
     None,
-    Fault(Fault),
+    // Boxed: a fault carries headers and a body, and most requests have none.
+    Fault(Box<Fault>),
 }
 
 async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
@@ -212,7 +213,7 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
             tokio::time::sleep(Duration::from_millis(total)).await;
         }
         if let Some(f) = t {
-            terminal = Terminal::Fault(f);
+            terminal = Terminal::Fault(Box::new(f));
         }
     }
 
