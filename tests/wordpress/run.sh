@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# PHPUnit on a real WordPress (Debian's package) with the wpcrm extension and the sandbox.
+#   tests/wordpress/run.sh [phpunit args...]
+# Takes WPCRM_SO, WPCRM_SANDBOX_URL, WPCRM_CA_FILE from the environment, else sources
+# scripts/php-ext-env.sh. Without the extension it fails, unless WPT_ALLOW_NO_EXTENSION=1 (then the
+# tests that need it are skipped). Idempotent: every run starts from a fresh database.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+cd "$WPT_ROOT"
+
+cleanup() {
+  local rc=$?
+  if [ -n "${WPT_HTTP_PID:-}" ]; then kill "$WPT_HTTP_PID" 2>/dev/null || true; fi
+  wpt_stop_mariadb
+  if declare -F wpcrm_env_stop >/dev/null; then wpcrm_env_stop || true; fi
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+wpt_load_extension_env
+
+if [ -z "${WPCRM_SO:-}" ] && [ "${WPT_ALLOW_NO_EXTENSION:-0}" != 1 ]; then
+  wpt_log "WPCRM_SO is not set and scripts/php-ext-env.sh did not provide it; set WPT_ALLOW_NO_EXTENSION=1 to run without the extension"
+  exit 1
+fi
+
+port=$(wpt_free_port)
+export WPT_URL=http://127.0.0.1:$port
+wpt_setup "$WPT_URL"
+rm -f "$WPT_BUILD/debug.log"
+
+phpunit_args=(-c "$here/phpunit.xml")
+if [ -n "${WPCRM_SO:-}" ]; then
+  phpunit_args+=(--fail-on-skipped)
+fi
+wpt_php /usr/bin/phpunit "${phpunit_args[@]}" "$@"
