@@ -144,6 +144,16 @@
 		} );
 	}
 
+	function showSignIn( signInInfo ) {
+		var link = el( 'wpcrm-verification-link' );
+		link.href = signInInfo.verification_uri;
+		link.textContent = signInInfo.verification_uri;
+		el( 'wpcrm-user-code' ).textContent = signInInfo.user_code;
+		signIn.setAttribute( 'data-wpcrm-user-code', signInInfo.user_code );
+		signIn.hidden = false;
+		say( i18n.waitingSignIn );
+	}
+
 	function schedulePoll() {
 		window.clearTimeout( pollTimer );
 		pollTimer = window.setTimeout( function () {
@@ -158,13 +168,7 @@
 		switch ( result.status ) {
 			case 'sign_in_required':
 				setState( 'signing-in' );
-				var link = el( 'wpcrm-verification-link' );
-				link.href = result.sign_in.verification_uri;
-				link.textContent = result.sign_in.verification_uri;
-				el( 'wpcrm-user-code' ).textContent = result.sign_in.user_code;
-				signIn.setAttribute( 'data-wpcrm-user-code', result.sign_in.user_code );
-				signIn.hidden = false;
-				say( i18n.waitingSignIn );
+				showSignIn( result.sign_in );
 				schedulePoll();
 				break;
 			case 'choose_environment':
@@ -291,8 +295,15 @@
 		var step = function () {
 			api( 'provision', { action: 'rollback' } ).then( function ( result ) {
 				drawSteps( result.steps );
+				signIn.hidden = true;
 				if ( result.status === 'in_progress' ) {
 					window.setTimeout( step, 1000 );
+					return;
+				}
+				if ( result.status === 'sign_in_required' && result.sign_in ) {
+					// Rolling back may need a fresh administrator sign-in.
+					showSignIn( result.sign_in );
+					window.setTimeout( step, config.pollInterval || 2000 );
 					return;
 				}
 				busy( false );

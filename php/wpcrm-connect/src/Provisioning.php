@@ -155,13 +155,16 @@ final class Provisioning {
 		$public = $this->public_result( $response );
 
 		if ( 'cancel' === $action ) {
-			$this->store->delete( $user_id );
+			// The state is kept: what was already created can still be rolled back ("Undo setup").
+			$record['status'] = 'cancelled';
+			$this->store->put( $user_id, $record );
 			$public['status'] = 'cancelled';
+			unset( $public['error'] );
 			return $public;
 		}
 
 		if ( 'rollback' === $action ) {
-			if ( 'failed' !== $status && 'in_progress' !== $status ) {
+			if ( 'done' === $status ) {
 				$app_id = (string) ( $record['application_id'] ?? '' );
 				if ( '' !== $app_id && $this->settings->connection()['application_id'] === $app_id ) {
 					$this->settings->clear_connection();

@@ -58,9 +58,42 @@ final class Verifier {
 		if ( null !== $timeout ) {
 			$options['timeout'] = $timeout;
 		}
-		$report = $this->extension->verify( $this->settings->connection(), $options );
+		try {
+			$report = $this->extension->verify( $this->settings->connection(), $options );
+		} catch ( \RuntimeException $e ) {
+			throw $e; // Extension not available: callers check that first.
+		} catch ( \Throwable $e ) {
+			// Only programming errors or a bug in the extension get here; the message never holds the secret.
+			$report = self::error_report( $e );
+		}
 		$this->store( $report, $trigger );
 		return $report;
+	}
+
+	/**
+	 * A report with one failed check, for an exception thrown by the extension.
+	 *
+	 * @param \Throwable $e The exception.
+	 * @return array
+	 */
+	public static function error_report( \Throwable $e ): array {
+		return array(
+			'ok'         => false,
+			'status'     => 'fail',
+			'checks'     => array(
+				array(
+					'id'         => 'extension',
+					'status'     => 'fail',
+					'title'      => __( 'The wpcrm extension could not run the check', 'wpcrm-connect' ),
+					'detail'     => $e->getMessage(),
+					'fix'        => __( 'Update the wpcrm extension (make install) and try again; if it persists, report it with the PHP error log.', 'wpcrm-connect' ),
+					'code'       => 'extension_error',
+					'elapsed_ms' => 0,
+				),
+			),
+			'elapsed_ms' => 0,
+			'requests'   => 0,
+		);
 	}
 
 	/**

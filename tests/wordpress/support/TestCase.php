@@ -63,6 +63,23 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		return (int) $user->ID;
 	}
 
+	protected function requireExtension(): void {
+		if ( ! extension_loaded( 'wpcrm' ) ) {
+			$this->markTestSkipped( 'needs the wpcrm extension (WPCRM_SO)' );
+		}
+	}
+
+	/** Runs the REST request the way the server does for a real HTTP request: authentication checks first. */
+	protected function rest_as_http( \WP_REST_Request $request ) {
+		$server = rest_get_server();
+		// Core's rest_cookie_check_errors() sends a refreshed nonce header; PHPUnit has printed output already.
+		$auth = @$server->check_authentication(); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		if ( is_wp_error( $auth ) ) {
+			return $auth;
+		}
+		return rest_do_request( $request );
+	}
+
 	protected function requireSandbox(): void {
 		if ( ! Sandbox::available() ) {
 			$this->markTestSkipped( 'needs the wpcrm extension and the sandbox (WPCRM_SO, WPCRM_SANDBOX_URL)' );

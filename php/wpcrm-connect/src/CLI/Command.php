@@ -346,12 +346,21 @@ final class Command {
 		}
 		\WP_CLI::confirm( 'Delete the app registration, secret, application user and role this site\'s provisioning created?', $assoc_args );
 		$shown = array();
-		for ( $i = 0; $i < 60; $i++ ) {
+		for ( $i = 0; $i < 600; $i++ ) {
 			$result = $this->provisioning->step( $user_id, 'rollback', array( 'timeout' => 20 ) );
 			$this->draw_steps( $result['steps'] ?? array(), $shown );
 			if ( 'rolled_back' === $result['status'] ) {
 				\WP_CLI::success( 'The setup was undone.' );
 				return;
+			}
+			if ( 'sign_in_required' === $result['status'] ) {
+				$sign_in = (array) ( $result['sign_in'] ?? array() );
+				if ( empty( $shown['__sign_in'] ) ) {
+					\WP_CLI::log( sprintf( 'To sign in, open %s and enter the code %s', (string) ( $sign_in['verification_uri'] ?? '' ), (string) ( $sign_in['user_code'] ?? '' ) ) );
+					$shown['__sign_in'] = '1';
+				}
+				( $this->sleep )( 2 );
+				continue;
 			}
 			if ( 'in_progress' !== $result['status'] ) {
 				$error = (array) ( $result['error'] ?? array() );
