@@ -9,6 +9,7 @@
 
 use crate::api::{ConnectionInput, ProvisionRequest, VerifyOptions};
 use crate::http::{ReqwestTransport, Transport, TransportConfig};
+use crate::oauth::TokenCache;
 use crate::report::VerifyReport;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -58,6 +59,8 @@ pub struct Context {
     pub config: Arc<EngineConfig>,
     pub transport: Arc<dyn Transport>,
     pub clock: Arc<dyn Clock>,
+    /// Tokens kept across calls in this process, until shortly before they expire.
+    pub token_cache: Arc<TokenCache>,
 }
 
 impl Context {
@@ -66,6 +69,7 @@ impl Context {
             config: Arc::new(config),
             transport,
             clock,
+            token_cache: Arc::new(TokenCache::new()),
         }
     }
 }
@@ -135,7 +139,11 @@ impl Engine {
             proxy: self.config.proxy.clone(),
             only_ca_file: false,
         })?;
-        let context = Arc::new(Context::new(self.config.clone(), Arc::new(transport), Arc::new(SystemClock)));
+        let context = Arc::new(Context::new(
+            self.config.clone(),
+            Arc::new(transport),
+            Arc::new(SystemClock),
+        ));
         let worker = Worker {
             pid,
             runtime: Arc::new(runtime),

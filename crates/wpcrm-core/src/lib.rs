@@ -9,8 +9,15 @@
 //! [`discovery`]; they share the HTTP seam in [`http`] and the cloud table in [`cloud`].
 
 pub mod api;
+pub mod challenge;
+pub mod cloud;
+pub mod dataverse;
+pub mod deadline;
 pub mod engine;
 pub mod http;
+pub mod ids;
+pub mod instance_url;
+pub mod oauth;
 pub mod provision;
 pub mod report;
 pub mod secret;

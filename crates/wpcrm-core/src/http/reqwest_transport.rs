@@ -75,10 +75,14 @@ impl ReqwestTransport {
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("wpcrm/", env!("CARGO_PKG_VERSION")));
         builder = match &config.proxy {
-            Some(url) => builder.proxy(reqwest::Proxy::https(url).map_err(|e| TransportBuildError::Proxy(e.to_string()))?),
+            Some(url) => {
+                builder.proxy(reqwest::Proxy::https(url).map_err(|e| TransportBuildError::Proxy(e.to_string()))?)
+            }
             None => builder.no_proxy(),
         };
-        let client = builder.build().map_err(|e| TransportBuildError::Client(e.to_string()))?;
+        let client = builder
+            .build()
+            .map_err(|e| TransportBuildError::Client(e.to_string()))?;
         Ok(Self { client })
     }
 }
@@ -98,7 +102,9 @@ impl Transport for ReqwestTransport {
                 .send()
                 .await
                 .map_err(|e| classify(&e, &host))?;
-            let mut builder = http::Response::builder().status(response.status()).version(response.version());
+            let mut builder = http::Response::builder()
+                .status(response.status())
+                .version(response.version());
             for (name, value) in response.headers() {
                 builder = builder.header(name, value);
             }
@@ -163,7 +169,10 @@ fn chain_has_rustls_error(error: &reqwest::Error) -> bool {
             return true;
         }
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            if io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            {
                 return true;
             }
         }

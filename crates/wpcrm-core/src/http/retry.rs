@@ -1,0 +1,342 @@
+//! The one `send` every protocol client uses.
+//!
+//! It enforces what the quality bars of DESIGN.md ask of every request:
+//! - only hosts of the call's cloud (or the sandbox origin) are contacted; any other URL is refused
+//!   without sending ([`Endpoints::allows`]);
+//! - every request is counted (the report's `requests`);
+//! - 429, 502, 503 and 504 are retried, honouring `Retry-After` (seconds or an HTTP date) or else
+//!   with capped exponential backoff, but never waiting past the deadline: when the next attempt
+//!   could not start in time, the last response is returned as it is and the caller reports it
+//!   (`throttled` for a 429);
+//! - each attempt's timeout is the time left until the deadline.
+
+use super::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+use crate::cloud::Endpoints;
+use crate::deadline::Deadline;
+use crate::engine::Clock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often and how long to retry transient answers.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first included.
+    pub max_attempts: u32,
+    /// First backoff when the server gives no `Retry-After`; doubled each time.
+    pub base_delay: Duration,
+    /// Largest backoff without `Retry-After`.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+/// The HTTP client of one engine call: transport, allowed hosts, deadline, request counter.
+pub struct HttpClient {
+    transport: Arc<dyn Transport>,
+    endpoints: Endpoints,
+    deadline: Deadline,
+    clock: Arc<dyn Clock>,
+    policy: RetryPolicy,
+    requests: AtomicU32,
+}
+
+/// Statuses worth another attempt: throttling and a gateway or service that is briefly unavailable.
+pub fn is_transient(status: http::StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+impl HttpClient {
+    pub fn new(transport: Arc<dyn Transport>, endpoints: Endpoints, deadline: Deadline, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            transport,
+            endpoints,
+            deadline,
+            clock,
+            policy: RetryPolicy::default(),
+            requests: AtomicU32::new(0),
+        }
+    }
+
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// HTTP requests sent so far (each retry counts).
+    pub fn requests(&self) -> u32 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Sends `request`, retrying transient answers within the deadline (see the module docs).
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (parts, body) = request.into_parts();
+        let host = parts.uri.host().unwrap_or("").to_owned();
+        if !self.endpoints.allows(&parts.uri) {
+            return Err(TransportError::new(
+                TransportErrorKind::Refused,
+                format!(
+                    "refused to contact {host}: it is not a host of the {} cloud",
+                    self.endpoints.cloud.name()
+                ),
+            ));
+        }
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let remaining = self.deadline.remaining();
+            if remaining.is_zero() {
+                return Err(deadline_passed(&host));
+            }
+            let mut builder = http::Request::builder()
+                .method(parts.method.clone())
+                .uri(parts.uri.clone())
+                .version(parts.version);
+            for (name, value) in &parts.headers {
+                builder = builder.header(name, value);
+            }
+            let request = builder
+                .body(body.clone())
+                .map_err(|e| TransportError::new(TransportErrorKind::Refused, e.to_string()))?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            // The transport is asked to give up at the deadline; the outer bound also catches a
+            // transport that ignores it.
+            let response = match self.deadline.run(self.transport.send(request, remaining)).await {
+                Some(result) => result?,
+                None => return Err(deadline_passed(&host)),
+            };
+            if !is_transient(response.status()) || attempt >= self.policy.max_attempts {
+                return Ok(response);
+            }
+            let wait = match retry_after(&response, self.clock.as_ref()) {
+                Some(wait) => wait,
+                None => self
+                    .policy
+                    .base_delay
+                    .saturating_mul(1 << (attempt - 1).min(16))
+                    .min(self.policy.max_delay),
+            };
+            // Waiting is only worth it if the next attempt can still start (and get an answer)
+            // before the deadline.
+            if wait >= self.deadline.remaining() {
+                return Ok(response);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+fn deadline_passed(host: &str) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Timeout,
+        format!("{host} did not answer before the deadline"),
+    )
+}
+
+/// `Retry-After` as seconds or as an HTTP date (relative to `clock`).
+pub fn retry_after(response: &HttpResponse, clock: &dyn Clock) -> Option<Duration> {
+    let value = response.headers().get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    if let Ok(seconds) = value.parse::<f64>() {
+        if seconds.is_finite() && seconds >= 0.0 {
+            return Some(Duration::from_secs_f64(seconds.min(86_400.0)));
+        }
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    let at = time::OffsetDateTime::from(at);
+    let delta = at - clock.now();
+    Some(if delta.is_negative() {
+        Duration::ZERO
+    } else {
+        delta.unsigned_abs()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::Cloud;
+    use std::sync::Mutex;
+    use tokio::time::Instant;
+
+    struct FixedClock(time::OffsetDateTime);
+    impl Clock for FixedClock {
+        fn now(&self) -> time::OffsetDateTime {
+            self.0
+        }
+    }
+
+    fn clock() -> Arc<dyn Clock> {
+        Arc::new(FixedClock(time::macros::datetime!(2026-11-26 15:00:00 UTC)))
+    }
+
+    fn get(url: &str) -> HttpRequest {
+        http::Request::get(url).body(Vec::new()).unwrap()
+    }
+
+    fn response(status: u16, retry_after: Option<&str>) -> HttpResponse {
+        let mut b = http::Response::builder().status(status);
+        if let Some(r) = retry_after {
+            b = b.header("Retry-After", r);
+        }
+        b.body(b"{}".to_vec()).unwrap()
+    }
+
+    /// A transport answering from a script, recording when each request arrived.
+    fn scripted(script: Vec<HttpResponse>) -> (Arc<dyn Transport>, Arc<Mutex<Vec<Instant>>>) {
+        let script = Arc::new(Mutex::new(std::collections::VecDeque::from(script)));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        let transport = move |_req: HttpRequest, _timeout: Duration| {
+            seen2.lock().unwrap().push(Instant::now());
+            let next = script.lock().unwrap().pop_front().expect("no more scripted responses");
+            async move { Ok(next) }
+        };
+        (Arc::new(transport), seen)
+    }
+
+    fn client(transport: Arc<dyn Transport>, budget: Duration) -> HttpClient {
+        HttpClient::new(
+            transport,
+            Endpoints::real(Cloud::Public),
+            Deadline::after(budget),
+            clock(),
+        )
+    }
+
+    const URL: &str = "https://contoso.crm.dynamics.com/api/data/v9.2/WhoAmI";
+
+    #[tokio::test(start_paused = true)]
+    async fn honours_retry_after_seconds_then_succeeds() {
+        let (t, seen) = scripted(vec![
+            response(429, Some("2")),
+            response(503, Some("1")),
+            response(200, None),
+        ]);
+        let c = client(t, Duration::from_secs(20));
+        let start = Instant::now();
+        let r = c.send(get(URL)).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(c.requests(), 3);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[1] - start, Duration::from_secs(2));
+        assert_eq!(seen[2] - start, Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn honours_retry_after_as_http_date() {
+        let (t, seen) = scripted(vec![
+            response(429, Some("Thu, 26 Nov 2026 15:00:04 GMT")),
+            response(200, None),
+        ]);
+        let c = client(t, Duration::from_secs(20));
+        let start = Instant::now();
+        assert_eq!(c.send(get(URL)).await.unwrap().status(), 200);
+        assert_eq!(seen.lock().unwrap()[1] - start, Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backs_off_exponentially_without_retry_after() {
+        let (t, seen) = scripted(vec![
+            response(502, None),
+            response(504, None),
+            response(503, None),
+            response(200, None),
+        ]);
+        let c = client(t, Duration::from_secs(20));
+        let start = Instant::now();
+        assert_eq!(c.send(get(URL)).await.unwrap().status(), 200);
+        let at: Vec<u64> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|i| (*i - start).as_millis() as u64)
+            .collect();
+        assert_eq!(at, vec![0, 250, 750, 1750]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_back_the_429_when_waiting_would_pass_the_deadline() {
+        let (t, _) = scripted(vec![response(429, Some("30"))]);
+        let c = client(t, Duration::from_secs(5));
+        let start = Instant::now();
+        assert_eq!(c.send(get(URL)).await.unwrap().status(), 429);
+        assert_eq!(c.requests(), 1);
+        assert_eq!(Instant::now(), start, "must not wait for a retry it cannot make");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stops_after_max_attempts() {
+        let (t, _) = scripted((0..5).map(|_| response(429, Some("0"))).collect());
+        let c = client(t, Duration::from_secs(5));
+        assert_eq!(c.send(get(URL)).await.unwrap().status(), 429);
+        assert_eq!(c.requests(), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_transport_ends_at_the_deadline() {
+        let transport = |_req: HttpRequest, _timeout: Duration| async {
+            std::future::pending::<Result<HttpResponse, TransportError>>().await
+        };
+        let c = client(Arc::new(transport), Duration::from_secs(3));
+        let start = Instant::now();
+        let err = c.send(get(URL)).await.unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Timeout);
+        assert_eq!(Instant::now() - start, Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_per_attempt_timeout_is_the_time_left() {
+        let timeouts = Arc::new(Mutex::new(Vec::new()));
+        let t2 = timeouts.clone();
+        let transport = move |_req: HttpRequest, timeout: Duration| {
+            t2.lock().unwrap().push(timeout);
+            async { Ok(response(503, Some("1"))) }
+        };
+        let c = client(Arc::new(transport), Duration::from_secs(3));
+        assert_eq!(c.send(get(URL)).await.unwrap().status(), 503);
+        assert_eq!(
+            *timeouts.lock().unwrap(),
+            vec![Duration::from_secs(3), Duration::from_secs(2), Duration::from_secs(1)]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn other_hosts_are_refused_without_sending() {
+        let (t, seen) = scripted(vec![]);
+        let c = client(t, Duration::from_secs(3));
+        for url in [
+            "https://contoso.crm.dynamics.com.evil.test/api/data/v9.2/",
+            "http://contoso.crm.dynamics.com/api/data/v9.2/",
+            "https://login.microsoftonline.us/t/oauth2/v2.0/token",
+            "https://127.0.0.1/",
+        ] {
+            let err = c.send(get(url)).await.unwrap_err();
+            assert_eq!(err.kind, TransportErrorKind::Refused, "{url}");
+        }
+        assert_eq!(c.requests(), 0);
+        assert!(seen.lock().unwrap().is_empty());
+    }
+}

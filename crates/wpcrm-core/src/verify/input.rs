@@ -1,0 +1,486 @@
+//! The `input` check: everything that can be judged without a request.
+//!
+//! A failed input check means no request at all is made: a bad URL must not be probed, a Secret ID
+//! must not be sent to Entra as if it were a secret.
+
+use super::fixes;
+use crate::api::{ConnectionInput, VerifyOptions};
+use crate::ids::{looks_like_secret_id, ClientId, TenantError, TenantId};
+use crate::instance_url::{normalize, InstanceUrl};
+use crate::report::CheckStatus;
+use crate::secret::ClientSecret;
+
+/// An access kind of `$options['tables']` and the privilege verb it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AccessKind {
+    Read,
+    Create,
+    Write,
+    Delete,
+    Append,
+    AppendTo,
+}
+
+impl AccessKind {
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw.trim().to_ascii_lowercase().as_str() {
+            "read" => Self::Read,
+            "create" => Self::Create,
+            "write" => Self::Write,
+            "delete" => Self::Delete,
+            "append" => Self::Append,
+            "appendto" => Self::AppendTo,
+            _ => return None,
+        })
+    }
+
+    /// The report's key (`read`, `appendto`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Create => "create",
+            Self::Write => "write",
+            Self::Delete => "delete",
+            Self::Append => "append",
+            Self::AppendTo => "appendto",
+        }
+    }
+
+    /// The verb in privilege names and `PrivilegeType` (`prvAppendTo…`, `"AppendTo"`).
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Read => "Read",
+            Self::Create => "Create",
+            Self::Write => "Write",
+            Self::Delete => "Delete",
+            Self::Append => "Append",
+            Self::AppendTo => "AppendTo",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    pub logical_name: String,
+    pub access: Vec<AccessKind>,
+}
+
+/// The validated Connection tab.
+#[derive(Debug, Clone)]
+pub struct ValidInput {
+    pub instance: InstanceUrl,
+    pub client_id: ClientId,
+    pub secret: ClientSecret,
+    pub tenant: Option<TenantId>,
+    pub tables: Vec<TableSpec>,
+}
+
+/// What the input check found.
+#[derive(Debug, Clone)]
+pub struct InputOutcome {
+    pub status: CheckStatus,
+    pub detail: String,
+    pub fix: Option<String>,
+    pub code: Option<String>,
+    /// The normalized instance URL, even when another value failed (the report shows it).
+    pub instance: Option<InstanceUrl>,
+    /// `Some` only when the check did not fail.
+    pub valid: Option<ValidInput>,
+}
+
+struct Problem {
+    code: &'static str,
+    detail: String,
+    fix: String,
+}
+
+/// Validates the Connection tab and the table list. `sandbox_url` is `wpcrm.sandbox_url`.
+pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url: Option<&str>) -> InputOutcome {
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut trimmed: Vec<&'static str> = Vec::new();
+    let mut note_trim = |raw: &str, label: &'static str| {
+        if raw.trim() != raw {
+            trimmed.push(label);
+        }
+    };
+
+    // Instance URL.
+    let instance = match connection
+        .instance_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => {
+            problems.push(Problem {
+                code: "invalid_instance_url",
+                detail: "The instance URL is missing.".to_owned(),
+                fix: fixes::MISSING_INSTANCE_URL.to_owned(),
+            });
+            None
+        }
+        Some(raw) => {
+            note_trim(connection.instance_url.as_deref().unwrap_or(""), "instance URL");
+            match normalize(raw, sandbox_url) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    problems.push(Problem {
+                        code: "invalid_instance_url",
+                        detail: format!("The instance URL is not usable: {e}."),
+                        fix: fixes::instance_url_fix(&e),
+                    });
+                    None
+                }
+            }
+        }
+    };
+
+    // Application (client) id.
+    let client_id = match connection
+        .application_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => {
+            problems.push(Problem {
+                code: "invalid_application_id",
+                detail: "The application (client) ID is missing.".to_owned(),
+                fix: fixes::APPLICATION_ID.to_owned(),
+            });
+            None
+        }
+        Some(raw) => {
+            note_trim(connection.application_id.as_deref().unwrap_or(""), "application ID");
+            let parsed = ClientId::parse(raw);
+            if parsed.is_none() {
+                problems.push(Problem {
+                    code: "invalid_application_id",
+                    detail: format!("The application (client) ID '{}' is not a GUID.", printable(raw)),
+                    fix: fixes::APPLICATION_ID.to_owned(),
+                });
+            }
+            parsed
+        }
+    };
+
+    // Client secret (never echoed).
+    let secret = match connection
+        .client_secret
+        .as_ref()
+        .filter(|s| !s.secret().trim().is_empty())
+    {
+        None => {
+            problems.push(Problem {
+                code: "missing_client_secret",
+                detail: "The client secret is missing.".to_owned(),
+                fix: fixes::MISSING_SECRET.to_owned(),
+            });
+            None
+        }
+        Some(secret) => {
+            note_trim(secret.secret(), "client secret");
+            if looks_like_secret_id(secret.secret()) {
+                problems.push(Problem {
+                    code: "secret_id_not_value",
+                    detail: fixes::SECRET_ID_DETAIL.to_owned(),
+                    fix: fixes::SECRET_ID_FIX.to_owned(),
+                });
+                None
+            } else {
+                Some(ClientSecret::new(secret.secret().trim()))
+            }
+        }
+    };
+
+    // Tenant (optional).
+    let tenant = match connection.tenant_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => {
+            note_trim(connection.tenant_id.as_deref().unwrap_or(""), "tenant ID");
+            match TenantId::parse(raw) {
+                Ok(t) => Some(t),
+                Err(TenantError::NotATenant) => {
+                    problems.push(Problem {
+                        code: "invalid_tenant_id",
+                        detail: format!(
+                            "'{raw}' does not name a tenant; an application signs in to one specific tenant."
+                        ),
+                        fix: fixes::TENANT_ID.to_owned(),
+                    });
+                    None
+                }
+                Err(TenantError::Invalid) => {
+                    problems.push(Problem {
+                        code: "invalid_tenant_id",
+                        detail: format!(
+                            "The tenant '{}' is neither a GUID nor a domain name such as contoso.onmicrosoft.com.",
+                            printable(raw)
+                        ),
+                        fix: fixes::TENANT_ID.to_owned(),
+                    });
+                    None
+                }
+            }
+        }
+    };
+
+    // Tables and access kinds.
+    let mut tables: Vec<TableSpec> = Vec::new();
+    for request in &options.tables {
+        let name = request.logical_name.trim().to_ascii_lowercase();
+        let valid_name = !name.is_empty()
+            && name.len() <= 128
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && name.as_bytes()[0].is_ascii_alphabetic();
+        if !valid_name {
+            problems.push(Problem {
+                code: "invalid_table",
+                detail: format!(
+                    "'{}' is not a table logical name (lower-case letters, digits and underscores).",
+                    printable(&request.logical_name)
+                ),
+                fix: fixes::TABLE_NAME.to_owned(),
+            });
+            continue;
+        }
+        let mut access = Vec::new();
+        for kind in &request.access {
+            match AccessKind::parse(kind) {
+                Some(k) if !access.contains(&k) => access.push(k),
+                Some(_) => {}
+                None => problems.push(Problem {
+                    code: "invalid_access_kind",
+                    detail: format!("'{}' for table '{name}' is not an access kind.", printable(kind)),
+                    fix: fixes::ACCESS_KIND.to_owned(),
+                }),
+            }
+        }
+        if access.is_empty() {
+            access.push(AccessKind::Read);
+        }
+        access.sort();
+        match tables.iter_mut().find(|t| t.logical_name == name) {
+            Some(existing) => {
+                for k in access {
+                    if !existing.access.contains(&k) {
+                        existing.access.push(k);
+                    }
+                }
+                existing.access.sort();
+            }
+            None => tables.push(TableSpec {
+                logical_name: name,
+                access,
+            }),
+        }
+    }
+
+    if let Some(first) = problems.first() {
+        let detail = problems.iter().map(|p| p.detail.as_str()).collect::<Vec<_>>().join(" ");
+        let mut fix_list: Vec<&str> = Vec::new();
+        for p in &problems {
+            if !fix_list.contains(&p.fix.as_str()) {
+                fix_list.push(&p.fix);
+            }
+        }
+        return InputOutcome {
+            status: CheckStatus::Fail,
+            detail: format!("{detail} No request was made."),
+            fix: Some(fix_list.join(" ")),
+            code: Some(first.code.to_owned()),
+            instance,
+            valid: None,
+        };
+    }
+    let (Some(instance_url), Some(client_id), Some(secret)) = (instance.clone(), client_id, secret) else {
+        unreachable!("every missing value is a problem");
+    };
+    let valid = ValidInput {
+        instance: instance_url.clone(),
+        client_id,
+        secret,
+        tenant,
+        tables,
+    };
+    let (status, detail, fix, code) = if trimmed.is_empty() {
+        (
+            CheckStatus::Pass,
+            format!(
+                "The values are well formed; instance {} in the {} cloud.",
+                instance_url,
+                instance_url.cloud().name()
+            ),
+            None,
+            None,
+        )
+    } else {
+        (
+            CheckStatus::Warn,
+            format!(
+                "Spaces or line breaks around the {} were removed before use; instance {} in the {} cloud.",
+                trimmed.join(", "),
+                instance_url,
+                instance_url.cloud().name()
+            ),
+            Some(fixes::WHITESPACE.to_owned()),
+            Some("whitespace_trimmed".to_owned()),
+        )
+    };
+    InputOutcome {
+        status,
+        detail,
+        fix,
+        code,
+        instance: Some(instance_url),
+        valid: Some(valid),
+    }
+}
+
+/// An admin-typed value, shortened and with control characters shown, safe to echo (never used for
+/// the secret).
+fn printable(raw: &str) -> String {
+    let mut out: String = raw.chars().take(80).flat_map(char::escape_default).collect();
+    if raw.chars().count() > 80 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::TableRequest;
+
+    const SECRET: &str = "Sbx8Q~okSecretValue.0000000000000000000001";
+
+    fn conn(url: &str, app: &str, secret: &str, tenant: Option<&str>) -> ConnectionInput {
+        ConnectionInput {
+            instance_url: Some(url.to_owned()),
+            application_id: Some(app.to_owned()),
+            client_secret: Some(ClientSecret::new(secret)),
+            tenant_id: tenant.map(str::to_owned),
+        }
+    }
+
+    const APP: &str = "11111111-1111-4111-8111-111111111111";
+
+    #[test]
+    fn good_values_pass() {
+        let out = check(
+            &conn("https://contoso.crm.dynamics.com/main.aspx", APP, SECRET, None),
+            &Default::default(),
+            None,
+        );
+        assert_eq!(out.status, CheckStatus::Pass, "{}", out.detail);
+        assert_eq!(out.valid.unwrap().instance.as_str(), "https://contoso.crm.dynamics.com");
+    }
+
+    #[test]
+    fn whitespace_warns_and_is_trimmed() {
+        let out = check(
+            &conn(
+                " https://contoso.crm.dynamics.com\n",
+                APP,
+                &format!("{SECRET} "),
+                Some(" contoso.onmicrosoft.com"),
+            ),
+            &Default::default(),
+            None,
+        );
+        assert_eq!(out.status, CheckStatus::Warn);
+        assert_eq!(out.code.as_deref(), Some("whitespace_trimmed"));
+        assert!(out.detail.contains("client secret"));
+        assert_eq!(out.valid.unwrap().secret.secret(), SECRET);
+    }
+
+    #[test]
+    fn secret_id_is_caught() {
+        let out = check(
+            &conn(
+                "https://contoso.crm.dynamics.com",
+                APP,
+                "a1111111-1111-4111-8111-111111111111",
+                None,
+            ),
+            &Default::default(),
+            None,
+        );
+        assert_eq!(out.status, CheckStatus::Fail);
+        assert_eq!(out.code.as_deref(), Some("secret_id_not_value"));
+        assert!(out.fix.unwrap().contains("Value"));
+        assert!(!out.detail.contains("a1111111"), "the secret field is never echoed");
+    }
+
+    #[test]
+    fn missing_values_and_bad_tables_fail_with_all_problems() {
+        let options = VerifyOptions {
+            tables: vec![
+                TableRequest::read("Account"),
+                TableRequest {
+                    logical_name: "contact".into(),
+                    access: vec!["read".into(), "upsert".into()],
+                },
+                TableRequest::read("bad name"),
+            ],
+            ..Default::default()
+        };
+        let out = check(&ConnectionInput::default(), &options, None);
+        assert_eq!(out.status, CheckStatus::Fail);
+        assert_eq!(out.code.as_deref(), Some("invalid_instance_url"));
+        for needle in [
+            "instance URL is missing",
+            "client) ID is missing",
+            "secret is missing",
+            "upsert",
+            "bad name",
+        ] {
+            assert!(out.detail.contains(needle), "{needle}: {}", out.detail);
+        }
+    }
+
+    #[test]
+    fn tables_are_normalized_and_merged() {
+        let options = VerifyOptions {
+            tables: vec![
+                TableRequest::read("Account"),
+                TableRequest {
+                    logical_name: "account".into(),
+                    access: vec!["Write".into()],
+                },
+                TableRequest {
+                    logical_name: "lead".into(),
+                    access: vec![],
+                },
+            ],
+            ..Default::default()
+        };
+        let out = check(&conn("contoso.crm.dynamics.com", APP, SECRET, None), &options, None);
+        let tables = out.valid.unwrap().tables;
+        assert_eq!(
+            tables,
+            vec![
+                TableSpec {
+                    logical_name: "account".into(),
+                    access: vec![AccessKind::Read, AccessKind::Write]
+                },
+                TableSpec {
+                    logical_name: "lead".into(),
+                    access: vec![AccessKind::Read]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_tenants() {
+        for t in ["common", "{{tenantid}}", "undefined"] {
+            let out = check(
+                &conn("contoso.crm.dynamics.com", APP, SECRET, Some(t)),
+                &Default::default(),
+                None,
+            );
+            assert_eq!(out.code.as_deref(), Some("invalid_tenant_id"), "{t}");
+        }
+    }
+}
