@@ -113,7 +113,7 @@ impl Engine {
         Ok(runtime.block_on(crate::verify::run(&context, connection, options)))
     }
 
-    pub fn provision(&self, request: ProvisionRequest) -> Result<serde_json::Value, EngineError> {
+    pub fn provision(&self, request: ProvisionRequest) -> Result<crate::provision::ProvisionResponse, EngineError> {
         let (runtime, context) = self.worker()?;
         Ok(runtime.block_on(crate::provision::run(&context, request)))
     }

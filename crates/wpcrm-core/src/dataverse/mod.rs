@@ -1,6 +1,7 @@
-//! The Dataverse Web API: a small client, its errors, and the missing-privilege message parser.
-//! (`admin.rs`, the application-user and role administration, belongs to the provisioning work.)
+//! The Dataverse Web API: a small client, its errors, and the missing-privilege message parser;
+//! `admin` is the application-user and role administration provisioning does.
 
+pub mod admin;
 pub mod client;
 pub mod error;
 pub mod privilege_message;

@@ -1,8 +1,1325 @@
-//! Provisioning step function (placeholder until the provisioning work lands).
+//! `wpcrm_provision()`: a resumable, idempotent step function.
+//!
+//! Each call opens the sealed state, advances as far as its time budget allows and seals the state
+//! again. Steps (see [`steps::StepId`]) record themselves `running` before their effect and `done`
+//! after it; each one first looks for what a previous (possibly lost) call already created, so
+//! re-sending an older state converges on one result instead of duplicating it.
+//!
+//! Critical path: after sign-in, the Graph chain (application → service principal → secret) and the
+//! Dataverse preparation (business unit ∥ role lookups ∥ custom role and its privileges) run
+//! concurrently; then the application user, all role assignments at once, and the verification.
+//!
+//! Waiting is `tokio::time::sleep` and wall time is `Context::clock`, so tests run long flows
+//! instantly with `tokio::time::pause()` and a clock that follows tokio's.
+
+pub mod net;
+mod response;
+mod rollback;
+pub mod state;
+pub mod steps;
+
+pub use response::{Connection, ProvisionError, ProvisionResponse, SignIn, Status};
 
 use crate::api::ProvisionRequest;
+use crate::dataverse::admin::{privilege_is, privilege_type, DataverseAdmin};
+use crate::discovery::Environment;
 use crate::engine::Context;
+use crate::graph::Graph;
+use crate::oauth::{device_code, refresh};
+use crate::secret::AccessToken;
+use net::{CallError, Net};
+use state::{AppRecord, AppUserRecord, CachedToken, DeviceState, Owned, RoleRecord, SecretRecord, State};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+use steps::{StepId, StepStatus, StepView};
+use tokio::time::Instant;
 
-pub async fn run(_context: &Context, _request: ProvisionRequest) -> serde_json::Value {
-    unimplemented!("provisioning lands with issue 4")
+/// Graph's resource id (the same in the sandbox: scopes name resources, not hosts).
+pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+pub const DISCOVERY_SCOPE: &str = "https://globaldisco.crm.dynamics.com/.default";
+/// Longest client secret lifetime wpcrm asks for (Graph's own default is two years).
+pub const MAX_SECRET_LIFETIME_DAYS: i64 = 730;
+pub const DEFAULT_SECRET_LIFETIME_DAYS: i64 = 180;
+pub const DEFAULT_APP_NAME: &str = "WordPress (wpcrm)";
+/// How long a step may keep meeting replication errors before it is reported as failed.
+pub const REPLICATION_BOUND_S: i64 = 300;
+const SITE_TAG_PREFIX: &str = "wpcrm:site:";
+const SECRET_MARKER_PREFIX: &str = "wpcrm:";
+
+/// The hosts one provisioning run talks to.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub login: String,
+    pub graph: String,
+    pub discovery: String,
 }
+
+impl Endpoints {
+    pub fn for_context(ctx: &Context) -> Self {
+        match ctx.config.sandbox_url.as_deref().map(|s| s.trim_end_matches('/')) {
+            Some(sandbox) if !sandbox.is_empty() => Self {
+                login: sandbox.to_owned(),
+                graph: sandbox.to_owned(),
+                discovery: sandbox.to_owned(),
+            },
+            _ => Self {
+                login: "https://login.microsoftonline.com".to_owned(),
+                graph: "https://graph.microsoft.com".to_owned(),
+                discovery: "https://globaldisco.crm.dynamics.com".to_owned(),
+            },
+        }
+    }
+}
+
+/// Why a call stops before `done`.
+#[derive(Debug)]
+enum Stop {
+    SignIn(SignIn),
+    Choose(Vec<Environment>),
+    Pending(StepId),
+    /// A rollback step ran out of time.
+    PendingNamed(&'static str),
+    Failed(ProvisionError),
+}
+
+type StepResult<T = ()> = Result<T, Stop>;
+
+/// Validated request options.
+struct Options {
+    app_name: String,
+    site_tag: String,
+    lifetime_days: i64,
+    roles: Vec<String>,
+    create_role: bool,
+    tables: Vec<crate::api::TableRequest>,
+}
+
+struct Machine<'a> {
+    ctx: &'a Context,
+    net: Net<'a>,
+    ep: Endpoints,
+    opts: Options,
+    request_instance_url: Option<String>,
+    state: Mutex<State>,
+    /// The application was created by this very call: nothing can hang off it yet, so lookups of
+    /// its service principal, credentials and application user are skipped.
+    app_fresh: AtomicBool,
+    user_fresh: AtomicBool,
+}
+
+/// One call of the step function. Never panics on anything a caller can send.
+pub async fn run(ctx: &Context, request: ProvisionRequest) -> ProvisionResponse {
+    if request.state_key.len() != 32 {
+        return refused(
+            "invalid_state_key",
+            "The state key must be exactly 32 bytes.",
+            String::new(),
+        );
+    }
+    let key = request.state_key.clone();
+    let fresh_state = || State::new(random_hex(16));
+    let state = match request.state.as_deref().filter(|s| !s.trim().is_empty()) {
+        None => fresh_state(),
+        Some(sealed) => match state::open(sealed, &key) {
+            Ok(s) => s,
+            Err(e) => {
+                let sealed = state::seal(&fresh_state(), &key).unwrap_or_default();
+                return refused("invalid_state", &e.to_string(), sealed);
+            }
+        },
+    };
+    let opts = match validate(&request) {
+        Ok(o) => o,
+        Err(error) => return finish(state, &key, Err(Stop::Failed(error)), None),
+    };
+    let timeout = request.timeout.unwrap_or(ctx.config.default_timeout);
+    let machine = Machine {
+        ctx,
+        net: Net::new(ctx, Instant::now() + timeout),
+        ep: Endpoints::for_context(ctx),
+        opts,
+        request_instance_url: request.instance_url.clone().filter(|s| !s.trim().is_empty()),
+        state: Mutex::new(state),
+        app_fresh: AtomicBool::new(false),
+        user_fresh: AtomicBool::new(false),
+    };
+    match request.action.as_deref().unwrap_or("run") {
+        "run" | "" => {
+            let outcome = machine.run().await;
+            let state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
+            finish(state, &key, outcome, None)
+        }
+        "cancel" => {
+            let mut state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
+            state.cancelled = true;
+            for rec in state.steps.values_mut() {
+                if rec.status == StepStatus::Running {
+                    rec.status = StepStatus::Pending;
+                }
+            }
+            let error = ProvisionError {
+                step: None,
+                code: "cancelled".into(),
+                message: format!("Provisioning was cancelled. {}", what_exists(&state)),
+                fix: Some("Run with action 'rollback' to remove what this flow created, or 'run' to continue.".into()),
+            };
+            finish(state, &key, Err(Stop::Failed(error)), None)
+        }
+        "rollback" => {
+            let outcome = rollback::run(&machine).await;
+            let state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
+            let views = rollback::views(&state);
+            finish(state, &key, outcome, Some(views))
+        }
+        other => {
+            let error = ProvisionError {
+                step: None,
+                code: "invalid_action".into(),
+                message: format!("Unknown action '{}'.", other.chars().take(40).collect::<String>()),
+                fix: Some("Use 'run', 'cancel' or 'rollback'.".into()),
+            };
+            let state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
+            finish(state, &key, Err(Stop::Failed(error)), None)
+        }
+    }
+}
+
+fn refused(code: &str, message: &str, state: String) -> ProvisionResponse {
+    ProvisionResponse {
+        status: Status::Failed,
+        state,
+        steps: step_views(&State::default()),
+        step: None,
+        sign_in: None,
+        environments: None,
+        connection: None,
+        verification: None,
+        error: Some(ProvisionError {
+            step: None,
+            code: code.into(),
+            message: message.into(),
+            fix: Some(if code == "invalid_state" {
+                "Start again without a state (the site keeps no other copy), or pass the state this site's last call returned.".into()
+            } else {
+                "Pass a 32-byte key derived from the site's salts.".into()
+            }),
+        }),
+    }
+}
+
+fn validate(request: &ProvisionRequest) -> Result<Options, ProvisionError> {
+    let lifetime_days = request.secret_lifetime_days.unwrap_or(DEFAULT_SECRET_LIFETIME_DAYS);
+    if !(1..=MAX_SECRET_LIFETIME_DAYS).contains(&lifetime_days) {
+        return Err(ProvisionError {
+            step: Some(StepId::ClientSecret.as_str().into()),
+            code: "invalid_secret_lifetime".into(),
+            message: format!(
+                "secret_lifetime_days is {lifetime_days}; it must be between 1 and {MAX_SECRET_LIFETIME_DAYS}."
+            ),
+            fix: Some(format!(
+                "Choose a lifetime of at most {MAX_SECRET_LIFETIME_DAYS} days (180 is the default)."
+            )),
+        });
+    }
+    for table in &request.tables {
+        for kind in &table.access {
+            if privilege_type(kind).is_none() {
+                return Err(ProvisionError {
+                    step: Some(StepId::CustomRole.as_str().into()),
+                    code: "invalid_access_kind".into(),
+                    message: format!("Unknown access kind '{kind}' for table '{}'.", table.logical_name),
+                    fix: Some("Use read, create, write, delete, append or appendto.".into()),
+                });
+            }
+        }
+    }
+    let app_name = request
+        .app_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(DEFAULT_APP_NAME)
+        .chars()
+        .take(120)
+        .collect::<String>();
+    let site_id = request
+        .site_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(&app_name)
+        .to_owned();
+    let mut roles = vec!["Basic User".to_owned()];
+    for r in request.roles.iter().flatten() {
+        let r = r.trim();
+        if !r.is_empty() && !roles.iter().any(|x| x.eq_ignore_ascii_case(r)) {
+            roles.push(r.to_owned());
+        }
+    }
+    Ok(Options {
+        site_tag: site_tag(&site_id),
+        app_name,
+        lifetime_days,
+        roles,
+        create_role: request.create_role,
+        tables: request.tables.clone(),
+    })
+}
+
+/// `wpcrm:site:` + the first 16 hex digits of SHA-256(site_id): stable per site, and the site's URL
+/// is not published in the tenant.
+pub fn site_tag(site_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(site_id.as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{SITE_TAG_PREFIX}{hex}")
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    if getrandom::getrandom(&mut buf).is_err() {
+        // Never happens on supported platforms; a nonce from the UUID generator is still unique.
+        return uuid::Uuid::new_v4().simple().to_string();
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn step_views(state: &State) -> Vec<StepView> {
+    StepId::ALL
+        .iter()
+        .map(|id| StepView {
+            id: id.as_str().into(),
+            title: id.title().into(),
+            status: state.step(*id),
+        })
+        .collect()
+}
+
+fn what_exists(state: &State) -> String {
+    let mut parts = Vec::new();
+    if let Some(app) = &state.app {
+        parts.push(format!("application {} (object {})", app.app_id, app.object_id));
+    }
+    if let Some(sp) = &state.service_principal {
+        parts.push(format!("service principal {}", sp.id));
+    }
+    if let Some(secret) = &state.secret {
+        parts.push(format!(
+            "client secret {} (expires {})",
+            secret.key_id, secret.expires_at
+        ));
+    }
+    if let Some(user) = &state.app_user {
+        parts.push(format!("application user {}", user.id));
+    }
+    if let Some(role) = &state.custom_role {
+        parts.push(format!("role {}", role.id));
+    }
+    if parts.is_empty() {
+        "Nothing was created.".into()
+    } else {
+        format!("Exists: {}.", parts.join(", "))
+    }
+}
+
+fn finish(mut state: State, key: &[u8], outcome: StepResult, views: Option<Vec<StepView>>) -> ProvisionResponse {
+    let mut response = ProvisionResponse {
+        status: Status::Done,
+        state: String::new(),
+        steps: Vec::new(),
+        step: None,
+        sign_in: None,
+        environments: None,
+        connection: None,
+        verification: None,
+        error: None,
+    };
+    match outcome {
+        Ok(()) => {
+            if views.is_none() {
+                response.connection = connection(&state);
+                response.verification = state.verification.clone();
+            }
+        }
+        Err(Stop::SignIn(s)) => {
+            response.status = Status::SignInRequired;
+            response.sign_in = Some(s);
+        }
+        Err(Stop::Choose(envs)) => {
+            response.status = Status::ChooseEnvironment;
+            response.environments = Some(envs);
+        }
+        Err(Stop::Pending(step)) => {
+            response.status = Status::InProgress;
+            response.step = Some(step.as_str().into());
+        }
+        Err(Stop::PendingNamed(step)) => {
+            response.status = Status::InProgress;
+            response.step = Some(step.into());
+        }
+        Err(Stop::Failed(error)) => {
+            response.status = Status::Failed;
+            if let Some(step) = error
+                .step
+                .as_deref()
+                .and_then(|s| StepId::ALL.iter().find(|x| x.as_str() == s))
+            {
+                if error.code != "cancelled" {
+                    state.finish(*step, StepStatus::Failed);
+                    // A retry gets a fresh replication bound.
+                    state.step_mut(*step).started_at = None;
+                }
+            }
+            response.error = Some(error);
+        }
+    }
+    response.steps = views.unwrap_or_else(|| step_views(&state));
+    response.state = state::seal(&state, key).unwrap_or_default();
+    response
+}
+
+fn connection(state: &State) -> Option<Connection> {
+    let app = state.app.as_ref()?;
+    let secret = state.secret.as_ref()?;
+    Some(Connection {
+        instance_url: state.instance_url.clone()?,
+        tenant_id: state.tenant_id.clone(),
+        application_id: app.app_id.clone(),
+        client_secret: secret.value.clone(),
+        secret_expires_at: secret.expires_at.clone(),
+        application_object_id: app.object_id.clone(),
+        service_principal_id: state.service_principal.as_ref().map(|s| s.id.clone()),
+        application_user_id: state.app_user.as_ref().map(|u| u.id.clone()),
+        role_id: state.custom_role.as_ref().map(|r| r.id.clone()),
+    })
+}
+
+/// Errors that mean "the directory has not caught up yet" for the step at hand.
+#[derive(Clone, Copy)]
+enum Transient {
+    /// Graph 404 / NoBackingApplicationObject.
+    Graph,
+    /// Dataverse cannot resolve the new application yet.
+    Dataverse,
+}
+
+impl Transient {
+    fn matches(self, e: &CallError) -> bool {
+        match self {
+            Transient::Graph => crate::graph::is_replication(e),
+            Transient::Dataverse => {
+                e.status() == Some(404)
+                    || e.message().to_ascii_lowercase().contains("not found in the directory")
+                    || e.message().to_ascii_lowercase().contains("does not exist in")
+            }
+        }
+    }
+}
+
+/// The admin-facing explanation of a failed call in a step.
+fn explain(step: StepId, e: &CallError) -> ProvisionError {
+    let code = e.report_code();
+    let fix: String = if e.code() == Some("Authorization_RequestDenied")
+        || (e.status() == Some(403)
+            && matches!(
+                step,
+                StepId::RegisterApp | StepId::ServicePrincipal | StepId::ClientSecret
+            )) {
+        "Sign in with an account that holds the Application Administrator or Cloud Application Administrator role (or ask a Global Administrator to run this), or turn on 'Users can register applications' in the tenant, then run again.".into()
+    } else if e.has_aadsts(53003) {
+        "A Conditional Access policy blocks this sign-in (often the device code flow itself). Ask an administrator to exclude this account or the Azure CLI client from the policy, or provision from a compliant device, then run again.".into()
+    } else if e.code() == Some("CredentialInvalidLifetimeAsPerAppPolicy") || e.has_detail("InvalidKeyEndDate") {
+        "The tenant's app management policy limits client secret lifetimes. Run again with a shorter secret_lifetime_days (for example 90), or ask an administrator to relax the policy.".into()
+    } else if e.code() == Some("0x80040220")
+        || (e.status() == Some(403)
+            && matches!(
+                step,
+                StepId::BusinessUnit | StepId::AppUser | StepId::Roles | StepId::CustomRole
+            ))
+    {
+        "The signed-in account is not a System Administrator of this environment. Sign in with one (or ask one to run this), then run again.".into()
+    } else if e.code() == Some("invalid_grant") {
+        "The admin sign-in has expired. Run again to sign in anew.".into()
+    } else if let CallError::Transport(t) = e {
+        match t.kind {
+            crate::http::TransportErrorKind::Tls => {
+                "The TLS connection failed: if a proxy inspects TLS, add its root certificate to wpcrm.ca_file.".into()
+            }
+            crate::http::TransportErrorKind::Dns => {
+                "The host name did not resolve: check the server's DNS and outbound network access.".into()
+            }
+            _ => "Check the server's outbound HTTPS access (and wpcrm.proxy), then run again.".into(),
+        }
+    } else {
+        "Run again; the run resumes where it stopped. If the error persists, the message above names the cause.".into()
+    };
+    ProvisionError {
+        step: Some(step.as_str().into()),
+        code,
+        message: e.message(),
+        fix: Some(fix),
+    }
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn merge(a: StepResult, b: StepResult) -> StepResult {
+    match (a, b) {
+        (Err(Stop::Failed(e)), _) | (_, Err(Stop::Failed(e))) => Err(Stop::Failed(e)),
+        (Err(s), _) | (_, Err(s)) => Err(s),
+        _ => Ok(()),
+    }
+}
+
+/// Normalizes an instance URL: https only, no path except the sandbox's environment segment.
+fn normalize_instance_url(raw: &str, sandbox: Option<&str>) -> Option<String> {
+    let url = url::Url::parse(raw.trim()).ok()?;
+    if url.scheme() != "https" || url.host_str().is_none() {
+        return None;
+    }
+    let origin = url.origin().ascii_serialization();
+    if let Some(sb) = sandbox.map(|s| s.trim_end_matches('/')).filter(|s| !s.is_empty()) {
+        if origin.eq_ignore_ascii_case(sb) {
+            return match url.path_segments().and_then(|mut s| s.next()).filter(|s| !s.is_empty()) {
+                Some(env) => Some(format!("{origin}/{env}")),
+                None => Some(origin),
+            };
+        }
+    }
+    Some(origin)
+}
+
+impl Machine<'_> {
+    fn st(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now(&self) -> time::OffsetDateTime {
+        self.ctx.clock.now()
+    }
+
+    fn now_s(&self) -> i64 {
+        self.now().unix_timestamp()
+    }
+
+    fn client_id(&self) -> &str {
+        &self.ctx.config.admin_client_id
+    }
+
+    fn begin(&self, step: StepId) {
+        let now = self.now_s();
+        self.st().begin(step, now);
+    }
+
+    fn done(&self, step: StepId) {
+        self.st().finish(step, StepStatus::Done);
+    }
+
+    fn fail<T>(&self, step: StepId, e: &CallError) -> StepResult<T> {
+        if matches!(e, CallError::Deadline) {
+            return Err(Stop::Pending(step));
+        }
+        Err(Stop::Failed(explain(step, e)))
+    }
+
+    /// Calls `f` until it succeeds, retrying errors that mean "not replicated yet" with backoff
+    /// (1, 2, 4, 8 s…) within the call's budget. Out of budget → `in_progress`; still failing
+    /// `REPLICATION_BOUND_S` after the step first started → failed.
+    async fn retrying<T, F, Fut>(&self, step: StepId, transient: Transient, mut f: F) -> StepResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, CallError>>,
+    {
+        let mut wait = Duration::from_secs(1);
+        loop {
+            match f().await {
+                Ok(v) => return Ok(v),
+                Err(e) if transient.matches(&e) => {
+                    let started = self.st().step_mut(step).started_at.unwrap_or_else(|| self.now_s());
+                    if self.now_s() - started > REPLICATION_BOUND_S {
+                        let mut error = explain(step, &e);
+                        error.fix = Some(format!(
+                            "Entra ID or Dataverse still does not see the new application after {} minutes. Run again later; the run resumes where it stopped.",
+                            REPLICATION_BOUND_S / 60
+                        ));
+                        return Err(Stop::Failed(error));
+                    }
+                    if wait + Duration::from_millis(500) > self.net.remaining() {
+                        return Err(Stop::Pending(step));
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(8));
+                }
+                Err(e) => return self.fail(step, &e),
+            }
+        }
+    }
+
+    /// An access token for `scope` from the state's cache, or from the refresh token.
+    async fn token(&self, scope: &str) -> Result<AccessToken, CallError> {
+        let now = self.now_s();
+        let refresh_token = {
+            let st = self.st();
+            if let Some(t) = st.tokens.access.get(scope) {
+                if t.expires_at > now + 120 {
+                    return Ok(t.token.clone());
+                }
+            }
+            st.tokens.refresh.clone()
+        };
+        let Some(refresh_token) = refresh_token else {
+            return Err(CallError::Service {
+                status: 400,
+                code: "invalid_grant".into(),
+                details: Vec::new(),
+                aadsts: Vec::new(),
+                message: "There is no admin sign-in in this state.".into(),
+            });
+        };
+        match refresh::refresh(
+            &self.net,
+            &self.ep.login,
+            "organizations",
+            self.client_id(),
+            &refresh_token,
+            scope,
+        )
+        .await
+        {
+            Ok(set) => {
+                let mut st = self.st();
+                if let Some(r) = set.refresh {
+                    st.tokens.refresh = Some(r);
+                }
+                st.tokens.access.insert(
+                    scope.to_owned(),
+                    CachedToken {
+                        token: set.access.clone(),
+                        expires_at: now + set.expires_in,
+                    },
+                );
+                Ok(set.access)
+            }
+            Err(e) => {
+                if e.code() == Some("invalid_grant") {
+                    // The sign-in is no longer usable: the next run starts a new one.
+                    let mut st = self.st();
+                    st.tokens = Default::default();
+                    st.finish(StepId::SignIn, StepStatus::Pending);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn token_for(&self, step: StepId, scope: &str) -> StepResult<AccessToken> {
+        match self.token(scope).await {
+            Ok(t) => Ok(t),
+            Err(e) => self.fail(step, &e),
+        }
+    }
+
+    fn instance_url(&self) -> String {
+        self.st().instance_url.clone().unwrap_or_default()
+    }
+
+    fn dataverse_scope(&self) -> String {
+        format!("{}/.default", self.instance_url())
+    }
+
+    fn dv<'s>(&'s self, token: &'s AccessToken) -> DataverseAdmin<'s, 's> {
+        DataverseAdmin {
+            net: &self.net,
+            api: format!("{}/api/data/v9.2", self.instance_url()),
+            token,
+        }
+    }
+
+    fn graph<'s>(&'s self, token: &'s AccessToken) -> Graph<'s, 's> {
+        Graph {
+            net: &self.net,
+            origin: &self.ep.graph,
+            token,
+        }
+    }
+
+    async fn run(&self) -> StepResult {
+        self.st().cancelled = false;
+        if self.st().step(StepId::Verify) == StepStatus::Done && self.st().verification.is_some() {
+            return Ok(());
+        }
+        self.sign_in().await?;
+        self.environment().await?;
+        let (graph, dataverse) = tokio::join!(self.graph_chain(), self.dataverse_prep());
+        merge(graph, dataverse)?;
+        self.app_user().await?;
+        self.roles().await?;
+        self.verify().await
+    }
+
+    // ---- sign_in ---------------------------------------------------------------------------
+
+    fn sign_in_view(d: &DeviceState) -> SignIn {
+        SignIn {
+            user_code: d.user_code.clone(),
+            verification_uri: d.verification_uri.clone(),
+            message: d.message.clone(),
+            expires_at: time::OffsetDateTime::from_unix_timestamp(d.expires_at)
+                .map(rfc3339)
+                .unwrap_or_default(),
+        }
+    }
+
+    pub(crate) async fn sign_in(&self) -> StepResult {
+        let step = StepId::SignIn;
+        if self.st().tokens.refresh.is_some() {
+            self.done(step);
+            return Ok(());
+        }
+        self.begin(step);
+        let device = self.st().device.clone();
+        let Some(mut device) = device else {
+            let scopes = format!("{GRAPH_SCOPE} offline_access openid profile");
+            let auth =
+                match device_code::start(&self.net, &self.ep.login, "organizations", self.client_id(), &scopes).await {
+                    Ok(a) => a,
+                    Err(e) => return self.fail(step, &e),
+                };
+            let now = self.now();
+            let device = DeviceState {
+                device_code: auth.device_code,
+                user_code: auth.user_code,
+                verification_uri: auth.verification_uri,
+                message: auth.message,
+                expires_at: now.unix_timestamp() + auth.expires_in as i64,
+                interval_s: auth.interval.max(1),
+                next_poll_at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64 + auth.interval.max(1) as i64 * 1000,
+            };
+            let view = Self::sign_in_view(&device);
+            self.st().device = Some(device);
+            return Err(Stop::SignIn(view));
+        };
+        let give_up = |code: &str, message: &str, fix: &str| {
+            Err(Stop::Failed(ProvisionError {
+                step: Some(step.as_str().into()),
+                code: code.into(),
+                message: message.into(),
+                fix: Some(fix.into()),
+            }))
+        };
+        loop {
+            let now = self.now();
+            if now.unix_timestamp() >= device.expires_at {
+                self.st().device = None;
+                return give_up(
+                    "expired_token",
+                    "The sign-in code expired before it was used.",
+                    "Run again to get a new code, and enter it within 15 minutes.",
+                );
+            }
+            let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+            let wait = Duration::from_millis(device.next_poll_at_ms.saturating_sub(now_ms).max(0) as u64);
+            if wait + Duration::from_millis(200) > self.net.remaining() {
+                return Err(Stop::SignIn(Self::sign_in_view(&device)));
+            }
+            tokio::time::sleep(wait).await;
+            let poll = device_code::poll(
+                &self.net,
+                &self.ep.login,
+                "organizations",
+                self.client_id(),
+                &device.device_code,
+            )
+            .await;
+            let after_ms = (self.now().unix_timestamp_nanos() / 1_000_000) as i64;
+            match poll {
+                device_code::Poll::Pending => {
+                    device.next_poll_at_ms = after_ms + device.interval_s as i64 * 1000;
+                    self.st().device = Some(device.clone());
+                }
+                device_code::Poll::SlowDown => {
+                    device.interval_s += 5;
+                    device.next_poll_at_ms = after_ms + device.interval_s as i64 * 1000;
+                    self.st().device = Some(device.clone());
+                }
+                device_code::Poll::Granted(set) => {
+                    let now = self.now_s();
+                    let mut st = self.st();
+                    st.device = None;
+                    st.tokens.refresh = set.refresh;
+                    st.tokens.access.insert(
+                        GRAPH_SCOPE.to_owned(),
+                        CachedToken {
+                            token: set.access,
+                            expires_at: now + set.expires_in,
+                        },
+                    );
+                    if st.tenant_id.is_none() {
+                        st.tenant_id = set.tenant_id;
+                    }
+                    if st.tokens.refresh.is_none() {
+                        drop(st);
+                        return give_up(
+                            "no_refresh_token",
+                            "The sign-in returned no refresh token.",
+                            "Check that the admin client may request offline_access, then run again.",
+                        );
+                    }
+                    st.finish(step, StepStatus::Done);
+                    return Ok(());
+                }
+                device_code::Poll::Declined => {
+                    self.st().device = None;
+                    return give_up(
+                        "authorization_declined",
+                        "The sign-in was declined.",
+                        "Run again and approve the sign-in with an administrator account.",
+                    );
+                }
+                device_code::Poll::Expired => {
+                    self.st().device = None;
+                    return give_up(
+                        "expired_token",
+                        "The sign-in code expired before it was used.",
+                        "Run again to get a new code, and enter it within 15 minutes.",
+                    );
+                }
+                device_code::Poll::Failed(CallError::Deadline) => {
+                    return Err(Stop::SignIn(Self::sign_in_view(&device)));
+                }
+                device_code::Poll::Failed(e) => {
+                    self.st().device = None;
+                    return self.fail(step, &e);
+                }
+            }
+        }
+    }
+
+    // ---- environment -----------------------------------------------------------------------
+
+    async fn environment(&self) -> StepResult {
+        let step = StepId::Environment;
+        if self.st().instance_url.is_some() {
+            self.done(step);
+            return Ok(());
+        }
+        self.begin(step);
+        if let Some(raw) = &self.request_instance_url {
+            let Some(url) = normalize_instance_url(raw, self.ctx.config.sandbox_url.as_deref()) else {
+                return Err(Stop::Failed(ProvisionError {
+                    step: Some(step.as_str().into()),
+                    code: "invalid_instance_url".into(),
+                    message: format!("'{}' is not an https environment URL.", raw.chars().take(200).collect::<String>()),
+                    fix: Some("Pass the environment URL, e.g. https://contoso.crm.dynamics.com, or omit instance_url to choose from a list.".into()),
+                }));
+            };
+            let mut st = self.st();
+            st.instance_url = Some(url);
+            st.finish(step, StepStatus::Done);
+            return Ok(());
+        }
+        let token = self.token_for(step, DISCOVERY_SCOPE).await?;
+        match crate::discovery::list_environments(&self.net, &self.ep.discovery, &token).await {
+            Ok(envs) if envs.is_empty() => Err(Stop::Failed(ProvisionError {
+                step: Some(step.as_str().into()),
+                code: "no_environments".into(),
+                message: "The signed-in account cannot reach any Dataverse environment.".into(),
+                fix: Some(
+                    "Sign in with an account that is a System Administrator of the environment, or pass instance_url."
+                        .into(),
+                ),
+            })),
+            Ok(envs) => Err(Stop::Choose(envs)),
+            Err(e) => self.fail(step, &e),
+        }
+    }
+
+    // ---- Graph chain -----------------------------------------------------------------------
+
+    async fn graph_chain(&self) -> StepResult {
+        self.register_app().await?;
+        self.service_principal().await?;
+        self.client_secret().await
+    }
+
+    async fn register_app(&self) -> StepResult {
+        let step = StepId::RegisterApp;
+        if self.st().app.is_some() {
+            self.done(step);
+            return Ok(());
+        }
+        self.begin(step);
+        let token = self.token_for(step, GRAPH_SCOPE).await?;
+        let graph = self.graph(&token);
+        let found = match graph.find_applications_by_tag(&self.opts.site_tag).await {
+            Ok(apps) => apps.into_iter().next(),
+            Err(e) => return self.fail(step, &e),
+        };
+        let record = match found {
+            Some(app) => AppRecord {
+                object_id: app.id,
+                app_id: app.app_id,
+                created: false,
+            },
+            None => {
+                let tags = [self.opts.site_tag.as_str(), "wpcrm"];
+                let app = match graph.create_application(&self.opts.app_name, &tags).await {
+                    Ok(a) => a,
+                    Err(e) => return self.fail(step, &e),
+                };
+                self.app_fresh.store(true, Ordering::Relaxed);
+                AppRecord {
+                    object_id: app.id,
+                    app_id: app.app_id,
+                    created: true,
+                }
+            }
+        };
+        let mut st = self.st();
+        st.app = Some(record);
+        st.finish(step, StepStatus::Done);
+        Ok(())
+    }
+
+    fn app(&self) -> AppRecord {
+        self.st().app.clone().expect("register_app ran first")
+    }
+
+    async fn service_principal(&self) -> StepResult {
+        let step = StepId::ServicePrincipal;
+        if self.st().service_principal.is_some() {
+            self.done(step);
+            return Ok(());
+        }
+        self.begin(step);
+        let app = self.app();
+        let token = self.token_for(step, GRAPH_SCOPE).await?;
+        let graph = self.graph(&token);
+        let existing = if self.app_fresh.load(Ordering::Relaxed) {
+            None
+        } else {
+            match graph.find_service_principal(&app.app_id).await {
+                Ok(sp) => sp,
+                Err(e) => return self.fail(step, &e),
+            }
+        };
+        let record = match existing {
+            Some(sp) => Owned {
+                id: sp.id,
+                created: false,
+            },
+            None => {
+                let sp = self
+                    .retrying(step, Transient::Graph, || graph.create_service_principal(&app.app_id))
+                    .await?;
+                Owned {
+                    id: sp.id,
+                    created: true,
+                }
+            }
+        };
+        let mut st = self.st();
+        st.service_principal = Some(record);
+        st.finish(step, StepStatus::Done);
+        Ok(())
+    }
+
+    fn secret_marker(&self) -> String {
+        format!("{SECRET_MARKER_PREFIX}{}", self.st().run_nonce)
+    }
+
+    async fn client_secret(&self) -> StepResult {
+        let step = StepId::ClientSecret;
+        if self.st().secret.is_some() {
+            self.done(step);
+            return Ok(());
+        }
+        self.begin(step);
+        let app = self.app();
+        let marker = self.secret_marker();
+        let token = self.token_for(step, GRAPH_SCOPE).await?;
+        let graph = self.graph(&token);
+        if !self.app_fresh.load(Ordering::Relaxed) {
+            // A previous call of this run may have added a secret and died before its state
+            // reached the caller: its value is lost, so remove it rather than leave it behind.
+            let current = self
+                .retrying(step, Transient::Graph, || graph.get_application(&app.object_id))
+                .await?;
+            for orphan in current
+                .password_credentials
+                .iter()
+                .filter(|c| c.display_name.as_deref() == Some(marker.as_str()))
+            {
+                match graph.remove_password(&app.object_id, &orphan.key_id).await {
+                    Ok(()) => {}
+                    Err(e) if crate::graph::is_not_found(&e) => {}
+                    Err(e) => return self.fail(step, &e),
+                }
+            }
+        }
+        let end = self.now() + time::Duration::days(self.opts.lifetime_days);
+        let end = rfc3339(end);
+        let new = self
+            .retrying(step, Transient::Graph, || {
+                graph.add_password(&app.object_id, &marker, &end)
+            })
+            .await?;
+        let mut st = self.st();
+        st.secret = Some(SecretRecord {
+            key_id: new.key_id,
+            expires_at: new.end_date_time.clone().unwrap_or(end),
+            value: new.secret_text,
+        });
+        st.finish(step, StepStatus::Done);
+        Ok(())
+    }
+
+    // ---- Dataverse preparation (concurrent with the Graph chain) ---------------------------
+
+    fn custom_role_name(&self) -> String {
+        format!("WordPress – {}", self.opts.app_name)
+            .chars()
+            .take(100)
+            .collect()
+    }
+
+    async fn dataverse_prep(&self) -> StepResult {
+        let bu_done = self.st().business_unit_id.is_some();
+        let roles_done = !self.st().roles_resolved.is_empty();
+        let custom_needed = self.opts.create_role && !self.opts.tables.is_empty();
+        let custom_done = !custom_needed
+            || self.st().custom_role.is_some() && self.st().step(StepId::CustomRole) != StepStatus::Pending;
+        if bu_done && roles_done && custom_done {
+            self.done(StepId::BusinessUnit);
+            if !custom_needed {
+                self.st().finish(StepId::CustomRole, StepStatus::Skipped);
+            }
+            return Ok(());
+        }
+        self.begin(StepId::BusinessUnit);
+        let token = self.token_for(StepId::BusinessUnit, &self.dataverse_scope()).await?;
+        let dv = self.dv(&token);
+        let custom_name = self.custom_role_name();
+        let role_names: Vec<String> = self.opts.roles.clone();
+        // Business unit ∥ each role lookup ∥ the custom role lookup ∥ each table's privileges.
+        let bu_fut = dv.root_business_unit();
+        let roles_fut = futures_util::future::join_all(role_names.iter().map(|n| dv.roles_named(n)));
+        let custom_fut = async {
+            if !custom_needed {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            let (existing, privileges) = tokio::join!(
+                dv.roles_named(&custom_name),
+                futures_util::future::join_all(self.opts.tables.iter().map(|t| dv.table_privileges(&t.logical_name)))
+            );
+            Ok::<_, (StepId, CallError)>((
+                existing.map_err(|e| (StepId::CustomRole, e))?,
+                privileges.into_iter().collect::<Vec<_>>(),
+            ))
+        };
+        let (bu, roles, custom) = tokio::join!(bu_fut, roles_fut, custom_fut);
+        let bu = match bu {
+            Ok(Some(bu)) => bu,
+            Ok(None) => {
+                return Err(Stop::Failed(ProvisionError {
+                    step: Some(StepId::BusinessUnit.as_str().into()),
+                    code: "no_root_business_unit".into(),
+                    message: "The environment has no root business unit visible to the signed-in account.".into(),
+                    fix: Some("Sign in as a System Administrator of the environment.".into()),
+                }))
+            }
+            Err(e) => return self.fail(StepId::BusinessUnit, &e),
+        };
+        {
+            let mut st = self.st();
+            st.business_unit_id = Some(bu.clone());
+            st.finish(StepId::BusinessUnit, StepStatus::Done);
+        }
+        // Roles, resolved in the root business unit.
+        let mut resolved = Vec::new();
+        for (name, found) in role_names.iter().zip(roles) {
+            let found = match found {
+                Ok(f) => f,
+                Err(e) => return self.fail(StepId::Roles, &e),
+            };
+            let in_bu = found
+                .iter()
+                .find(|r| {
+                    r.business_unit_id
+                        .as_deref()
+                        .is_some_and(|b| b.eq_ignore_ascii_case(&bu))
+                })
+                .or_else(|| found.iter().find(|r| r.business_unit_id.is_none()));
+            match in_bu {
+                Some(r) => resolved.push(RoleRecord {
+                    id: r.roleid.clone(),
+                    name: name.clone(),
+                }),
+                None => {
+                    return Err(Stop::Failed(ProvisionError {
+                        step: Some(StepId::Roles.as_str().into()),
+                        code: "role_not_found".into(),
+                        message: format!("There is no security role named '{name}' in the root business unit."),
+                        fix: Some("Check the role's name in the Power Platform admin center (Security roles), or remove it from roles.".into()),
+                    }))
+                }
+            }
+        }
+        self.st().roles_resolved = resolved;
+        if !custom_needed {
+            self.st().finish(StepId::CustomRole, StepStatus::Skipped);
+            return Ok(());
+        }
+        // The least-privilege role: exactly the requested kinds on the requested tables, Global.
+        let step = StepId::CustomRole;
+        self.begin(step);
+        let (existing, privileges) = match custom {
+            Ok(v) => v,
+            Err((s, e)) => return self.fail(s, &e),
+        };
+        let mut privilege_ids = Vec::new();
+        for (table, privs) in self.opts.tables.iter().zip(privileges) {
+            let privs = match privs {
+                Ok(p) => p,
+                Err(e) if e.status() == Some(404) => {
+                    return Err(Stop::Failed(ProvisionError {
+                        step: Some(step.as_str().into()),
+                        code: "table_not_found".into(),
+                        message: format!("The environment has no table '{}'.", table.logical_name),
+                        fix: Some("Check the table's logical name (lower case, e.g. 'incident' for Cases), or install the solution that adds it.".into()),
+                    }))
+                }
+                Err(e) => return self.fail(step, &e),
+            };
+            for kind in &table.access {
+                let type_name = privilege_type(kind).unwrap_or("Read");
+                match privs.iter().find(|p| privilege_is(p, type_name)) {
+                    Some(p) if !privilege_ids.contains(&p.privilege_id) => privilege_ids.push(p.privilege_id.clone()),
+                    Some(_) => {}
+                    None => {
+                        return Err(Stop::Failed(ProvisionError {
+                            step: Some(step.as_str().into()),
+                            code: "privilege_not_found".into(),
+                            message: format!("Table '{}' has no {type_name} privilege.", table.logical_name),
+                            fix: Some(format!("Remove '{kind}' for '{}' from tables.", table.logical_name)),
+                        }))
+                    }
+                }
+            }
+        }
+        let recorded = self.st().custom_role.clone();
+        let existing_in_bu = existing
+            .iter()
+            .find(|r| {
+                r.business_unit_id
+                    .as_deref()
+                    .is_some_and(|b| b.eq_ignore_ascii_case(&bu))
+            })
+            .map(|r| r.roleid.clone());
+        let (role, replace) = match (recorded, existing_in_bu) {
+            (Some(r), _) => (r, true),
+            (None, Some(id)) => (Owned { id, created: false }, true),
+            (None, None) => {
+                let id = match dv.create_role(&custom_name, &bu).await {
+                    Ok(id) => id,
+                    Err(e) => return self.fail(step, &e),
+                };
+                let owned = Owned { id, created: true };
+                self.st().custom_role = Some(owned.clone());
+                (owned, false)
+            }
+        };
+        self.st().custom_role = Some(role.clone());
+        if let Err(e) = dv.set_role_privileges(&role.id, &privilege_ids, &bu, replace).await {
+            return self.fail(step, &e);
+        }
+        // Assigned in the `roles` step; stays running until then.
+        Ok(())
+    }
+
+    // ---- application user, roles -----------------------------------------------------------
+
+    async fn app_user(&self) -> StepResult {
+        let step = StepId::AppUser;
+        if self.st().app_user.is_some() {
+            self.done(step);
+            return Ok(());
+        }
+        self.begin(step);
+        let app = self.app();
+        let bu = self.st().business_unit_id.clone().unwrap_or_default();
+        let token = self.token_for(step, &self.dataverse_scope()).await?;
+        let dv = self.dv(&token);
+        let existing = if self.app_fresh.load(Ordering::Relaxed) {
+            None
+        } else {
+            match dv.find_application_user(&app.app_id).await {
+                Ok(u) => u,
+                Err(e) => return self.fail(step, &e),
+            }
+        };
+        let record = match existing {
+            Some(user) => {
+                let was_disabled = user.isdisabled.unwrap_or(false);
+                if was_disabled {
+                    if let Err(e) = dv.set_user_disabled(&user.systemuserid, false).await {
+                        return self.fail(step, &e);
+                    }
+                }
+                AppUserRecord {
+                    id: user.systemuserid,
+                    created: false,
+                    was_disabled,
+                }
+            }
+            None => {
+                let id = self
+                    .retrying(step, Transient::Dataverse, || {
+                        dv.create_application_user(&app.app_id, &bu)
+                    })
+                    .await?;
+                self.user_fresh.store(true, Ordering::Relaxed);
+                AppUserRecord {
+                    id,
+                    created: true,
+                    was_disabled: false,
+                }
+            }
+        };
+        let mut st = self.st();
+        st.app_user = Some(record);
+        st.finish(step, StepStatus::Done);
+        Ok(())
+    }
+
+    async fn roles(&self) -> StepResult {
+        let step = StepId::Roles;
+        let custom = self.st().custom_role.clone().filter(|_| self.opts.create_role);
+        if self.st().step(step) == StepStatus::Done && (custom.is_none() || self.st().custom_role_assigned) {
+            return Ok(());
+        }
+        self.begin(step);
+        let user = self.st().app_user.clone().expect("app_user ran first").id;
+        let token = self.token_for(step, &self.dataverse_scope()).await?;
+        let dv = self.dv(&token);
+        let assigned: Vec<String> = if self.user_fresh.load(Ordering::Relaxed) {
+            Vec::new()
+        } else {
+            match dv.user_role_ids(&user).await {
+                Ok(ids) => ids,
+                Err(e) => return self.fail(step, &e),
+            }
+        };
+        let mut wanted: Vec<RoleRecord> = self.st().roles_resolved.clone();
+        if let Some(role) = &custom {
+            wanted.push(RoleRecord {
+                id: role.id.clone(),
+                name: self.custom_role_name(),
+            });
+        }
+        let missing: Vec<RoleRecord> = wanted
+            .into_iter()
+            .filter(|r| !assigned.iter().any(|a| a.eq_ignore_ascii_case(&r.id)))
+            .collect();
+        let results = futures_util::future::join_all(missing.iter().map(|r| dv.assign_role(&user, &r.id))).await;
+        let mut first_error = None;
+        {
+            let mut st = self.st();
+            for (role, result) in missing.iter().zip(results) {
+                match result {
+                    Ok(()) => {
+                        if custom.as_ref().is_some_and(|c| c.id == role.id) {
+                            st.custom_role_assigned = true;
+                        } else {
+                            st.roles_assigned.push(role.clone());
+                        }
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            if custom.is_some() && first_error.is_none() {
+                st.custom_role_assigned = true;
+            }
+        }
+        if let Some(e) = first_error {
+            return self.fail(step, &e);
+        }
+        let mut st = self.st();
+        st.finish(step, StepStatus::Done);
+        if custom.is_some() {
+            st.finish(StepId::CustomRole, StepStatus::Done);
+        } else if st.step(StepId::CustomRole) != StepStatus::Done {
+            st.finish(StepId::CustomRole, StepStatus::Skipped);
+        }
+        Ok(())
+    }
+
+    // ---- verify ------------------------------------------------------------------------------
+
+    async fn verify(&self) -> StepResult {
+        let step = StepId::Verify;
+        self.begin(step);
+        let mut wait = Duration::from_secs(1);
+        loop {
+            if self.net.remaining() < Duration::from_secs(2) {
+                return Err(Stop::Pending(step));
+            }
+            let (connection, options) = {
+                let st = self.st();
+                let secret = st.secret.clone().expect("client_secret ran first");
+                (
+                    crate::api::ConnectionInput {
+                        instance_url: st.instance_url.clone(),
+                        application_id: st.app.as_ref().map(|a| a.app_id.clone()),
+                        client_secret: Some(secret.value),
+                        tenant_id: st.tenant_id.clone(),
+                    },
+                    crate::api::VerifyOptions {
+                        tables: self.opts.tables.clone(),
+                        timeout: Some(self.net.remaining()),
+                        secret_expires_at: Some(secret.expires_at),
+                    },
+                )
+            };
+            let report = crate::verify::run(self.ctx, connection, options).await;
+            let replicating = report.checks.iter().any(|c| {
+                c.id == "token"
+                    && c.status == crate::report::CheckStatus::Fail
+                    && matches!(c.code.as_deref(), Some("AADSTS700016") | Some("AADSTS7000215"))
+            });
+            if replicating {
+                let started = self.st().step_mut(step).started_at.unwrap_or_else(|| self.now_s());
+                if self.now_s() - started <= REPLICATION_BOUND_S {
+                    if wait + Duration::from_secs(2) > self.net.remaining() {
+                        return Err(Stop::Pending(step));
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(8));
+                    continue;
+                }
+            }
+            let ok = report.ok;
+            let mut st = self.st();
+            st.verification = serde_json::to_value(&report).ok();
+            // The connection exists either way; the report says what (if anything) to fix.
+            st.finish(step, if ok { StepStatus::Done } else { StepStatus::Failed });
+            if !ok {
+                // Keep `done` reachable on a re-run: the next run verifies again.
+                st.step_mut(step).started_at = None;
+            }
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,203 @@
+//! The Microsoft Graph v1.0 calls provisioning makes (entra-and-graph.md §3): applications, their
+//! service principals and password credentials. Each function is one request; replication retries
+//! belong to the step that calls it.
+
+use crate::provision::net::{Body, CallError, Net};
+use crate::secret::{AccessToken, ClientSecret};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub id: String,
+    pub app_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub password_credentials: Vec<PasswordCredential>,
+}
+
+/// A password credential as listed (never with its value).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordCredential {
+    pub key_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub end_date_time: Option<String>,
+}
+
+/// The answer of addPassword: the only time the value is ever seen.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPassword {
+    pub key_id: String,
+    #[serde(with = "crate::provision::state::ser_client_secret")]
+    pub secret_text: ClientSecret,
+    #[serde(default)]
+    pub end_date_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipal {
+    pub id: String,
+    pub app_id: String,
+}
+
+#[derive(Deserialize)]
+struct List<T> {
+    value: Vec<T>,
+}
+
+/// Graph calls with one token, against one Graph origin.
+pub struct Graph<'n, 'c> {
+    pub net: &'n Net<'c>,
+    pub origin: &'n str,
+    pub token: &'n AccessToken,
+}
+
+/// OData string literal: a quote is doubled.
+fn lit(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+const APP_SELECT: &str = "id,appId,displayName,tags,passwordCredentials";
+
+impl Graph<'_, '_> {
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1.0/{}", self.origin, path)
+    }
+
+    /// Applications carrying `tag` (`tags/any(t:t eq '…')`).
+    pub async fn find_applications_by_tag(&self, tag: &str) -> Result<Vec<Application>, CallError> {
+        let filter = enc(&format!("tags/any(t:t eq '{}')", lit(tag)));
+        let url = self.url(&format!("applications?$filter={filter}&$select={APP_SELECT}"));
+        let list: List<Application> = self
+            .net
+            .json(http::Method::GET, &url, Some(self.token), Body::None, &[])
+            .await?;
+        Ok(list.value)
+    }
+
+    pub async fn get_application(&self, object_id: &str) -> Result<Application, CallError> {
+        let url = self.url(&format!("applications/{}?$select={APP_SELECT}", enc(object_id)));
+        self.net
+            .json(http::Method::GET, &url, Some(self.token), Body::None, &[])
+            .await
+    }
+
+    pub async fn create_application(&self, display_name: &str, tags: &[&str]) -> Result<Application, CallError> {
+        let body = json!({"displayName": display_name, "signInAudience": "AzureADMyOrg", "tags": tags});
+        self.net
+            .json(
+                http::Method::POST,
+                &self.url("applications"),
+                Some(self.token),
+                Body::Json(&body),
+                &[],
+            )
+            .await
+    }
+
+    pub async fn delete_application(&self, object_id: &str) -> Result<(), CallError> {
+        let url = self.url(&format!("applications/{}", enc(object_id)));
+        self.net
+            .send(http::Method::DELETE, &url, Some(self.token), Body::None, &[])
+            .await?;
+        Ok(())
+    }
+
+    pub async fn find_service_principal(&self, app_id: &str) -> Result<Option<ServicePrincipal>, CallError> {
+        let filter = enc(&format!("appId eq '{}'", lit(app_id)));
+        let url = self.url(&format!("servicePrincipals?$filter={filter}&$select=id,appId"));
+        let list: List<ServicePrincipal> = self
+            .net
+            .json(http::Method::GET, &url, Some(self.token), Body::None, &[])
+            .await?;
+        Ok(list.value.into_iter().next())
+    }
+
+    pub async fn create_service_principal(&self, app_id: &str) -> Result<ServicePrincipal, CallError> {
+        let body = json!({"appId": app_id});
+        self.net
+            .json(
+                http::Method::POST,
+                &self.url("servicePrincipals"),
+                Some(self.token),
+                Body::Json(&body),
+                &[],
+            )
+            .await
+    }
+
+    pub async fn delete_service_principal(&self, id: &str) -> Result<(), CallError> {
+        let url = self.url(&format!("servicePrincipals/{}", enc(id)));
+        self.net
+            .send(http::Method::DELETE, &url, Some(self.token), Body::None, &[])
+            .await?;
+        Ok(())
+    }
+
+    /// `addPassword` with an explicit end date (a tenant lifetime policy refuses the default).
+    pub async fn add_password(
+        &self,
+        object_id: &str,
+        display_name: &str,
+        end_date_time: &str,
+    ) -> Result<NewPassword, CallError> {
+        let body = json!({"passwordCredential": {"displayName": display_name, "endDateTime": end_date_time}});
+        let url = self.url(&format!("applications/{}/addPassword", enc(object_id)));
+        self.net
+            .json(http::Method::POST, &url, Some(self.token), Body::Json(&body), &[])
+            .await
+    }
+
+    pub async fn remove_password(&self, object_id: &str, key_id: &str) -> Result<(), CallError> {
+        let body = json!({"keyId": key_id});
+        let url = self.url(&format!("applications/{}/removePassword", enc(object_id)));
+        self.net
+            .send(http::Method::POST, &url, Some(self.token), Body::Json(&body), &[])
+            .await?;
+        Ok(())
+    }
+}
+
+/// Graph's "not there (yet)" answers: 404 Request_ResourceNotFound, or 400 with
+/// NoBackingApplicationObject while a new application replicates (§3.6).
+pub fn is_replication(e: &CallError) -> bool {
+    e.has_detail("NoBackingApplicationObject")
+        || e.code() == Some("Request_ResourceNotFound")
+        || (e.status() == Some(404) && e.code().is_some_and(|c| c.contains("NotFound")))
+}
+
+pub fn is_not_found(e: &CallError) -> bool {
+    e.status() == Some(404)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_password_debug_hides_the_value() {
+        let p: NewPassword =
+            serde_json::from_str(r#"{"keyId":"k","secretText":"Sbx8Q~value","endDateTime":"2027-01-01T00:00:00Z"}"#)
+                .unwrap();
+        assert!(!format!("{p:?}").contains("Sbx8Q"));
+        assert_eq!(p.secret_text.secret(), "Sbx8Q~value");
+    }
+
+    #[test]
+    fn odata_literals_are_quoted() {
+        assert_eq!(lit("o'brien"), "o''brien");
+    }
+}

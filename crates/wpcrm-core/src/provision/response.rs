@@ -1,0 +1,77 @@
+//! What `wpcrm_provision()` returns, exactly as `shared/DESIGN.md` specifies it. Serialized with
+//! serde and converted to a PHP array by the extension, so the field names are the contract.
+
+use super::steps::StepView;
+use crate::discovery::Environment;
+use crate::secret::ClientSecret;
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    SignInRequired,
+    ChooseEnvironment,
+    InProgress,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignIn {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub message: String,
+    /// ISO 8601.
+    pub expires_at: String,
+}
+
+/// The Connection tab's values. The only place a secret value leaves the engine unsealed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Connection {
+    pub instance_url: String,
+    pub tenant_id: Option<String>,
+    pub application_id: String,
+    #[serde(serialize_with = "expose_secret")]
+    pub client_secret: ClientSecret,
+    pub secret_expires_at: String,
+    pub application_object_id: String,
+    pub service_principal_id: Option<String>,
+    pub application_user_id: Option<String>,
+    /// The least-privilege role, when `create_role` asked for one.
+    pub role_id: Option<String>,
+}
+
+fn expose_secret<S: Serializer>(secret: &ClientSecret, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.secret())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProvisionError {
+    /// The step that failed (`None` when the request itself or its state was refused).
+    pub step: Option<String>,
+    pub code: String,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionResponse {
+    pub status: Status,
+    /// Opaque; pass it to the next call. Empty only when no state key was usable.
+    pub state: String,
+    pub steps: Vec<StepView>,
+    /// The step being worked on (`in_progress`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<SignIn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environments: Option<Vec<Environment>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<Connection>,
+    /// The verify report (`done`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ProvisionError>,
+}
