@@ -22,6 +22,21 @@ wpt_free_port() {
   php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr(strrchr($n, ":"), 1);'
 }
 
+# PHP's additional ini files without any wpcrm one, so a copy installed by `make install` is not
+# loaded next to the one under test (PHP would warn "Module already loaded"). The test's PHP keeps
+# mysqli, curl and the rest of Debian's modules, so `php -n` is not an option here.
+wpt_ini_scan_dir() {
+  local src dir=$WPT_BUILD/php-conf.d f
+  src=$(php -n -r 'echo PHP_CONFIG_FILE_SCAN_DIR;')
+  mkdir -p "$dir"
+  rm -f "$dir"/*.ini
+  for f in "$src"/*.ini; do
+    case "$(basename "$f")" in *wpcrm*) continue ;; esac
+    ln -s "$f" "$dir/$(basename "$f")"
+  done
+  echo "$dir"
+}
+
 # PHP command line with the extension when available: wpt_php ARGS...
 wpt_php() {
   local args=()
@@ -30,7 +45,7 @@ wpt_php() {
     [ -n "${WPCRM_SANDBOX_URL:-}" ] && args+=(-d "wpcrm.sandbox_url=$WPCRM_SANDBOX_URL")
     [ -n "${WPCRM_CA_FILE:-}" ] && args+=(-d "wpcrm.ca_file=$WPCRM_CA_FILE")
   fi
-  php "${args[@]}" "$@"
+  PHP_INI_SCAN_DIR=${WPT_INI_SCAN_DIR:-} php "${args[@]}" "$@"
 }
 
 # Copies WordPress (once) and links the plugin in.
@@ -145,10 +160,21 @@ wpt_setup() {
   wpt_install "$url"
 }
 
-# Sources scripts/php-ext-env.sh (extension build + sandbox) when the caller did not provide them.
+# Provides WPCRM_SO, WPCRM_SANDBOX_URL and WPCRM_CA_FILE: taken from the environment when the caller
+# set them, else scripts/php-ext-env.sh builds the extension and starts the sandbox (wpcrm_env_up).
+# Call it before installing your own EXIT trap, and call wpcrm_sandbox_stop from that trap.
 wpt_load_extension_env() {
-  if [ -z "${WPCRM_SO:-}" ] && [ -f "$WPT_ROOT/scripts/php-ext-env.sh" ]; then
-    # shellcheck disable=SC1091
-    source "$WPT_ROOT/scripts/php-ext-env.sh"
+  mkdir -p "$WPT_BUILD"
+  WPT_INI_SCAN_DIR=$(wpt_ini_scan_dir)
+  export WPT_INI_SCAN_DIR
+  if [ -n "${WPCRM_SO:-}" ] && [ -n "${WPCRM_SANDBOX_URL:-}" ]; then
+    return 0
   fi
+  if [ "${WPT_NO_EXTENSION:-0}" = 1 ] || [ ! -f "$WPT_ROOT/scripts/php-ext-env.sh" ]; then
+    unset WPCRM_SO
+    return 0
+  fi
+  # shellcheck disable=SC1091
+  source "$WPT_ROOT/scripts/php-ext-env.sh"
+  wpcrm_env_up
 }

@@ -2,8 +2,9 @@
 # PHPUnit on a real WordPress (Debian's package) with the wpcrm extension and the sandbox.
 #   tests/wordpress/run.sh [phpunit args...]
 # Takes WPCRM_SO, WPCRM_SANDBOX_URL, WPCRM_CA_FILE from the environment, else sources
-# scripts/php-ext-env.sh. Without the extension it fails, unless WPT_ALLOW_NO_EXTENSION=1 (then the
-# tests that need it are skipped). Idempotent: every run starts from a fresh database.
+# scripts/php-ext-env.sh and runs wpcrm_env_up (builds, WPCRM_PROFILE=release by default, and starts
+# the sandbox). WPT_NO_EXTENSION=1 WPT_ALLOW_NO_EXTENSION=1 runs without the extension (the tests that
+# need it are skipped). Idempotent: every run starts from a fresh database.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -14,12 +15,12 @@ cleanup() {
   local rc=$?
   if [ -n "${WPT_HTTP_PID:-}" ]; then kill "$WPT_HTTP_PID" 2>/dev/null || true; fi
   wpt_stop_mariadb
-  if declare -F wpcrm_env_stop >/dev/null; then wpcrm_env_stop || true; fi
+  if declare -F wpcrm_sandbox_stop >/dev/null; then wpcrm_sandbox_stop || true; fi
   exit $rc
 }
-trap cleanup EXIT INT TERM
 
 wpt_load_extension_env
+trap cleanup EXIT INT TERM
 
 if [ -z "${WPCRM_SO:-}" ] && [ "${WPT_ALLOW_NO_EXTENSION:-0}" != 1 ]; then
   wpt_log "WPCRM_SO is not set and scripts/php-ext-env.sh did not provide it; set WPT_ALLOW_NO_EXTENSION=1 to run without the extension"

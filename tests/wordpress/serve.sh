@@ -16,12 +16,12 @@ cleanup() {
   local rc=$?
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   wpt_stop_mariadb
-  if declare -F wpcrm_env_stop >/dev/null; then wpcrm_env_stop || true; fi
+  if declare -F wpcrm_sandbox_stop >/dev/null; then wpcrm_sandbox_stop || true; fi
   exit $rc
 }
-trap cleanup EXIT INT TERM
 
 wpt_load_extension_env
+trap cleanup EXIT INT TERM
 port=${WPT_PORT:-$(wpt_free_port)}
 export WPT_URL=http://127.0.0.1:$port
 wpt_setup "$WPT_URL"

@@ -276,12 +276,12 @@ final class Routes {
 	 * @return \WP_REST_Response|\WP_Error
 	 */
 	public function provision( $request ) {
-		if ( ! $this->extension->available() ) {
-			return $this->extension_missing();
-		}
 		$action = (string) $request->get_param( 'action' );
 		if ( 'choose_environment' === $action && '' === (string) $request->get_param( 'instance_url' ) ) {
-			return new \WP_Error( 'rest_missing_callback_param', __( 'Choose an environment: instance_url is required.', 'wpcrm-connect' ), array( 'status' => 400 ) );
+			return new \WP_Error( 'rest_missing_callback_param', __( 'Choose an environment: instance_url is required.', 'wpcrm-connect' ), array( 'status' => 400, 'params' => array( 'instance_url' ) ) );
+		}
+		if ( ! $this->extension->available() ) {
+			return $this->extension_missing();
 		}
 		$result = $this->provisioning->step(
 			get_current_user_id(),
