@@ -37,15 +37,22 @@ wpt_ini_scan_dir() {
   echo "$dir"
 }
 
-# PHP command line with the extension when available: wpt_php ARGS...
-wpt_php() {
-  local args=()
+# The PHP command line with the extension when available, in the array WPT_PHP (`env ... php -d ...`,
+# so that "${WPT_PHP[@]}" ... & gives the PID of PHP itself).
+wpt_php_cmd() {
+  WPT_PHP=(env "PHP_INI_SCAN_DIR=${WPT_INI_SCAN_DIR:-}" php)
   if [ -n "${WPCRM_SO:-}" ]; then
-    args+=(-d "extension=$WPCRM_SO")
-    [ -n "${WPCRM_SANDBOX_URL:-}" ] && args+=(-d "wpcrm.sandbox_url=$WPCRM_SANDBOX_URL")
-    [ -n "${WPCRM_CA_FILE:-}" ] && args+=(-d "wpcrm.ca_file=$WPCRM_CA_FILE")
+    WPT_PHP+=(-d "extension=$WPCRM_SO")
+    [ -n "${WPCRM_SANDBOX_URL:-}" ] && WPT_PHP+=(-d "wpcrm.sandbox_url=$WPCRM_SANDBOX_URL")
+    [ -n "${WPCRM_CA_FILE:-}" ] && WPT_PHP+=(-d "wpcrm.ca_file=$WPCRM_CA_FILE")
   fi
-  PHP_INI_SCAN_DIR=${WPT_INI_SCAN_DIR:-} php "${args[@]}" "$@"
+  return 0
+}
+
+# Runs PHP with the extension when available: wpt_php ARGS...
+wpt_php() {
+  wpt_php_cmd
+  "${WPT_PHP[@]}" "$@"
 }
 
 # Copies WordPress (once) and links the plugin in.

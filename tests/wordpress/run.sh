@@ -36,4 +36,12 @@ phpunit_args=(-c "$here/phpunit.xml")
 if [ -n "${WPCRM_SO:-}" ]; then
   phpunit_args+=(--fail-on-skipped)
 fi
-wpt_php /usr/bin/phpunit "${phpunit_args[@]}" "$@"
+status=0
+wpt_php /usr/bin/phpunit "${phpunit_args[@]}" "$@" || status=$?
+
+# Requests served by php -S during the tests log to debug.log (WP_DEBUG_LOG): none may come from the plugin.
+if [ -f "$WPT_BUILD/debug.log" ] && grep -n 'plugins/wpcrm-connect/\|php/wpcrm-connect/' "$WPT_BUILD/debug.log" >&2; then
+  wpt_log "PHP notices/warnings from the plugin's own code in $WPT_BUILD/debug.log (above)"
+  status=1
+fi
+exit $status

@@ -26,10 +26,11 @@ port=${WPT_PORT:-$(wpt_free_port)}
 export WPT_URL=http://127.0.0.1:$port
 wpt_setup "$WPT_URL"
 
-wpt_php -S "127.0.0.1:$port" -t "$WPT_WP_DIR" "$here/router.php" >"$WPT_BUILD/php-server.log" 2>&1 &
+wpt_php_cmd
+"${WPT_PHP[@]}" -S "127.0.0.1:$port" -t "$WPT_WP_DIR" "$here/router.php" >"$WPT_BUILD/php-server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
-  if curl -fsS -o /dev/null "$WPT_URL/wp-login.php"; then break; fi
+  if curl -fsS -o /dev/null "$WPT_URL/wp-login.php" 2>/dev/null; then break; fi
   sleep 0.1
 done
 echo "wordpress ready: $WPT_URL"
