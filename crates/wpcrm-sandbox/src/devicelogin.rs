@@ -1,0 +1,6 @@
+//! The device sign-in page (placeholder).
+use crate::http::{Req, Resp};
+use crate::server::Shared;
+pub fn handle(_shared: &Shared, _req: &Req) -> Resp {
+    Resp::new(404)
+}
