@@ -90,15 +90,18 @@ final class Provisioning {
 	public function step( int $user_id, string $action, array $params = array() ): array {
 		$record = $this->store->get( $user_id );
 
-		if ( 'start' === $action || null === $record ) {
-			if ( in_array( $action, array( 'cancel', 'rollback', 'poll', 'choose_environment' ), true ) && null === $record ) {
-				return array(
-					'status' => 'idle',
-					'steps'  => array(),
-				);
-			}
+		if ( null === $record && 'start' !== $action ) {
+			return array(
+				'status' => 'idle',
+				'steps'  => array(),
+			);
+		}
+		if ( 'start' === $action ) {
+			// A run that stopped half way (failed, or the page was closed) resumes where it stopped: the
+			// engine's steps look up what exists. A finished or cancelled run starts over.
+			$resume = null !== $record && ! empty( $record['state'] ) && ! in_array( $record['status'] ?? '', array( 'done', 'cancelled' ), true );
 			$record = array(
-				'state'   => null,
+				'state'   => $resume ? $record['state'] : null,
 				'request' => array(
 					'instance_url' => (string) ( $params['instance_url'] ?? '' ),
 					'tables'       => ! empty( $params['tables'] ) ? $params['tables'] : $this->settings->tables(),
@@ -133,6 +136,12 @@ final class Provisioning {
 
 		try {
 			$response = $this->extension->provision( $request );
+			if ( 'start' === $action && isset( $request['state'] ) && 'invalid_state' === ( $response['error']['code'] ?? '' ) ) {
+				// The stored state no longer opens (the salts changed): start over.
+				unset( $request['state'] );
+				$record['state'] = null;
+				$response        = $this->extension->provision( $request );
+			}
 		} catch ( \Throwable $e ) {
 			return array(
 				'status' => 'failed',

@@ -95,8 +95,13 @@ final class CliTest extends TestCase {
 		$this->assertSame( 'json', \WP_CLI::of( 'format_items' )[0][1]['format'] );
 		$this->assertSame( array(), \WP_CLI::of( 'success' ) );
 		$this->assertCount( 1, \WP_CLI::of( 'halt' ) );
-		$statuses = wp_list_pluck( \WP_CLI::of( 'format_items' )[0][1]['items'], 'status', 'check' );
-		$this->assertSame( 'fail', $statuses['token'] );
+		$items  = \WP_CLI::of( 'format_items' )[0][1]['items'];
+		$failed = array_values( array_filter( $items, static function ( $row ) {
+			return 'fail' === $row['status'];
+		} ) );
+		$this->assertNotEmpty( $failed, wp_json_encode( $items ) );
+		$this->assertContains( $failed[0]['check'], array( 'input', 'token' ), wp_json_encode( $failed[0] ) );
+		$this->assertStringContainsString( 'Value', $failed[0]['fix'], 'the fix says to paste the secret Value' );
 	}
 
 	public function test_status_never_prints_the_secret(): void {

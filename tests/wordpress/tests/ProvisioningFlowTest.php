@@ -59,7 +59,8 @@ final class ProvisioningFlowTest extends TestCase {
 			)
 		);
 		$this->assertNotEmpty( $result['steps'] );
-		$this->assertSame( array( 'id', 'title', 'status' ), array_keys( $result['steps'][0] ) );
+		$this->assertEqualsCanonicalizing( array( 'id', 'title', 'status' ), array_keys( $result['steps'][0] ) );
+		$this->assertSame( 'sign_in', $result['steps'][0]['id'] );
 
 		$stored = get_user_meta( $admin, Provision_State_Store::META_KEY, true );
 		$this->assertIsArray( $stored );
@@ -141,6 +142,22 @@ final class ProvisioningFlowTest extends TestCase {
 		$result = $this->post( array( 'action' => 'cancel' ) );
 		$this->assertSame( 'cancelled', $result['status'] );
 		$this->assertSame( 'missing', $this->service( 'settings' )->secret_state() );
+	}
+
+	public function test_a_state_that_no_longer_opens_starts_over(): void {
+		$this->requireSandbox();
+		$admin = $this->login( 'admin' );
+		// As after a migration: a half-finished run sealed under other salts.
+		( new Provision_State_Store() )->put(
+			$admin,
+			array(
+				'state'   => 'v1.not-a-state-this-site-can-open',
+				'request' => array( 'instance_url' => Sandbox::instance_url(), 'tables' => array( 'contact' => array( 'read' ) ), 'secret_days' => 30 ),
+				'status'  => 'failed',
+			)
+		);
+		$result = $this->post( array( 'action' => 'start', 'instance_url' => Sandbox::instance_url() ) );
+		$this->assertSame( 'sign_in_required', $result['status'], wp_json_encode( $result ) );
 	}
 
 	public function test_each_admin_has_their_own_run(): void {
