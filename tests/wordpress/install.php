@@ -28,6 +28,8 @@ if ( empty( $result['user_id'] ) ) {
 	exit( 1 );
 }
 update_option( 'permalink_structure', '/%postname%/' );
+// No Gravatar requests: the browser tests run offline and check the console for errors.
+update_option( 'show_avatars', 0 );
 foreach ( array( 'editor', 'subscriber' ) as $role ) {
 	wp_insert_user(
 		array(

@@ -27,7 +27,8 @@ export WPT_URL=http://127.0.0.1:$port
 wpt_setup "$WPT_URL"
 
 wpt_php_cmd
-"${WPT_PHP[@]}" -S "127.0.0.1:$port" -t "$WPT_WP_DIR" "$here/router.php" >"$WPT_BUILD/php-server.log" 2>&1 &
+# Several workers: the page polls provisioning while other requests (a second tab, assets) run.
+PHP_CLI_SERVER_WORKERS=${PHP_CLI_SERVER_WORKERS:-4} "${WPT_PHP[@]}" -S "127.0.0.1:$port" -t "$WPT_WP_DIR" "$here/router.php" >"$WPT_BUILD/php-server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   if curl -fsS -o /dev/null "$WPT_URL/wp-login.php" 2>/dev/null; then break; fi

@@ -125,7 +125,7 @@ final class Provisioning {
 			'create_role'          => true,
 			'site_id'              => home_url( '/' ),
 			'action'               => $engine_action,
-			'timeout'              => (int) ( $params['timeout'] ?? 10 ),
+			'timeout'              => (int) ( $params['timeout'] ?? 8 ),
 		);
 		if ( null !== $record['state'] ) {
 			$request['state'] = $record['state'];
@@ -214,6 +214,16 @@ final class Provisioning {
 			$public['secret'] = (string) ( $connection['client_secret'] ?? '' );
 		}
 
+		if ( 'poll' === $action && 'done' !== $status ) {
+			$latest = $this->store->get( $user_id );
+			if ( null === $latest || 'cancelled' === ( $latest['status'] ?? '' ) ) {
+				// Cancelled (or undone) while this poll was running: keep what the cancel stored.
+				return array(
+					'status' => null === $latest ? 'idle' : 'cancelled',
+					'steps'  => $public['steps'],
+				);
+			}
+		}
 		$this->store->put( $user_id, $record );
 		return $public;
 	}
