@@ -13,6 +13,9 @@ namespace Wpcrm\Connect;
  */
 final class Extension {
 
+	/** Oldest extension version whose API this plugin was written against. */
+	public const MIN_VERSION = '0.1.0';
+
 	/** Functions of the extension's PHP API contract (shared/DESIGN.md). */
 	private const FUNCTIONS = array( 'wpcrm_verify_connection', 'wpcrm_provision' );
 
@@ -28,7 +31,8 @@ final class Extension {
 				return false;
 			}
 		}
-		return true;
+		$version = $this->version();
+		return null === $version || version_compare( $version, self::MIN_VERSION, '>=' );
 	}
 
 	/**
