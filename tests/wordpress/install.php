@@ -40,6 +40,14 @@ foreach ( array( 'editor', 'subscriber' ) as $role ) {
 		)
 	);
 }
+foreach ( preg_split( '/\s+/', trim( (string) getenv( 'WPT_EXTRA_PLUGINS' ) ), -1, PREG_SPLIT_NO_EMPTY ) as $extra ) {
+	$slug  = basename( $extra );
+	$extra = activate_plugin( $slug . '/' . $slug . '.php' );
+	if ( is_wp_error( $extra ) ) {
+		fwrite( STDERR, 'activation of ' . $slug . ' failed: ' . $extra->get_error_message() . "\n" );
+		exit( 1 );
+	}
+}
 $activated = activate_plugin( 'wpcrm-connect/wpcrm-connect.php' );
 if ( is_wp_error( $activated ) ) {
 	fwrite( STDERR, 'activation failed: ' . $activated->get_error_message() . "\n" );
