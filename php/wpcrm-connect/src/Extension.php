@@ -11,7 +11,7 @@ namespace Wpcrm\Connect;
  * Knows whether the extension is usable and calls its two functions.
  * Nothing else in the plugin calls `wpcrm_*()` directly.
  */
-final class Extension {
+final class Extension implements Engine {
 
 	/** Oldest extension version whose API this plugin was written against. */
 	public const MIN_VERSION = '0.1.0';

@@ -22,7 +22,7 @@ final class Provisioning {
 	/**
 	 * Extension seam.
 	 *
-	 * @var Extension
+	 * @var Engine
 	 */
 	private $extension;
 
@@ -57,13 +57,13 @@ final class Provisioning {
 	/**
 	 * Constructor.
 	 *
-	 * @param Extension             $extension Extension.
+	 * @param Engine                $extension Engine (the extension).
 	 * @param Settings              $settings  Settings.
 	 * @param Legacy_Options        $legacy    Legacy option.
 	 * @param Provision_State_Store $store     State store.
 	 * @param Verifier              $verifier  Verifier (stores the report that comes with `done`).
 	 */
-	public function __construct( Extension $extension, Settings $settings, Legacy_Options $legacy, Provision_State_Store $store, Verifier $verifier ) {
+	public function __construct( Engine $extension, Settings $settings, Legacy_Options $legacy, Provision_State_Store $store, Verifier $verifier ) {
 		$this->extension = $extension;
 		$this->settings  = $settings;
 		$this->legacy    = $legacy;
