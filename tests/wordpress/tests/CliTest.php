@@ -164,6 +164,18 @@ final class CliTest extends TestCase {
 		$this->assertSame( $secret, $rows['client_secret'] );
 	}
 
+	public function test_provision_without_an_instance_url_lists_the_environments(): void {
+		$this->requireSandbox();
+		Sandbox::call( 'POST', '/_sandbox/config', array( 'auto_approve' => true ) );
+		$status = $this->run_command( 'provision', array( 'yes' => true ), $this->command( static function () {
+			usleep( 1100000 );
+		} ) );
+		$this->assertSame( 1, $status, \WP_CLI::transcript() );
+		$urls = wp_list_pluck( \WP_CLI::of( 'format_items' )[0][1]['items'], 'url' );
+		$this->assertContains( Sandbox::instance_url(), $urls );
+		$this->assertStringContainsString( '--instance-url=<url>', \WP_CLI::transcript() );
+	}
+
 	public function test_rollback_without_a_run_is_an_error(): void {
 		$this->assertSame( 1, $this->run_command( 'rollback', array( 'yes' => true ) ) );
 		$this->assertStringContainsString( 'no provisioning run', \WP_CLI::transcript() );
