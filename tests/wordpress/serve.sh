@@ -14,7 +14,12 @@ cd "$WPT_ROOT"
 server_pid=
 cleanup() {
   local rc=$?
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then
+    # php -S with workers: the workers are children of the server process; stop them too.
+    pkill -TERM -P "$server_pid" 2>/dev/null || true
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
   wpt_stop_mariadb
   if declare -F wpcrm_sandbox_stop >/dev/null; then wpcrm_sandbox_stop || true; fi
   exit $rc
