@@ -1,0 +1,342 @@
+/**
+ * Dataverse Connection panel: "Set up automatically" (device code sign-in, environment choice, steps)
+ * and "Verify connection". Talks only to the plugin's REST routes with the wp_rest nonce.
+ * The panel's state is mirrored in data-wpcrm-state for tests:
+ * idle | starting | signing-in | choose-environment | in-progress | done | failed | cancelled | rolling-back | rolled-back | verifying.
+ */
+( function () {
+	'use strict';
+
+	var config = window.wpcrmConnect;
+	var panel = document.getElementById( 'wpcrm-connect-panel' );
+	if ( ! config || ! panel ) {
+		return;
+	}
+	var i18n = config.i18n || {};
+	var el = function ( id ) {
+		return document.getElementById( id );
+	};
+	var setupButton = el( 'wpcrm-setup-button' );
+	var cancelButton = el( 'wpcrm-cancel-button' );
+	var rollbackButton = el( 'wpcrm-rollback-button' );
+	var verifyButton = el( 'wpcrm-verify-button' );
+	var signIn = el( 'wpcrm-signin' );
+	var envBox = el( 'wpcrm-environments' );
+	var envList = el( 'wpcrm-environment-list' );
+	var stepsList = el( 'wpcrm-steps' );
+	var message = el( 'wpcrm-message' );
+	var errorBox = el( 'wpcrm-error' );
+	var reportBox = el( 'wpcrm-report' );
+	var pollTimer = null;
+	var running = false;
+
+	function setState( state ) {
+		panel.setAttribute( 'data-wpcrm-state', state );
+	}
+
+	function say( text ) {
+		message.textContent = text || '';
+	}
+
+	function showError( error ) {
+		errorBox.textContent = '';
+		if ( ! error ) {
+			errorBox.hidden = true;
+			return;
+		}
+		var p = document.createElement( 'p' );
+		p.textContent = error.message || String( error );
+		errorBox.appendChild( p );
+		if ( error.fix ) {
+			var fix = document.createElement( 'p' );
+			var strong = document.createElement( 'strong' );
+			strong.textContent = i18n.howToFix + ' ';
+			fix.appendChild( strong );
+			fix.appendChild( document.createTextNode( error.fix ) );
+			errorBox.appendChild( fix );
+		}
+		if ( error.code ) {
+			errorBox.setAttribute( 'data-wpcrm-error-code', error.code );
+		}
+		errorBox.hidden = false;
+	}
+
+	function api( path, body ) {
+		return window.fetch( config.root + path, {
+			method: 'POST',
+			credentials: 'same-origin',
+			headers: { 'Content-Type': 'application/json', 'X-WP-Nonce': config.nonce },
+			body: JSON.stringify( body || {} )
+		} ).then( function ( response ) {
+			return response.json().then( function ( data ) {
+				if ( ! response.ok ) {
+					var err = new Error( ( data && data.message ) || response.statusText );
+					err.code = data && data.code;
+					throw err;
+				}
+				return data;
+			} );
+		} );
+	}
+
+	function busy( on ) {
+		running = on;
+		setupButton.disabled = on || ! config.extension;
+		verifyButton.disabled = on || ! config.extension;
+		cancelButton.hidden = ! on;
+	}
+
+	function drawSteps( steps ) {
+		stepsList.textContent = '';
+		( steps || [] ).forEach( function ( step, index ) {
+			var id = step.id || step.name || String( index );
+			var status = step.status || 'pending';
+			var li = document.createElement( 'li' );
+			li.className = 'wpcrm-step wpcrm-step--' + status;
+			li.setAttribute( 'data-wpcrm-step', id );
+			li.setAttribute( 'data-wpcrm-status', status );
+			var label = document.createElement( 'span' );
+			label.className = 'wpcrm-step__status';
+			label.textContent = ( ( i18n.stepStatus || {} )[ status ] || status ) + ': ';
+			var title = document.createElement( 'span' );
+			title.className = 'wpcrm-step__title';
+			title.textContent = step.title || step.label || id;
+			li.appendChild( label );
+			li.appendChild( title );
+			if ( step.detail ) {
+				var detail = document.createElement( 'span' );
+				detail.className = 'wpcrm-step__detail';
+				detail.textContent = ' — ' + step.detail;
+				li.appendChild( detail );
+			}
+			stepsList.appendChild( li );
+		} );
+	}
+
+	function drawEnvironments( environments ) {
+		envList.textContent = '';
+		( environments || [] ).forEach( function ( env, index ) {
+			var id = 'wpcrm-env-' + index;
+			var row = document.createElement( 'p' );
+			var input = document.createElement( 'input' );
+			input.type = 'radio';
+			input.name = 'wpcrm-environment';
+			input.id = id;
+			input.value = env.url;
+			input.setAttribute( 'data-wpcrm-environment', env.unique_name || env.url );
+			if ( environments.length === 1 ) {
+				input.checked = true;
+			}
+			var label = document.createElement( 'label' );
+			label.htmlFor = id;
+			var text = ( env.friendly_name || env.unique_name || env.url ) + ' (' + env.url;
+			if ( env.region ) {
+				text += ', ' + i18n.region.replace( '%s', env.region );
+			}
+			if ( env.is_system_admin === false ) {
+				text += ', ' + i18n.notAdmin;
+			}
+			label.textContent = text + ')';
+			row.appendChild( input );
+			row.appendChild( document.createTextNode( ' ' ) );
+			row.appendChild( label );
+			envList.appendChild( row );
+		} );
+	}
+
+	function showSignIn( signInInfo ) {
+		var link = el( 'wpcrm-verification-link' );
+		link.href = signInInfo.verification_uri;
+		link.textContent = signInInfo.verification_uri;
+		el( 'wpcrm-user-code' ).textContent = signInInfo.user_code;
+		signIn.setAttribute( 'data-wpcrm-user-code', signInInfo.user_code );
+		signIn.hidden = false;
+		say( i18n.waitingSignIn );
+	}
+
+	function schedulePoll() {
+		window.clearTimeout( pollTimer );
+		pollTimer = window.setTimeout( function () {
+			provision( 'poll' );
+		}, config.pollInterval || 2000 );
+	}
+
+	function handle( result ) {
+		drawSteps( result.steps );
+		signIn.hidden = true;
+		envBox.hidden = true;
+		switch ( result.status ) {
+			case 'sign_in_required':
+				setState( 'signing-in' );
+				showSignIn( result.sign_in );
+				schedulePoll();
+				break;
+			case 'choose_environment':
+				setState( 'choose-environment' );
+				drawEnvironments( result.environments );
+				envBox.hidden = false;
+				say( i18n.chooseEnv );
+				break;
+			case 'in_progress':
+				setState( 'in-progress' );
+				say( i18n.working );
+				schedulePoll();
+				break;
+			case 'done':
+				setState( 'done' );
+				busy( false );
+				rollbackButton.hidden = false;
+				if ( result.verification_html ) {
+					reportBox.innerHTML = result.verification_html; // Escaped server-side by Report_View.
+				}
+				var toLegacy = ( result.saved_to || [] ).indexOf( 'msdyncrm_options' ) !== -1;
+				say( toLegacy ? i18n.done : i18n.doneHere );
+				if ( result.redirect ) {
+					panel.setAttribute( 'data-wpcrm-redirect', result.redirect );
+					window.setTimeout( function () {
+						window.location.assign( result.redirect );
+					}, 1500 );
+				}
+				break;
+			case 'cancelled':
+				setState( 'cancelled' );
+				busy( false );
+				say( i18n.cancelled );
+				break;
+			case 'idle':
+				setState( 'idle' );
+				busy( false );
+				say( '' );
+				break;
+			default:
+				setState( 'failed' );
+				busy( false );
+				say( i18n.failed );
+				showError( result.error || { message: i18n.failed } );
+		}
+	}
+
+	function fail( err ) {
+		window.clearTimeout( pollTimer );
+		setState( 'failed' );
+		busy( false );
+		say( '' );
+		showError( { message: i18n.requestFailed + ' ' + err.message, code: err.code } );
+	}
+
+	function provision( action, extra ) {
+		var body = { action: action };
+		var instance = el( 'wpcrm-instance-url' );
+		var tables = el( 'wpcrm-tables' );
+		if ( action === 'start' ) {
+			if ( instance && instance.value.trim() ) {
+				body.instance_url = instance.value.trim();
+			}
+			if ( tables && tables.value.trim() ) {
+				body.tables = tables.value;
+			}
+			body.secret_days = parseInt( el( 'wpcrm-secret-days' ).value, 10 ) || 180;
+		}
+		Object.keys( extra || {} ).forEach( function ( key ) {
+			body[ key ] = extra[ key ];
+		} );
+		return api( 'provision', body ).then( function ( result ) {
+			if ( ! running && action === 'poll' ) {
+				return; // Cancelled meanwhile.
+			}
+			handle( result );
+		} ).catch( fail );
+	}
+
+	setupButton.addEventListener( 'click', function () {
+		showError( null );
+		busy( true );
+		setState( 'starting' );
+		say( i18n.starting );
+		provision( 'start' );
+	} );
+
+	cancelButton.addEventListener( 'click', function () {
+		window.clearTimeout( pollTimer );
+		running = false;
+		api( 'provision', { action: 'cancel' } ).then( handle ).catch( fail );
+	} );
+
+	el( 'wpcrm-environment-continue' ).addEventListener( 'click', function () {
+		var chosen = envList.querySelector( 'input[name="wpcrm-environment"]:checked' );
+		if ( ! chosen ) {
+			say( i18n.noEnvChosen );
+			return;
+		}
+		envBox.hidden = true;
+		setState( 'in-progress' );
+		say( i18n.working );
+		provision( 'choose_environment', { instance_url: chosen.value } );
+	} );
+
+	el( 'wpcrm-copy-code' ).addEventListener( 'click', function () {
+		var code = el( 'wpcrm-user-code' ).textContent;
+		if ( window.navigator.clipboard ) {
+			window.navigator.clipboard.writeText( code ).then( function () {
+				say( i18n.copied );
+			}, function () {} );
+		}
+	} );
+
+	rollbackButton.addEventListener( 'click', function () {
+		if ( ! window.confirm( i18n.confirmUndo ) ) {
+			return;
+		}
+		showError( null );
+		busy( true );
+		cancelButton.hidden = true;
+		setState( 'rolling-back' );
+		say( i18n.undoing );
+		var step = function () {
+			api( 'provision', { action: 'rollback' } ).then( function ( result ) {
+				drawSteps( result.steps );
+				signIn.hidden = true;
+				if ( result.status === 'in_progress' ) {
+					window.setTimeout( step, 1000 );
+					return;
+				}
+				if ( result.status === 'sign_in_required' && result.sign_in ) {
+					// Rolling back may need a fresh administrator sign-in.
+					showSignIn( result.sign_in );
+					window.setTimeout( step, config.pollInterval || 2000 );
+					return;
+				}
+				busy( false );
+				if ( result.status === 'rolled_back' ) {
+					setState( 'rolled-back' );
+					rollbackButton.hidden = true;
+					say( i18n.rolledBack );
+				} else {
+					setState( 'failed' );
+					showError( result.error || { message: i18n.failed } );
+				}
+			} ).catch( fail );
+		};
+		step();
+	} );
+
+	verifyButton.addEventListener( 'click', function () {
+		showError( null );
+		busy( true );
+		cancelButton.hidden = true;
+		setState( 'verifying' );
+		say( i18n.verifying );
+		api( 'verify', {} ).then( function ( result ) {
+			reportBox.innerHTML = result.html; // Escaped server-side by Report_View.
+			panel.setAttribute( 'data-wpcrm-report-status', result.report.status );
+			setState( 'idle' );
+			busy( false );
+			say( '' );
+		} ).catch( fail );
+	} );
+
+	if ( ! config.extension ) {
+		setupButton.disabled = true;
+		verifyButton.disabled = true;
+	}
+}() );

@@ -1,0 +1,128 @@
+<?php
+/**
+ * The "Set up automatically" and "Verify connection" panel, shared by the plugin's page and the
+ * Dynamics 365 Integration plugin's Connection tab.
+ *
+ * @package Wpcrm\Connect
+ */
+
+namespace Wpcrm\Connect\Admin;
+
+use Wpcrm\Connect\Extension;
+use Wpcrm\Connect\Provisioning;
+use Wpcrm\Connect\Verifier;
+
+/**
+ * Renders the panel markup. Buttons are `type="button"` so the panel can sit inside another plugin's
+ * form; element ids and `data-wpcrm-*` attributes are stable for tests.
+ */
+final class Panel {
+
+	/**
+	 * Extension.
+	 *
+	 * @var Extension
+	 */
+	private $extension;
+
+	/**
+	 * Verifier.
+	 *
+	 * @var Verifier
+	 */
+	private $verifier;
+
+	/**
+	 * Provisioning.
+	 *
+	 * @var Provisioning
+	 */
+	private $provisioning;
+
+	/**
+	 * Assets.
+	 *
+	 * @var Assets
+	 */
+	private $assets;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Extension    $extension    Extension.
+	 * @param Verifier     $verifier     Verifier.
+	 * @param Provisioning $provisioning Provisioning.
+	 * @param Assets       $assets       Assets.
+	 */
+	public function __construct( Extension $extension, Verifier $verifier, Provisioning $provisioning, Assets $assets ) {
+		$this->extension    = $extension;
+		$this->verifier     = $verifier;
+		$this->provisioning = $provisioning;
+		$this->assets       = $assets;
+	}
+
+	/**
+	 * Prints the panel; on the Dynamics 365 Integration tab through its action.
+	 */
+	public function render(): void {
+		$this->assets->enqueue();
+		$available = $this->extension->available();
+		$disabled  = $available ? '' : ' disabled="disabled" aria-disabled="true"';
+		$current   = $this->provisioning->current( get_current_user_id() );
+		$can_undo  = $available && null !== $current && $current['can_rollback'];
+		$last      = $this->verifier->last();
+		?>
+		<div id="wpcrm-connect-panel" class="wpcrm-panel" data-wpcrm-state="idle" data-wpcrm-extension="<?php echo esc_attr( $available ? 'loaded' : 'missing' ); ?>">
+			<?php if ( ! $available ) : ?>
+				<div class="notice notice-error inline" id="wpcrm-extension-missing"><p>
+					<?php echo wp_kses( Notices::extension_missing_message(), array( 'code' => array() ) ); ?>
+				</p></div>
+			<?php endif; ?>
+
+			<h2 id="wpcrm-setup-heading"><?php esc_html_e( 'Set up automatically', 'wpcrm-connect' ); ?></h2>
+			<p class="description"><?php esc_html_e( 'Sign in once as a Microsoft administrator: the app registration, its client secret, the application user and a least-privilege security role are created for you, and the connection values are filled in.', 'wpcrm-connect' ); ?></p>
+			<p>
+				<label for="wpcrm-secret-days"><?php esc_html_e( 'Client secret lifetime (days)', 'wpcrm-connect' ); ?></label>
+				<input type="number" id="wpcrm-secret-days" class="small-text" min="1" max="730" value="<?php echo esc_attr( (string) Provisioning::DEFAULT_SECRET_DAYS ); ?>"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?> />
+			</p>
+			<p class="wpcrm-actions">
+				<button type="button" id="wpcrm-setup-button" class="button button-primary"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?>><?php esc_html_e( 'Set up automatically', 'wpcrm-connect' ); ?></button>
+				<button type="button" id="wpcrm-cancel-button" class="button" hidden><?php esc_html_e( 'Cancel', 'wpcrm-connect' ); ?></button>
+				<button type="button" id="wpcrm-rollback-button" class="button button-link-delete"<?php echo $can_undo ? '' : ' hidden'; ?>><?php esc_html_e( 'Undo setup', 'wpcrm-connect' ); ?></button>
+			</p>
+
+			<div id="wpcrm-signin" class="wpcrm-signin" hidden>
+				<p>
+					<?php esc_html_e( 'Open this link, sign in as a Microsoft administrator and enter the code below:', 'wpcrm-connect' ); ?>
+					<a id="wpcrm-verification-link" href="#" target="_blank" rel="noopener noreferrer"></a>
+				</p>
+				<p><?php esc_html_e( 'Code:', 'wpcrm-connect' ); ?> <code id="wpcrm-user-code" class="wpcrm-user-code"></code>
+					<button type="button" id="wpcrm-copy-code" class="button button-small"><?php esc_html_e( 'Copy code', 'wpcrm-connect' ); ?></button>
+				</p>
+				<p class="description" id="wpcrm-signin-status"><?php esc_html_e( 'Waiting for you to sign in…', 'wpcrm-connect' ); ?></p>
+			</div>
+
+			<fieldset id="wpcrm-environments" class="wpcrm-environments" hidden>
+				<legend><?php esc_html_e( 'Choose the Dataverse environment for this site', 'wpcrm-connect' ); ?></legend>
+				<div id="wpcrm-environment-list"></div>
+				<button type="button" id="wpcrm-environment-continue" class="button button-primary"><?php esc_html_e( 'Use this environment', 'wpcrm-connect' ); ?></button>
+			</fieldset>
+
+			<ol id="wpcrm-steps" class="wpcrm-steps" aria-label="<?php esc_attr_e( 'Setup progress', 'wpcrm-connect' ); ?>"></ol>
+			<div id="wpcrm-message" class="wpcrm-message" role="status" aria-live="polite"></div>
+			<div id="wpcrm-error" class="notice notice-error inline wpcrm-error" role="alert" hidden></div>
+
+			<h2 id="wpcrm-verify-heading"><?php esc_html_e( 'Verify connection', 'wpcrm-connect' ); ?></h2>
+			<p class="description"><?php esc_html_e( 'Checks with the saved values that the site can sign in, that its application user exists and is enabled, and what it may read or write in each table.', 'wpcrm-connect' ); ?></p>
+			<p><button type="button" id="wpcrm-verify-button" class="button"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?>><?php esc_html_e( 'Verify connection', 'wpcrm-connect' ); ?></button></p>
+			<div id="wpcrm-report" class="wpcrm-report-box" aria-live="polite">
+				<?php
+				if ( null !== $last ) {
+					echo Report_View::render( $last['report'], (int) $last['checked_at'] ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by Report_View.
+				}
+				?>
+			</div>
+		</div>
+		<?php
+	}
+}

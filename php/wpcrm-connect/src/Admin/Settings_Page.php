@@ -1,0 +1,265 @@
+<?php
+/**
+ * Settings → Dataverse Connection, and the panel on the Dynamics 365 Integration Connection tab.
+ *
+ * @package Wpcrm\Connect
+ */
+
+namespace Wpcrm\Connect\Admin;
+
+use Wpcrm\Connect\Capabilities;
+use Wpcrm\Connect\Settings;
+use Wpcrm\Connect\Tables;
+
+/**
+ * The page: a Settings API form (saved through options.php with its nonce) and the action panel.
+ */
+final class Settings_Page {
+
+	public const SLUG = 'wpcrm-connect';
+
+	/**
+	 * Settings.
+	 *
+	 * @var Settings
+	 */
+	private $settings;
+
+	/**
+	 * Panel.
+	 *
+	 * @var Panel
+	 */
+	private $panel;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Settings $settings Settings.
+	 * @param Panel    $panel    Panel.
+	 */
+	public function __construct( Settings $settings, Panel $panel ) {
+		$this->settings = $settings;
+		$this->panel    = $panel;
+	}
+
+	/**
+	 * Hooks the page.
+	 */
+	public function register(): void {
+		add_action( 'admin_menu', array( $this, 'add_page' ) );
+		add_action( 'admin_init', array( $this, 'add_fields' ) );
+		add_action( 'wordpresscrm_after_settings_general', array( $this->panel, 'render' ) );
+		add_filter( 'option_page_capability_' . Settings::GROUP, array( $this, 'capability' ) );
+		add_filter( 'plugin_action_links_' . plugin_basename( WPCRM_CONNECT_FILE ), array( $this, 'action_links' ) );
+	}
+
+	/**
+	 * Capability required to save through options.php.
+	 */
+	public function capability(): string {
+		return Capabilities::SETUP;
+	}
+
+	/**
+	 * Adds Settings → Dataverse Connection.
+	 */
+	public function add_page(): void {
+		add_options_page(
+			__( 'Dataverse Connection', 'wpcrm-connect' ),
+			__( 'Dataverse Connection', 'wpcrm-connect' ),
+			Capabilities::SETUP,
+			self::SLUG,
+			array( $this, 'render' )
+		);
+	}
+
+	/**
+	 * Adds a Settings link on the Plugins screen.
+	 *
+	 * @param string[] $links Links.
+	 * @return string[]
+	 */
+	public function action_links( $links ) {
+		$links[] = sprintf( '<a href="%s">%s</a>', esc_url( admin_url( 'options-general.php?page=' . self::SLUG ) ), esc_html__( 'Settings', 'wpcrm-connect' ) );
+		return $links;
+	}
+
+	/**
+	 * Registers the section and fields.
+	 */
+	public function add_fields(): void {
+		add_settings_section( 'wpcrm_connection', __( 'Connection', 'wpcrm-connect' ), array( $this, 'section_intro' ), self::SLUG );
+		$fields = array(
+			'instance_url'   => __( 'Instance URL', 'wpcrm-connect' ),
+			'tenant_id'      => __( 'Tenant (optional)', 'wpcrm-connect' ),
+			'application_id' => __( 'Application (client) ID', 'wpcrm-connect' ),
+			'client_secret'  => __( 'Client secret', 'wpcrm-connect' ),
+			'tables'         => __( 'Tables the site needs', 'wpcrm-connect' ),
+		);
+		foreach ( $fields as $key => $label ) {
+			add_settings_field(
+				'wpcrm_' . $key,
+				$label,
+				array( $this, 'field_' . $key ),
+				self::SLUG,
+				'wpcrm_connection',
+				array( 'label_for' => 'wpcrm-' . str_replace( '_', '-', $key ) )
+			);
+		}
+	}
+
+	/**
+	 * Section intro.
+	 */
+	public function section_intro(): void {
+		echo '<p>' . esc_html__( 'Fill these in by hand, or press "Set up automatically" below to have them created and filled in.', 'wpcrm-connect' ) . '</p>';
+	}
+
+	/**
+	 * Name attribute of a field.
+	 *
+	 * @param string $key Key.
+	 */
+	private function name( string $key ): string {
+		return Settings::OPTION . '[' . $key . ']';
+	}
+
+	/**
+	 * Instance URL field.
+	 */
+	public function field_instance_url(): void {
+		$stored = $this->settings->stored();
+		printf(
+			'<input type="url" class="regular-text code" id="wpcrm-instance-url" name="%s" value="%s" placeholder="https://contoso.crm.dynamics.com" /><p class="description">%s</p>',
+			esc_attr( $this->name( 'instance_url' ) ),
+			esc_attr( (string) ( $stored['instance_url'] ?? '' ) ),
+			esc_html__( 'The address of the Dataverse environment. Leave it empty before "Set up automatically" to choose from the environments you can administer.', 'wpcrm-connect' )
+		);
+	}
+
+	/**
+	 * Tenant field.
+	 */
+	public function field_tenant_id(): void {
+		$stored = $this->settings->stored();
+		printf(
+			'<input type="text" class="regular-text code" id="wpcrm-tenant-id" name="%s" value="%s" placeholder="contoso.onmicrosoft.com" /><p class="description">%s</p>',
+			esc_attr( $this->name( 'tenant_id' ) ),
+			esc_attr( (string) ( $stored['tenant_id'] ?? '' ) ),
+			esc_html__( 'Directory (tenant) ID or domain. Found from the instance URL when empty.', 'wpcrm-connect' )
+		);
+	}
+
+	/**
+	 * Application id field.
+	 */
+	public function field_application_id(): void {
+		$stored = $this->settings->stored();
+		printf(
+			'<input type="text" class="regular-text code" id="wpcrm-application-id" name="%s" value="%s" placeholder="00000000-0000-0000-0000-000000000000" autocomplete="off" />',
+			esc_attr( $this->name( 'application_id' ) ),
+			esc_attr( (string) ( $stored['application_id'] ?? '' ) )
+		);
+	}
+
+	/**
+	 * Client secret field: write-only, never echoed back.
+	 */
+	public function field_client_secret(): void {
+		$state = $this->settings->secret_state();
+		if ( 'constant' === $state ) {
+			printf(
+				'<input type="password" class="regular-text" id="wpcrm-client-secret" value="" disabled="disabled" /><p class="description" id="wpcrm-secret-state" data-wpcrm-secret="constant">%s</p>',
+				esc_html(
+					sprintf(
+						/* translators: %s: name of the wp-config.php constant. */
+						__( 'Defined in wp-config.php (%s).', 'wpcrm-connect' ),
+						Settings::SECRET_CONSTANT
+					)
+				)
+			);
+			return;
+		}
+		printf(
+			'<input type="password" class="regular-text" id="wpcrm-client-secret" name="%s" value="" autocomplete="new-password" spellcheck="false" />',
+			esc_attr( $this->name( 'client_secret' ) )
+		);
+		switch ( $state ) {
+			case 'set':
+				$hint = $this->settings->secret_hint();
+				$text = null !== $hint
+					/* translators: %s: the last three characters of the client secret. */
+					? sprintf( __( 'Set, ends with …%s. Leave empty to keep it.', 'wpcrm-connect' ), $hint )
+					: __( 'Set. Leave empty to keep it.', 'wpcrm-connect' );
+				break;
+			case 'undecryptable':
+				$text = __( 'The saved secret can no longer be decrypted (the site\'s salts changed, e.g. after a migration). Enter it again.', 'wpcrm-connect' );
+				break;
+			default:
+				$text = __( 'Not set. Paste the secret Value (not the Secret ID).', 'wpcrm-connect' );
+		}
+		printf( '<p class="description" id="wpcrm-secret-state" data-wpcrm-secret="%s">%s</p>', esc_attr( $state ), esc_html( $text ) );
+		if ( 'missing' !== $state ) {
+			printf(
+				'<label><input type="checkbox" id="wpcrm-clear-secret" name="%s" value="1" /> %s</label>',
+				esc_attr( $this->name( 'clear_secret' ) ),
+				esc_html__( 'Remove the saved secret', 'wpcrm-connect' )
+			);
+		}
+		$expires = $this->settings->secret_expires_at();
+		if ( null !== $expires && false !== strtotime( $expires ) ) {
+			printf(
+				'<p class="description" id="wpcrm-secret-expiry">%s</p>',
+				esc_html(
+					sprintf(
+						/* translators: %s: expiry date of the client secret. */
+						__( 'Expires on %s.', 'wpcrm-connect' ),
+						wp_date( get_option( 'date_format' ), (int) strtotime( $expires ) )
+					)
+				)
+			);
+		}
+	}
+
+	/**
+	 * Tables field.
+	 */
+	public function field_tables(): void {
+		printf(
+			'<textarea class="large-text code" rows="4" id="wpcrm-tables" name="%s">%s</textarea><p class="description">%s</p>',
+			esc_attr( $this->name( 'tables' ) ),
+			esc_textarea( Tables::format( $this->settings->tables() ) ),
+			esc_html__( 'One table per line: its logical name, then the access the site needs (read, create, write, delete, append, appendto), e.g. "contact: read" or "lead: read, create".', 'wpcrm-connect' )
+		);
+	}
+
+	/**
+	 * Renders the page.
+	 */
+	public function render(): void {
+		if ( ! current_user_can( Capabilities::SETUP ) ) {
+			return;
+		}
+		?>
+		<div class="wrap" id="wpcrm-connect-page">
+			<h1><?php esc_html_e( 'Dataverse Connection', 'wpcrm-connect' ); ?></h1>
+			<?php
+			// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
+			if ( isset( $_GET['provisioned'] ) ) {
+				echo '<div class="notice notice-success is-dismissible" id="wpcrm-notice-provisioned"><p>' . esc_html__( 'Setup finished: the connection values were saved.', 'wpcrm-connect' ) . '</p></div>';
+			}
+			?>
+			<form method="post" action="options.php" id="wpcrm-settings-form">
+				<?php
+				settings_fields( Settings::GROUP );
+				do_settings_sections( self::SLUG );
+				submit_button( __( 'Save settings', 'wpcrm-connect' ), 'primary', 'submit', true, array( 'id' => 'wpcrm-save-button' ) );
+				?>
+			</form>
+			<hr />
+			<?php $this->panel->render(); ?>
+		</div>
+		<?php
+	}
+}

@@ -1,0 +1,446 @@
+<?php
+/**
+ * `wp wpcrm` commands.
+ *
+ * @package Wpcrm\Connect
+ */
+
+namespace Wpcrm\Connect\CLI;
+
+use Wpcrm\Connect\Extension;
+use Wpcrm\Connect\Provisioning;
+use Wpcrm\Connect\Settings;
+use Wpcrm\Connect\Verifier;
+
+/**
+ * Sets up, verifies and watches the Microsoft Dataverse connection of this site.
+ *
+ * ## EXAMPLES
+ *
+ *     # Check the saved connection (exit status 1 when a check fails).
+ *     $ wp wpcrm verify
+ *     +----------+--------+---------------------------+------------------------------+-----+------+
+ *     | check    | status | title                     | detail                       | fix | ms   |
+ *     +----------+--------+---------------------------+------------------------------+-----+------+
+ *     | token    | pass   | Sign in as the app        | Got a token for the instance |     | 112  |
+ *     ...
+ *     Success: The connection works: every check passed.
+ *
+ *     # Create the app registration, secret, application user and role, and save them.
+ *     $ wp wpcrm provision --instance-url=https://contoso.crm.dynamics.com --yes
+ *     To sign in, open https://microsoft.com/devicelogin and enter the code ABCD1234.
+ *     [done] Sign in
+ *     ...
+ *     Success: Setup finished; the values were saved.
+ */
+final class Command {
+
+	/** Columns of the verification table. */
+	private const VERIFY_FIELDS = array( 'check', 'status', 'title', 'detail', 'fix', 'code', 'ms' );
+
+	/**
+	 * Extension.
+	 *
+	 * @var Extension
+	 */
+	private $extension;
+
+	/**
+	 * Settings.
+	 *
+	 * @var Settings
+	 */
+	private $settings;
+
+	/**
+	 * Verifier.
+	 *
+	 * @var Verifier
+	 */
+	private $verifier;
+
+	/**
+	 * Provisioning.
+	 *
+	 * @var Provisioning
+	 */
+	private $provisioning;
+
+	/**
+	 * Waits between polls (seconds); injectable for tests.
+	 *
+	 * @var callable
+	 */
+	private $sleep;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Extension     $extension    Extension.
+	 * @param Settings      $settings     Settings.
+	 * @param Verifier      $verifier     Verifier.
+	 * @param Provisioning  $provisioning Provisioning.
+	 * @param callable|null $sleep        Sleeper taking seconds; defaults to sleep().
+	 */
+	public function __construct( Extension $extension, Settings $settings, Verifier $verifier, Provisioning $provisioning, ?callable $sleep = null ) {
+		$this->extension    = $extension;
+		$this->settings     = $settings;
+		$this->verifier     = $verifier;
+		$this->provisioning = $provisioning;
+		$this->sleep        = $sleep ?? static function ( int $seconds ): void {
+			sleep( $seconds );
+		};
+	}
+
+	/**
+	 * Verifies the saved connection and prints one row per check.
+	 *
+	 * Exits with status 1 when any check failed, so cron jobs and monitoring can use it.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--tables=<list>]
+	 * : Tables to check instead of the saved ones: comma separated logical names, each optionally followed by a colon and access kinds joined with "+" (read, create, write, delete, append, appendto).
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp wpcrm verify --tables=contact,lead:read+create
+	 *     $ wp wpcrm verify --format=json
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Flags.
+	 */
+	public function verify( $args, $assoc_args ) {
+		$format = (string) ( $assoc_args['format'] ?? 'table' );
+		$tables = isset( $assoc_args['tables'] ) ? self::parse_tables_flag( (string) $assoc_args['tables'] ) : null;
+		$report = $this->verifier->run( $tables, 'cli' );
+
+		$rows = array();
+		foreach ( (array) ( $report['checks'] ?? array() ) as $check ) {
+			$rows[] = array(
+				'check'  => (string) ( $check['id'] ?? '' ),
+				'status' => (string) ( $check['status'] ?? '' ),
+				'title'  => (string) ( $check['title'] ?? '' ),
+				'detail' => (string) ( $check['detail'] ?? '' ),
+				'fix'    => (string) ( $check['fix'] ?? '' ),
+				'code'   => (string) ( $check['code'] ?? '' ),
+				'ms'     => (int) ( $check['elapsed_ms'] ?? 0 ),
+			);
+		}
+		\WP_CLI\Utils\format_items( $format, $rows, self::VERIFY_FIELDS );
+
+		$status = Verifier::status( $report );
+		if ( 'fail' === $status ) {
+			$failed = count( Verifier::checks_with( $report, 'fail' ) );
+			\WP_CLI::warning( sprintf( '%d of %d checks failed.', $failed, count( $rows ) ) );
+			\WP_CLI::halt( 1 );
+			return;
+		}
+		if ( 'table' === $format ) {
+			\WP_CLI::success( 'warn' === $status ? 'The connection works, with warnings.' : 'The connection works: every check passed.' );
+		}
+	}
+
+	/**
+	 * Creates the app registration, its secret, the application user and a least-privilege role, then saves the values.
+	 *
+	 * Prints the device code to sign in with, polls until you have signed in, draws the steps as they finish and
+	 * prints the result. The client secret is saved encrypted and printed only with --show-secret.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--instance-url=<url>]
+	 * : Dataverse environment URL. Without it, the environments you administer are listed.
+	 *
+	 * [--tables=<list>]
+	 * : Tables the site needs: comma separated logical names, each optionally followed by a colon and access kinds joined with "+".
+	 *
+	 * [--secret-days=<n>]
+	 * : Lifetime of the client secret in days.
+	 * ---
+	 * default: 180
+	 * ---
+	 *
+	 * [--show-secret]
+	 * : Print the client secret value.
+	 *
+	 * [--yes]
+	 * : Do not ask for confirmation.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp wpcrm provision --instance-url=https://contoso.crm.dynamics.com --tables=contact,incident --yes
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Flags.
+	 */
+	public function provision( $args, $assoc_args ) {
+		\WP_CLI::confirm( 'Create (or reuse) an app registration, client secret, application user and security role for this site in the tenant you sign in to?', $assoc_args );
+
+		$params = array(
+			'instance_url' => (string) ( $assoc_args['instance-url'] ?? '' ),
+			'tables'       => isset( $assoc_args['tables'] ) ? self::parse_tables_flag( (string) $assoc_args['tables'] ) : null,
+			'secret_days'  => (int) ( $assoc_args['secret-days'] ?? Provisioning::DEFAULT_SECRET_DAYS ),
+			'timeout'      => 20,
+		);
+		if ( $params['secret_days'] < 1 || $params['secret_days'] > 730 ) {
+			\WP_CLI::error( '--secret-days must be between 1 and 730.' );
+		}
+
+		$user_id   = get_current_user_id();
+		$action    = 'start';
+		$shown     = array();
+		$signed_in = false;
+		$deadline  = time() + 20 * MINUTE_IN_SECONDS;
+		do {
+			$result = $this->provisioning->step( $user_id, $action, $params );
+			$action = 'poll';
+			$this->draw_steps( $result['steps'] ?? array(), $shown );
+
+			switch ( $result['status'] ) {
+				case 'sign_in_required':
+					if ( ! $signed_in ) {
+						$sign_in = (array) ( $result['sign_in'] ?? array() );
+						\WP_CLI::log(
+							sprintf(
+								'To sign in, open %s and enter the code %s',
+								(string) ( $sign_in['verification_uri'] ?? '' ),
+								(string) ( $sign_in['user_code'] ?? '' )
+							)
+						);
+						$signed_in = true;
+					}
+					( $this->sleep )( 2 );
+					break;
+				case 'in_progress':
+					( $this->sleep )( 1 );
+					break;
+				case 'choose_environment':
+					$rows = array();
+					foreach ( (array) ( $result['environments'] ?? array() ) as $env ) {
+						$rows[] = array(
+							'url'           => (string) ( $env['url'] ?? '' ),
+							'friendly_name' => (string) ( $env['friendly_name'] ?? '' ),
+							'region'        => (string) ( $env['region'] ?? '' ),
+							'system_admin'  => ! empty( $env['is_system_admin'] ) ? 'yes' : 'no',
+						);
+					}
+					\WP_CLI\Utils\format_items( 'table', $rows, array( 'url', 'friendly_name', 'region', 'system_admin' ) );
+					$this->provisioning->step( $user_id, 'cancel' );
+					\WP_CLI::error( 'Choose the environment: run the command again with --instance-url=<url> from the list above.' );
+					return;
+				case 'done':
+					$this->print_done( $result, ! empty( $assoc_args['show-secret'] ) );
+					return;
+				case 'failed':
+				default:
+					$error = (array) ( $result['error'] ?? array() );
+					\WP_CLI::error(
+						trim(
+							sprintf(
+								'Setup failed%s: %s %s',
+								empty( $error['step'] ) ? '' : ' at ' . $error['step'],
+								(string) ( $error['message'] ?? 'unknown error' ),
+								empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix']
+							)
+						)
+					);
+					return;
+			}
+		} while ( time() < $deadline );
+		\WP_CLI::error( 'Gave up waiting for the sign-in; run the command again to resume.' );
+	}
+
+	/**
+	 * Shows the saved connection, the last check and any provisioning run.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp wpcrm status
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Flags.
+	 */
+	public function status( $args, $assoc_args ) {
+		$conn = $this->settings->connection();
+		$last = $this->verifier->last();
+		$run  = $this->provisioning->current( get_current_user_id() );
+		$rows = array(
+			array(
+				'key'   => 'extension',
+				'value' => $this->extension->available() ? (string) ( $this->extension->version() ?? 'loaded' ) : 'not loaded',
+			),
+			array(
+				'key'   => 'instance_url',
+				'value' => $conn['instance_url'],
+			),
+			array(
+				'key'   => 'tenant_id',
+				'value' => (string) ( $conn['tenant_id'] ?? '' ),
+			),
+			array(
+				'key'   => 'application_id',
+				'value' => $conn['application_id'],
+			),
+			array(
+				'key'   => 'client_secret',
+				'value' => $this->settings->secret_state(),
+			),
+			array(
+				'key'   => 'secret_expires_at',
+				'value' => (string) ( $this->settings->secret_expires_at() ?? '' ),
+			),
+			array(
+				'key'   => 'last_check',
+				'value' => null === $last ? 'never' : Verifier::status( $last['report'] ) . ' ' . gmdate( 'c', (int) $last['checked_at'] ),
+			),
+			array(
+				'key'   => 'provisioning',
+				'value' => null === $run ? 'none' : $run['status'],
+			),
+		);
+		\WP_CLI\Utils\format_items( (string) ( $assoc_args['format'] ?? 'table' ), $rows, array( 'key', 'value' ) );
+	}
+
+	/**
+	 * Undoes the last provisioning run: deletes what it created and clears the saved values.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--yes]
+	 * : Do not ask for confirmation.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp wpcrm rollback --yes
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Flags.
+	 */
+	public function rollback( $args, $assoc_args ) {
+		$user_id = get_current_user_id();
+		if ( null === $this->provisioning->current( $user_id ) ) {
+			\WP_CLI::error( 'There is no provisioning run to roll back for this user (use the same --user as for "wp wpcrm provision").' );
+		}
+		\WP_CLI::confirm( 'Delete the app registration, secret, application user and role this site\'s provisioning created?', $assoc_args );
+		$shown = array();
+		for ( $i = 0; $i < 600; $i++ ) {
+			$result = $this->provisioning->step( $user_id, 'rollback', array( 'timeout' => 20 ) );
+			$this->draw_steps( $result['steps'] ?? array(), $shown );
+			if ( 'rolled_back' === $result['status'] ) {
+				\WP_CLI::success( 'The setup was undone.' );
+				return;
+			}
+			if ( 'sign_in_required' === $result['status'] ) {
+				$sign_in = (array) ( $result['sign_in'] ?? array() );
+				if ( empty( $shown['__sign_in'] ) ) {
+					\WP_CLI::log( sprintf( 'To sign in, open %s and enter the code %s', (string) ( $sign_in['verification_uri'] ?? '' ), (string) ( $sign_in['user_code'] ?? '' ) ) );
+					$shown['__sign_in'] = '1';
+				}
+				( $this->sleep )( 2 );
+				continue;
+			}
+			if ( 'in_progress' !== $result['status'] ) {
+				$error = (array) ( $result['error'] ?? array() );
+				\WP_CLI::error( 'Rollback failed: ' . (string) ( $error['message'] ?? $result['status'] ) );
+				return;
+			}
+			( $this->sleep )( 1 );
+		}
+		\WP_CLI::error( 'Rollback did not finish; run the command again to resume.' );
+	}
+
+	/**
+	 * Prints steps whose status changed since last drawn.
+	 *
+	 * @param array    $steps Steps.
+	 * @param string[] $shown Status already printed per step.
+	 */
+	private function draw_steps( array $steps, array &$shown ): void {
+		foreach ( $steps as $index => $step ) {
+			if ( ! is_array( $step ) ) {
+				continue;
+			}
+			$id     = (string) ( $step['id'] ?? $step['name'] ?? $index );
+			$status = (string) ( $step['status'] ?? '' );
+			if ( in_array( $status, array( '', 'pending' ), true ) || ( $shown[ $id ] ?? null ) === $status ) {
+				continue;
+			}
+			$shown[ $id ] = $status;
+			\WP_CLI::log( sprintf( '[%s] %s', $status, (string) ( $step['title'] ?? $step['label'] ?? $id ) ) );
+		}
+	}
+
+	/**
+	 * Prints the result of a finished run.
+	 *
+	 * @param array $result      Result.
+	 * @param bool  $show_secret Whether to print the secret value.
+	 */
+	private function print_done( array $result, bool $show_secret ): void {
+		$conn = (array) ( $result['connection'] ?? array() );
+		$rows = array();
+		foreach ( array( 'instance_url', 'tenant_id', 'application_id', 'secret_expires_at' ) as $key ) {
+			$rows[] = array(
+				'key'   => $key,
+				'value' => (string) ( $conn[ $key ] ?? '' ),
+			);
+		}
+		$rows[] = array(
+			'key'   => 'client_secret',
+			'value' => $show_secret ? (string) ( $result['secret'] ?? '' ) : 'saved encrypted (use --show-secret to print it)',
+		);
+		$rows[] = array(
+			'key'   => 'saved_to',
+			'value' => implode( ', ', (array) ( $result['saved_to'] ?? array() ) ),
+		);
+		\WP_CLI\Utils\format_items( 'table', $rows, array( 'key', 'value' ) );
+		if ( is_array( $result['verification'] ?? null ) && 'fail' === Verifier::status( $result['verification'] ) ) {
+			\WP_CLI::warning( 'Setup finished, but the verification failed; run "wp wpcrm verify" for details.' );
+			return;
+		}
+		\WP_CLI::success( 'Setup finished; the values were saved.' );
+	}
+
+	/**
+	 * Parses `contact,lead:read+create` into a tables map.
+	 *
+	 * @param string $flag Flag value.
+	 * @return array<string,string[]>
+	 */
+	public static function parse_tables_flag( string $flag ): array {
+		$map = array();
+		foreach ( array_filter( array_map( 'trim', explode( ',', $flag ) ) ) as $item ) {
+			$parts = explode( ':', $item, 2 );
+			$map[ trim( $parts[0] ) ] = isset( $parts[1] ) ? explode( '+', $parts[1] ) : array( 'read' );
+		}
+		$errors = array();
+		$tables = \Wpcrm\Connect\Tables::parse( $map, $errors );
+		if ( $errors ) {
+			\WP_CLI::error( 'Not a table logical name with access kinds: ' . implode( ', ', $errors ) );
+		}
+		return $tables;
+	}
+}
