@@ -2,8 +2,11 @@
 .PHONY: demo test build install
 
 # Installs what is missing, builds, starts the sandbox and verifies a seeded connection end to end.
+# WORDPRESS=1 then also serves a WordPress with the plugin against the sandbox until Ctrl-C.
+WORDPRESS ?=
 demo:
 	./scripts/demo.sh
+	@if [ -n "$(WORDPRESS)" ]; then ./scripts/wordpress-demo.sh; fi
 
 # Runs every test suite (what CI runs).
 test:
