@@ -25,6 +25,8 @@ enum Device {
     SlowDown,
     Approved,
     Declined,
+    /// Redeemed already (by a call whose state was lost).
+    Redeemed,
 }
 
 #[derive(Clone, Debug)]
@@ -168,6 +170,7 @@ fn route(w: &mut World, req: &HttpRequest) -> HttpResponse {
             match w.device {
                 Some(Device::Approved) => token(n),
                 Some(Device::Declined) => oauth("authorization_declined", 70000),
+                Some(Device::Redeemed) => oauth("invalid_grant", 70018),
                 Some(Device::SlowDown) => {
                     w.device = w.after_slow_down;
                     oauth("slow_down", 70016)
@@ -694,6 +697,16 @@ async fn a_declined_sign_in_fails_and_the_next_run_starts_over() {
     assert_eq!(status_of(&r, "sign_in"), StepStatus::Failed);
     let r = h.call(request(Some(&r.state))).await;
     assert_eq!(r.status, Status::SignInRequired);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_code_redeemed_by_a_lost_call_starts_a_new_sign_in() {
+    let h = Harness::new();
+    let r = h.call(request(None)).await;
+    h.w().device = Some(Device::Redeemed);
+    let r = h.call(request(Some(&r.state))).await;
+    assert_eq!(r.status, Status::SignInRequired, "{:?}", r.error);
+    assert_eq!(h.w().log.iter().filter(|l| l.ends_with("/devicecode")).count(), 2);
 }
 
 #[tokio::test(start_paused = true)]
