@@ -201,7 +201,14 @@ fn fresh_provision_then_a_repeat_reuses_everything() {
     assert_eq!(again.status, Status::Done);
     assert_eq!(env.sandbox.control().requests().as_array().unwrap().len(), 0);
 
-    // A new run for the same site (no state, new sign-in) finds and reuses everything.
+    // A new run for the same site (no state, new sign-in) finds and reuses everything, and
+    // re-enables the application user someone disabled meanwhile.
+    let (status, _) = env.sandbox.control().call(
+        "POST",
+        "/_sandbox/users/disable",
+        json!({"environment": "contoso", "application_id": app_id}),
+    );
+    assert_eq!(status, 204);
     let state = env.signed_in(ADMIN);
     let r2 = env.drive(env.request(Some(&state)));
     let (app_id2, secret2) = expect_done(&r2);
