@@ -62,7 +62,11 @@ var_dump($again['status'], $again['connection']['application_id'] === $c['applic
 var_dump(count(array_filter($state['applications'], fn ($a) => $a['displayName'] === 'PHPT site')));
 
 // Roll back: the sandbox is as it was.
+// A done state keeps no admin tokens: the rollback asks for a sign-in first.
 $rb = wpcrm_provision(['state' => $done['state'], 'action' => 'rollback'] + $request);
+echo $rb['status'], "\n";
+sbx_call('POST', '/_sandbox/device/approve', ['user_code' => $rb['sign_in']['user_code']]);
+$rb = wpcrm_provision(['state' => $rb['state'], 'action' => 'rollback'] + $request);
 echo $rb['status'], "\n", steps($rb), "\n";
 [, $after] = sbx_call('GET', '/_sandbox/state');
 var_dump($after == $before);
@@ -92,6 +96,7 @@ bool(false)
 string(4) "done"
 bool(true)
 int(1)
+sign_in_required
 done
 remove_role_assignment=done delete_custom_role=done disable_app_user=done delete_app_user=done remove_client_secret=skipped delete_service_principal=done delete_application=done
 bool(true)

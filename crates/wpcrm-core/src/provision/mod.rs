@@ -663,7 +663,13 @@ impl Machine<'_> {
         merge(graph, dataverse)?;
         self.app_user().await?;
         self.roles().await?;
-        self.verify().await
+        self.verify().await?;
+        // A finished state keeps no admin credentials: it may be stored for months (a rollback
+        // asks the admin to sign in again).
+        let mut st = self.st();
+        st.tokens = Default::default();
+        st.device = None;
+        Ok(())
     }
 
     // ---- sign_in ---------------------------------------------------------------------------

@@ -643,6 +643,12 @@ async fn a_done_state_stays_done_and_a_fresh_run_reuses_everything() {
     let again = h.call(request(Some(&done.state))).await;
     assert_eq!(again.status, Status::Done);
     assert_eq!(h.w().log.len(), requests, "a done state makes no request");
+    let opened = state::open(&done.state, &KEY).unwrap();
+    assert!(
+        opened.tokens.refresh.is_none() && opened.tokens.access.is_empty(),
+        "no admin tokens kept"
+    );
+    assert!(opened.secret.is_some(), "the connection's secret is kept");
 
     // A fresh run for the same site (new sign-in, no state) finds and reuses everything.
     let state = h.signed_in().await;
@@ -930,6 +936,12 @@ async fn rollback_removes_what_was_created_and_is_safe_to_repeat() {
     assert_eq!(done.status, Status::Done);
     let mut req = request(Some(&done.state));
     req.action = Some("rollback".into());
+    // A done state holds no admin tokens: the rollback asks for a new sign-in first.
+    let r = h.call(req.clone()).await;
+    assert_eq!(r.status, Status::SignInRequired, "{:?}", r.error);
+    assert_eq!(r.steps[0].id, "remove_role_assignment");
+    h.w().device = Some(Device::Approved);
+    req.state = Some(r.state);
     let r = h.call(req).await;
     assert_eq!(r.status, Status::Done, "{:?}", r.error);
     assert!(r.connection.is_none());
@@ -997,7 +1009,13 @@ async fn no_secret_or_token_appears_outside_the_connection_secret() {
     responses.push(r.clone());
     let mut req = request(Some(&r.state));
     req.action = Some("rollback".into());
-    responses.push(h.call(req).await);
+    let rb = h.call(req.clone()).await;
+    responses.push(rb.clone());
+    h.w().device = Some(Device::Approved);
+    req.state = Some(rb.state);
+    let rb = h.call(req).await;
+    assert_eq!(rb.status, Status::Done);
+    responses.push(rb);
     let secrets: Vec<String> = h.w().secrets_issued.clone();
     assert_eq!(secrets.len(), 2);
     for mut r in responses {
