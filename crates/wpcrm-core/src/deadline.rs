@@ -11,10 +11,13 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    /// `budget` from now.
+    /// Longest budget honoured; larger ones (a typo, `PHP_INT_MAX`) are capped instead of overflowing.
+    pub const MAX_BUDGET: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// `budget` from now (at most [`Deadline::MAX_BUDGET`]).
     pub fn after(budget: Duration) -> Self {
         Self {
-            at: Instant::now() + budget,
+            at: Instant::now() + budget.min(Self::MAX_BUDGET),
         }
     }
 
@@ -54,5 +57,11 @@ mod tests {
         assert!(!d.expired());
         assert_eq!(d.run(tokio::time::sleep(Duration::from_secs(1))).await, None);
         assert!(d.expired());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn huge_budgets_are_capped_not_overflowing() {
+        let d = Deadline::after(Duration::MAX);
+        assert_eq!(d.remaining(), Deadline::MAX_BUDGET);
     }
 }

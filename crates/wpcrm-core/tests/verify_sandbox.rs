@@ -394,3 +394,36 @@ async fn html_and_truncated_json_are_unexpected_responses() {
         assert_eq!(app.code.as_deref(), Some("unexpected_response"), "{kind}: {r:#?}");
     }
 }
+
+#[tokio::test]
+async fn a_closed_port_is_a_connect_failure() {
+    let env = Env::start().await;
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let origin = format!("https://127.0.0.1:{port}");
+    let transport = ReqwestTransport::new(&TransportConfig {
+        ca_file: Some(env.ca_file.clone()),
+        proxy: None,
+        only_ca_file: true,
+    })
+    .unwrap();
+    let config = EngineConfig {
+        sandbox_url: Some(origin.clone()),
+        ..EngineConfig::default()
+    };
+    let ctx = Context::new(config, Arc::new(transport), Arc::new(SystemClock));
+    let mut c = env.connection(&WP_OK, Some(TENANT));
+    c.instance_url = Some(format!("{origin}/contoso"));
+    let r = wpcrm_core::verify::run(&ctx, c, options(&[], Some(5))).await;
+    let token = check(&r, "token");
+    assert_eq!(
+        (token.status, token.code.as_deref()),
+        (CheckStatus::Fail, Some("connect")),
+        "{r:#?}"
+    );
+    assert!(token.fix.as_deref().unwrap().contains("firewall"));
+}

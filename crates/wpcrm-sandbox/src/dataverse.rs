@@ -10,7 +10,8 @@
 //! user message, 0x8006088a, 0x80060888, 0x80040217, 429 0x80072322 with `Retry-After`, the
 //! `x-ms-ratelimit-*` headers); §2.4 the 401 challenge (`Bearer authorization_uri={sandbox}/{tid}/
 //! oauth2/authorize, resource_id={sandbox}/{env}/`, unquoted, empty body); §3 WhoAmI,
-//! RetrieveVersion, RetrieveUserPrivileges, RetrieveUserPrivilegeByPrivilegeName (Depth as names);
+//! RetrieveVersion, RetrieveCurrentOrganization, RetrieveUserPrivileges,
+//! RetrieveUserPrivilegeByPrivilegeName, RetrieveRolePrivilegesRole (Depth as names);
 //! §4 EntityDefinitions by key (unwrapped `/$entity`) and by `$filter` (Python SDK form), labels,
 //! `Privileges` (SecurityPrivilegeMetadata), `startswith` on metadata → 501; §5 application users
 //! (`applicationid` + `businessunitid@odata.bind`, one per app, only disabled ones can be deleted),
@@ -228,6 +229,75 @@ fn route(cx: &Cx, w: &mut World, rest: &[String]) -> R {
                 "Version": w.envs[cx.ei].version,
             }),
         )),
+        ("GET", "RetrieveCurrentOrganization", 1) => {
+            let env = &w.envs[cx.ei];
+            let url = cx.base.split("/api/data/").next().unwrap_or("").to_string();
+            Ok(Resp::json(
+                200,
+                &json!({
+                    "@odata.context": format!("{}/$metadata#Microsoft.Dynamics.CRM.RetrieveCurrentOrganizationResponse", cx.base),
+                    "Detail": {
+                        "OrganizationId": env.organization_id.to_string(),
+                        "FriendlyName": env.friendly_name,
+                        "OrganizationVersion": env.version,
+                        "EnvironmentId": env.environment_id.to_string(),
+                        "DatacenterId": Value::Null,
+                        "Geo": env.region,
+                        "TenantId": w.tenant_id.to_string(),
+                        "UrlName": env.name,
+                        "UniqueName": env.unique_name,
+                        "Endpoints": {"Count": 3, "IsReadOnly": false, "Keys": ["WebApplication", "OrganizationService", "OrganizationDataService"],
+                            "Values": [format!("{url}/"), format!("{url}/XRMServices/2011/Organization.svc"), format!("{url}/XRMServices/2011/OrganizationData.svc")]},
+                        "State": "Enabled",
+                        "OrganizationType": "Customer",
+                        "SchemaType": "Standard",
+                    }
+                }),
+            ))
+        }
+        ("GET", "RetrieveRolePrivilegesRole", 1) => {
+            let env = &w.envs[cx.ei];
+            let k = key.clone().unwrap_or_default();
+            let id = k
+                .strip_prefix("RoleId=")
+                .map(str::to_string)
+                .map(|v| match v.strip_prefix('@') {
+                    Some(alias) => cx.req.q(&format!("@{alias}")).unwrap_or_default(),
+                    None => v,
+                })
+                .and_then(|v| parse_guid(v.trim_matches('\'')))
+                .ok_or_else(|| Dv::InvalidArgument("RoleId is missing or not a GUID.".into()))?;
+            let depth = require(env, cx.caller, "prvReadRole")?;
+            let role = env.roles.iter().find(|r| r.id == id).ok_or(Dv::RecordNotFound {
+                entity: "role".into(),
+                id: id.to_string(),
+            })?;
+            if !can_access(env, cx.caller, depth, Uuid::nil(), role.bu) {
+                let t = env.table("role").expect("role table");
+                return Err(access_denied(
+                    env,
+                    cx.caller,
+                    &t,
+                    role.id,
+                    Uuid::nil(),
+                    role.bu,
+                    "ReadAccess",
+                ));
+            }
+            let privileges: Vec<Value> = role
+                .privileges
+                .iter()
+                .filter_map(|(pid, d)| env.privileges.iter().find(|p| p.id == *pid).map(|p| (p, d)))
+                .map(|(p, d)| json!({"Depth": d.name(), "PrivilegeId": p.id.to_string(), "BusinessUnitId": role.bu.to_string(), "PrivilegeName": p.name, "RecordFilterId": Value::Null, "RecordFilterUniqueName": Value::Null}))
+                .collect();
+            Ok(Resp::json(
+                200,
+                &json!({
+                    "@odata.context": format!("{}/$metadata#Microsoft.Dynamics.CRM.RetrieveRolePrivilegesRoleResponse", cx.base),
+                    "RolePrivileges": privileges,
+                }),
+            ))
+        }
         ("GET", "EntityDefinitions", 1) => entity_definitions(cx, w, key),
         ("GET", "EntityDefinitions", _) => attribute_definitions(cx, w, key, &rest[1..]),
         ("GET", "privileges", 1) => privileges(cx, w),

@@ -83,7 +83,7 @@ pub async fn serve(
         let (tcp, _) = match accepted {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("wpcrm-sandbox: accept failed: {e}");
+                log_line(format!("wpcrm-sandbox: accept failed: {e}"));
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             }
@@ -294,7 +294,7 @@ fn log(shared: &Shared, req: &Req, service: Service, status: u16, started: Insta
         return;
     }
     let query = redact_query(&req.query);
-    eprintln!(
+    log_line(format!(
         "wpcrm-sandbox: {} {} {}{} -> {} ({} ms)",
         service.name(),
         req.method,
@@ -306,7 +306,7 @@ fn log(shared: &Shared, req: &Req, service: Service, status: u16, started: Insta
         },
         status,
         elapsed_ms
-    );
+    ));
     let mut w = shared.world();
     let seq = w.next_seq;
     w.next_seq += 1;
@@ -321,6 +321,32 @@ fn log(shared: &Shared, req: &Req, service: Service, status: u16, started: Insta
     });
     if w.log.len() > 10_000 {
         w.log.remove(0);
+    }
+}
+
+/// Writes a line to stderr from a dedicated thread. A harness that pipes stderr and never reads it
+/// must not stall or crash the server: lines beyond a bounded backlog are dropped, and write
+/// errors (closed pipe) are ignored instead of panicking like `eprintln!`.
+pub fn log_line(line: String) {
+    use std::io::Write;
+    use std::sync::mpsc::{sync_channel, SyncSender};
+    use std::sync::OnceLock;
+    static TX: OnceLock<Option<SyncSender<String>>> = OnceLock::new();
+    let tx = TX.get_or_init(|| {
+        let (tx, rx) = sync_channel::<String>(4096);
+        std::thread::Builder::new()
+            .name("wpcrm-sandbox-log".into())
+            .spawn(move || {
+                for line in rx {
+                    let mut err = std::io::stderr().lock();
+                    let _ = writeln!(err, "{line}");
+                }
+            })
+            .ok()
+            .map(|_| tx)
+    });
+    if let Some(tx) = tx {
+        let _ = tx.try_send(line);
     }
 }
 

@@ -19,6 +19,9 @@ use time::{Duration, OffsetDateTime};
 /// Refresh this long before expiry (or at half the lifetime, for short-lived tokens).
 pub const REFRESH_MARGIN: Duration = Duration::minutes(5);
 
+/// Longest lifetime believed (seconds).
+const MAX_LIFETIME_S: u64 = 2 * 24 * 60 * 60;
+
 #[derive(Clone, Debug)]
 pub struct CachedToken {
     pub token: AccessToken,
@@ -29,7 +32,9 @@ pub struct CachedToken {
 impl CachedToken {
     /// A token received at `now`, valid for `expires_in` seconds.
     pub fn new(token: AccessToken, now: OffsetDateTime, expires_in: u64) -> Self {
-        let lifetime = Duration::seconds(expires_in.min(i64::MAX as u64) as i64);
+        // Entra's tokens live at most about a day; a larger `expires_in` is capped, never trusted to
+        // overflow the date arithmetic.
+        let lifetime = Duration::seconds(expires_in.min(MAX_LIFETIME_S) as i64);
         let margin = REFRESH_MARGIN.min(lifetime / 2);
         Self {
             token,
@@ -210,6 +215,12 @@ mod tests {
             "tok2"
         );
         assert!(!format!("{:?} {:?}", key(&cache, "s"), cache).contains("\"s\""));
+    }
+
+    #[test]
+    fn absurd_lifetimes_are_capped() {
+        let t = CachedToken::new(AccessToken::new("t"), OffsetDateTime::UNIX_EPOCH, u64::MAX);
+        assert_eq!(t.expires_at, OffsetDateTime::UNIX_EPOCH + Duration::days(2));
     }
 
     #[tokio::test]

@@ -39,6 +39,30 @@ async fn challenge_audience_and_functions() {
             assert!(r.json[k].is_string());
         }
     }
+    let r = h.get(&format!("{api}/RetrieveCurrentOrganization(AccessType=@p)?@p=Microsoft.Dynamics.CRM.EndpointAccessType'Default'"), Some(&t)).await;
+    assert_eq!(r.json["Detail"]["FriendlyName"], "Contoso", "{}", r.text);
+    assert_eq!(r.json["Detail"]["TenantId"], TENANT);
+    let admin = h
+        .user_token("admin@contoso.onmicrosoft.com", &format!("{}/contoso/.default", h.url))
+        .await;
+    let st = h.sb.control().state();
+    let reader = st["environments"]["contoso"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "WordPress Site Reader")
+        .unwrap()["roleid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = h
+        .get(
+            &format!("{api}/RetrieveRolePrivilegesRole(RoleId={reader})"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["RolePrivileges"].as_array().unwrap().len(), 7);
     let r = h.get(&format!("{api}/RetrieveVersion()"), Some(&t)).await;
     assert_eq!(r.json["Version"], "9.2.24101.00000");
     let r = h.get(&format!("{api}/nosuchthing"), Some(&t)).await;

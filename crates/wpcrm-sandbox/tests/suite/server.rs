@@ -214,3 +214,35 @@ async fn serves_http2_and_http1() {
     assert_eq!(r.version(), reqwest::Version::HTTP_11);
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn an_unread_stderr_pipe_does_not_stall_the_server() {
+    let dir = std::env::temp_dir().join(format!("wpcrm-sandbox-pipe-{}", std::process::id()));
+    let ca = dir.join("ca.pem");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wpcrm-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--ca-out"])
+        .arg(&ca)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped()) // never read
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    let c = client_for(&std::fs::read_to_string(&ca).unwrap());
+    // Each request logs a line of ~2 KiB: 300 of them overflow a 64 KiB pipe many times over.
+    let long = "x".repeat(2000);
+    for i in 0..300 {
+        let r = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            c.get(format!("{url}/_sandbox/health?{long}{i}")).send(),
+        )
+        .await;
+        assert!(matches!(r, Ok(Ok(_))), "request {i} stalled");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
