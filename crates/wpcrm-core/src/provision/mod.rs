@@ -1185,6 +1185,25 @@ impl Machine<'_> {
             }
         };
         let record = match existing {
+            Some(user)
+                if user
+                    .business_unit_id
+                    .as_deref()
+                    .is_some_and(|b| !b.eq_ignore_ascii_case(&bu)) =>
+            {
+                // Roles can only be assigned from the user's own business unit, and this run
+                // resolved (and created) them in the root one.
+                return Err(Stop::Failed(ProvisionError {
+                    step: Some(step.as_str().into()),
+                    code: "app_user_in_other_business_unit".into(),
+                    message: format!(
+                        "The application user {} for this application exists in business unit {}, not in the root business unit.",
+                        user.systemuserid,
+                        user.business_unit_id.as_deref().unwrap_or_default()
+                    ),
+                    fix: Some("In the Power Platform admin center (Environment → Settings → Users → Application users), change the user's business unit to the root one or delete the user, then run again.".into()),
+                }));
+            }
             Some(user) => {
                 let was_disabled = user.isdisabled.unwrap_or(false);
                 if was_disabled {

@@ -64,6 +64,8 @@ struct World {
     die_after: Option<u32>,
     lifetime_policy: bool,
     graph_denied: bool,
+    /// Application users are listed in the child business unit.
+    users_in_child_bu: bool,
     seq: u32,
     log: Vec<String>,
     secrets_issued: Vec<String>,
@@ -388,7 +390,7 @@ fn dataverse(w: &mut World, method: &str, path: &str, query: &str, body: &serde_
                 .users
                 .iter()
                 .filter(|u| u.app_id == app_id)
-                .map(|u| serde_json::json!({"systemuserid": u.id, "isdisabled": u.disabled, "_businessunitid_value": ROOT_BU}))
+                .map(|u| serde_json::json!({"systemuserid": u.id, "isdisabled": u.disabled, "_businessunitid_value": if w.users_in_child_bu { CHILD_BU } else { ROOT_BU }}))
                 .collect();
             json(200, serde_json::json!({ "value": value }))
         }
@@ -909,6 +911,22 @@ async fn an_admin_without_rights_is_told_what_role_is_needed() {
         (Some("register_app"), "Authorization_RequestDenied")
     );
     assert!(e.fix.unwrap().contains("Application Administrator"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
+    let h = Harness::new();
+    let state = h.signed_in().await;
+    assert_eq!(h.call(request(Some(&state))).await.status, Status::Done);
+    h.w().users_in_child_bu = true;
+    let state = h.signed_in().await;
+    let r = h.call(request(Some(&state))).await;
+    let e = r.error.unwrap();
+    assert_eq!(
+        (e.step.as_deref(), e.code.as_str()),
+        (Some("app_user"), "app_user_in_other_business_unit")
+    );
+    assert!(e.fix.unwrap().contains("root"));
 }
 
 #[tokio::test(start_paused = true)]
