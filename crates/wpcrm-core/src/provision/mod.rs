@@ -663,7 +663,13 @@ impl Machine<'_> {
         merge(graph, dataverse)?;
         self.app_user().await?;
         self.roles().await?;
-        self.verify().await
+        self.verify().await?;
+        // A finished state keeps no admin credentials: it may be stored for months (a rollback
+        // asks the admin to sign in again).
+        let mut st = self.st();
+        st.tokens = Default::default();
+        st.device = None;
+        Ok(())
     }
 
     // ---- sign_in ---------------------------------------------------------------------------
@@ -679,6 +685,29 @@ impl Machine<'_> {
         }
     }
 
+    /// Requests a new device code and returns it for the admin.
+    async fn start_device(&self) -> StepResult {
+        let step = StepId::SignIn;
+        let scopes = format!("{} offline_access openid profile", self.graph_scope());
+        let auth = match device_code::start(&self.net, "organizations", self.client_id(), &scopes).await {
+            Ok(a) => a,
+            Err(e) => return self.fail(step, &e),
+        };
+        let now = self.now();
+        let device = DeviceState {
+            device_code: auth.device_code,
+            user_code: auth.user_code,
+            verification_uri: auth.verification_uri,
+            message: auth.message,
+            expires_at: now.unix_timestamp() + auth.expires_in as i64,
+            interval_s: auth.interval.max(1),
+            next_poll_at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64 + auth.interval.max(1) as i64 * 1000,
+        };
+        let view = Self::sign_in_view(&device);
+        self.st().device = Some(device);
+        Err(Stop::SignIn(view))
+    }
+
     pub(crate) async fn sign_in(&self) -> StepResult {
         let step = StepId::SignIn;
         if self.st().tokens.refresh.is_some() {
@@ -688,24 +717,7 @@ impl Machine<'_> {
         self.begin(step);
         let device = self.st().device.clone();
         let Some(mut device) = device else {
-            let scopes = format!("{} offline_access openid profile", self.graph_scope());
-            let auth = match device_code::start(&self.net, "organizations", self.client_id(), &scopes).await {
-                Ok(a) => a,
-                Err(e) => return self.fail(step, &e),
-            };
-            let now = self.now();
-            let device = DeviceState {
-                device_code: auth.device_code,
-                user_code: auth.user_code,
-                verification_uri: auth.verification_uri,
-                message: auth.message,
-                expires_at: now.unix_timestamp() + auth.expires_in as i64,
-                interval_s: auth.interval.max(1),
-                next_poll_at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64 + auth.interval.max(1) as i64 * 1000,
-            };
-            let view = Self::sign_in_view(&device);
-            self.st().device = Some(device);
-            return Err(Stop::SignIn(view));
+            return self.start_device().await;
         };
         let give_up = |code: &str, message: &str, fix: &str| {
             Err(Stop::Failed(ProvisionError {
@@ -787,6 +799,16 @@ impl Machine<'_> {
                 }
                 device_code::Poll::Failed(CallError::Deadline) => {
                     return Err(Stop::SignIn(Self::sign_in_view(&device)));
+                }
+                device_code::Poll::Failed(e)
+                    if e.has_aadsts(70018)
+                        || matches!(e.code(), Some("bad_verification_code") | Some("invalid_grant"))
+                            && !e.has_aadsts(53003) =>
+                {
+                    // The code was already redeemed by a call whose state never came back (or is
+                    // unknown): that sign-in is lost, so start a new one.
+                    self.st().device = None;
+                    return self.start_device().await;
                 }
                 device_code::Poll::Failed(e) => {
                     self.st().device = None;
@@ -1163,6 +1185,25 @@ impl Machine<'_> {
             }
         };
         let record = match existing {
+            Some(user)
+                if user
+                    .business_unit_id
+                    .as_deref()
+                    .is_some_and(|b| !b.eq_ignore_ascii_case(&bu)) =>
+            {
+                // Roles can only be assigned from the user's own business unit, and this run
+                // resolved (and created) them in the root one.
+                return Err(Stop::Failed(ProvisionError {
+                    step: Some(step.as_str().into()),
+                    code: "app_user_in_other_business_unit".into(),
+                    message: format!(
+                        "The application user {} for this application exists in business unit {}, not in the root business unit.",
+                        user.systemuserid,
+                        user.business_unit_id.as_deref().unwrap_or_default()
+                    ),
+                    fix: Some("In the Power Platform admin center (Environment → Settings → Users → Application users), change the user's business unit to the root one or delete the user, then run again.".into()),
+                }));
+            }
             Some(user) => {
                 let was_disabled = user.isdisabled.unwrap_or(false);
                 if was_disabled {

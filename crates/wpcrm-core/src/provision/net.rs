@@ -179,8 +179,15 @@ impl<'a> Net<'a> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, CallError> {
-    serde_json::from_slice(body)
-        .map_err(|e| CallError::Parse(format!("{e} (at line {}, column {})", e.line(), e.column())))
+    // serde's message can quote a value from the body (a token, a secret): keep only where and what.
+    serde_json::from_slice(body).map_err(|e| {
+        CallError::Parse(format!(
+            "the answer is not the expected JSON ({:?} error at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 fn build(
@@ -290,5 +297,16 @@ mod tests {
         assert_eq!(e.report_code(), "Request_BadRequest");
         let e = parse_error(502, b"<html>");
         assert_eq!(e.status(), Some(502));
+    }
+
+    #[test]
+    fn a_parse_error_never_quotes_the_body() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            n: u64,
+        }
+        let e = parse_json::<T>(br#"{"n":"Sbx8Q~secret"}"#).unwrap_err();
+        assert!(!e.to_string().contains("Sbx8Q"), "{e}");
     }
 }

@@ -25,6 +25,8 @@ enum Device {
     SlowDown,
     Approved,
     Declined,
+    /// Redeemed already (by a call whose state was lost).
+    Redeemed,
 }
 
 #[derive(Clone, Debug)]
@@ -62,6 +64,8 @@ struct World {
     die_after: Option<u32>,
     lifetime_policy: bool,
     graph_denied: bool,
+    /// Application users are listed in the child business unit.
+    users_in_child_bu: bool,
     seq: u32,
     log: Vec<String>,
     secrets_issued: Vec<String>,
@@ -168,6 +172,7 @@ fn route(w: &mut World, req: &HttpRequest) -> HttpResponse {
             match w.device {
                 Some(Device::Approved) => token(n),
                 Some(Device::Declined) => oauth("authorization_declined", 70000),
+                Some(Device::Redeemed) => oauth("invalid_grant", 70018),
                 Some(Device::SlowDown) => {
                     w.device = w.after_slow_down;
                     oauth("slow_down", 70016)
@@ -385,7 +390,7 @@ fn dataverse(w: &mut World, method: &str, path: &str, query: &str, body: &serde_
                 .users
                 .iter()
                 .filter(|u| u.app_id == app_id)
-                .map(|u| serde_json::json!({"systemuserid": u.id, "isdisabled": u.disabled, "_businessunitid_value": ROOT_BU}))
+                .map(|u| serde_json::json!({"systemuserid": u.id, "isdisabled": u.disabled, "_businessunitid_value": if w.users_in_child_bu { CHILD_BU } else { ROOT_BU }}))
                 .collect();
             json(200, serde_json::json!({ "value": value }))
         }
@@ -640,6 +645,12 @@ async fn a_done_state_stays_done_and_a_fresh_run_reuses_everything() {
     let again = h.call(request(Some(&done.state))).await;
     assert_eq!(again.status, Status::Done);
     assert_eq!(h.w().log.len(), requests, "a done state makes no request");
+    let opened = state::open(&done.state, &KEY).unwrap();
+    assert!(
+        opened.tokens.refresh.is_none() && opened.tokens.access.is_empty(),
+        "no admin tokens kept"
+    );
+    assert!(opened.secret.is_some(), "the connection's secret is kept");
 
     // A fresh run for the same site (new sign-in, no state) finds and reuses everything.
     let state = h.signed_in().await;
@@ -694,6 +705,16 @@ async fn a_declined_sign_in_fails_and_the_next_run_starts_over() {
     assert_eq!(status_of(&r, "sign_in"), StepStatus::Failed);
     let r = h.call(request(Some(&r.state))).await;
     assert_eq!(r.status, Status::SignInRequired);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_code_redeemed_by_a_lost_call_starts_a_new_sign_in() {
+    let h = Harness::new();
+    let r = h.call(request(None)).await;
+    h.w().device = Some(Device::Redeemed);
+    let r = h.call(request(Some(&r.state))).await;
+    assert_eq!(r.status, Status::SignInRequired, "{:?}", r.error);
+    assert_eq!(h.w().log.iter().filter(|l| l.ends_with("/devicecode")).count(), 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -893,6 +914,22 @@ async fn an_admin_without_rights_is_told_what_role_is_needed() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
+    let h = Harness::new();
+    let state = h.signed_in().await;
+    assert_eq!(h.call(request(Some(&state))).await.status, Status::Done);
+    h.w().users_in_child_bu = true;
+    let state = h.signed_in().await;
+    let r = h.call(request(Some(&state))).await;
+    let e = r.error.unwrap();
+    assert_eq!(
+        (e.step.as_deref(), e.code.as_str()),
+        (Some("app_user"), "app_user_in_other_business_unit")
+    );
+    assert!(e.fix.unwrap().contains("root"));
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_unknown_role_or_table_fails_with_a_fix() {
     let h = Harness::new();
     let state = h.signed_in().await;
@@ -917,6 +954,12 @@ async fn rollback_removes_what_was_created_and_is_safe_to_repeat() {
     assert_eq!(done.status, Status::Done);
     let mut req = request(Some(&done.state));
     req.action = Some("rollback".into());
+    // A done state holds no admin tokens: the rollback asks for a new sign-in first.
+    let r = h.call(req.clone()).await;
+    assert_eq!(r.status, Status::SignInRequired, "{:?}", r.error);
+    assert_eq!(r.steps[0].id, "remove_role_assignment");
+    h.w().device = Some(Device::Approved);
+    req.state = Some(r.state);
     let r = h.call(req).await;
     assert_eq!(r.status, Status::Done, "{:?}", r.error);
     assert!(r.connection.is_none());
@@ -984,7 +1027,13 @@ async fn no_secret_or_token_appears_outside_the_connection_secret() {
     responses.push(r.clone());
     let mut req = request(Some(&r.state));
     req.action = Some("rollback".into());
-    responses.push(h.call(req).await);
+    let rb = h.call(req.clone()).await;
+    responses.push(rb.clone());
+    h.w().device = Some(Device::Approved);
+    req.state = Some(rb.state);
+    let rb = h.call(req).await;
+    assert_eq!(rb.status, Status::Done);
+    responses.push(rb);
     let secrets: Vec<String> = h.w().secrets_issued.clone();
     assert_eq!(secrets.len(), 2);
     for mut r in responses {
