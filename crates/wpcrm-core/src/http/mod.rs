@@ -8,7 +8,7 @@ mod reqwest_transport;
 pub mod retry;
 
 pub use reqwest_transport::{ReqwestTransport, TransportBuildError, TransportConfig};
-pub use retry::{HttpClient, RetryPolicy};
+pub use retry::{HttpClient, RepeatSafe, RetryPolicy};
 
 use std::future::Future;
 use std::pin::Pin;

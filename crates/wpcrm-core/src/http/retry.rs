@@ -8,7 +8,12 @@
 //!   with capped exponential backoff, but never waiting past the deadline: when the next attempt
 //!   could not start in time, the last response is returned as it is and the caller reports it
 //!   (`throttled` for a 429);
-//! - each attempt's timeout is the time left until the deadline.
+//! - each attempt's timeout is the time left until the deadline;
+//! - a request that changes something (POST, PATCH) is retried only when the answer says it was not
+//!   processed (429, 503): after a 502 or 504 the first attempt may have taken effect, and a second
+//!   `POST /applications` or `addPassword` would leave a duplicate app or an unrecorded live secret.
+//!   Requests that are safe to repeat although they are POSTs (token requests) say so with the
+//!   [`RepeatSafe`] extension.
 
 use super::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 use crate::cloud::Endpoints;
@@ -52,6 +57,20 @@ pub struct HttpClient {
 /// Statuses worth another attempt: throttling and a gateway or service that is briefly unavailable.
 pub fn is_transient(status: http::StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// Marks a request whose repetition has no further effect although its method is not idempotent
+/// (a token request): `request.extensions_mut().insert(RepeatSafe)`.
+#[derive(Debug, Clone, Copy)]
+pub struct RepeatSafe;
+
+/// Whether `status` may be retried for a request with these `parts` (see the module docs).
+fn may_retry(parts: &http::request::Parts, status: http::StatusCode) -> bool {
+    if !is_transient(status) {
+        return false;
+    }
+    let repeat_safe = parts.method.is_idempotent() || parts.extensions.get::<RepeatSafe>().is_some();
+    repeat_safe || matches!(status.as_u16(), 429 | 503)
 }
 
 impl HttpClient {
@@ -127,7 +146,7 @@ impl HttpClient {
                 Some(result) => result?,
                 None => return Err(deadline_passed(&host)),
             };
-            if !is_transient(response.status()) || attempt >= self.policy.max_attempts {
+            if !may_retry(&parts, response.status()) || attempt >= self.policy.max_attempts {
                 return Ok(response);
             }
             let wait = match retry_after(&response, self.clock.as_ref()) {
@@ -277,6 +296,38 @@ mod tests {
             .map(|i| (*i - start).as_millis() as u64)
             .collect();
         assert_eq!(at, vec![0, 250, 750, 1750]);
+    }
+
+    fn post(url: &str) -> HttpRequest {
+        http::Request::post(url).body(b"{}".to_vec()).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_post_is_not_repeated_after_a_gateway_error_it_may_have_passed() {
+        for status in [502, 504] {
+            let (t, _) = scripted(vec![response(status, None), response(201, None)]);
+            let c = client(t, Duration::from_secs(20));
+            assert_eq!(c.send(post(URL)).await.unwrap().status(), status);
+            assert_eq!(c.requests(), 1, "POST after {status} must not be repeated");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_post_is_repeated_when_the_answer_says_it_was_not_processed() {
+        let (t, _) = scripted(vec![response(429, Some("1")), response(503, None), response(201, None)]);
+        let c = client(t, Duration::from_secs(20));
+        assert_eq!(c.send(post(URL)).await.unwrap().status(), 201);
+        assert_eq!(c.requests(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_repeat_safe_post_is_retried_like_a_get() {
+        let (t, _) = scripted(vec![response(502, None), response(200, None)]);
+        let c = client(t, Duration::from_secs(20));
+        let mut request = post(URL);
+        request.extensions_mut().insert(RepeatSafe);
+        assert_eq!(c.send(request).await.unwrap().status(), 200);
+        assert_eq!(c.requests(), 2);
     }
 
     #[tokio::test(start_paused = true)]

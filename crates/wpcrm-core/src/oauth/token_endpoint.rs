@@ -89,6 +89,8 @@ pub async fn post_form(http: &HttpClient, url: &str, form: &[(&str, &str)]) -> R
     let request = http::Request::post(url)
         .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(http::header::ACCEPT, "application/json")
+        // Asking for a token again has no further effect: safe to retry after a 502 or 504.
+        .extension(crate::http::RepeatSafe)
         .body(body)
         .map_err(|e| TokenError::Unexpected {
             status: 0,
