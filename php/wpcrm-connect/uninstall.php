@@ -17,4 +17,7 @@ delete_option( \Wpcrm\Connect\Settings::OPTION );
 delete_option( \Wpcrm\Connect\Verifier::LAST_REPORT_OPTION );
 delete_option( \Wpcrm\Connect\Health\Daily_Check::SCHEDULE_ERROR_OPTION );
 \Wpcrm\Connect\Provision_State_Store::delete_all();
+// A lock left by a request that died mid-step.
+global $wpdb;
+$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( \Wpcrm\Connect\Provisioning::LOCK_PREFIX ) . '%' ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
 wp_clear_scheduled_hook( \Wpcrm\Connect\Health\Daily_Check::HOOK );

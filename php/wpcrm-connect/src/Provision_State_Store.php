@@ -15,6 +15,9 @@ final class Provision_State_Store {
 
 	public const META_KEY = 'wpcrm_connect_provision';
 
+	/** Seconds an unfinished run is kept after its last step. */
+	public const UNFINISHED_TTL = DAY_IN_SECONDS;
+
 	/**
 	 * The record of a user's run, or null.
 	 *
@@ -24,6 +27,10 @@ final class Provision_State_Store {
 	public function get( int $user_id ): ?array {
 		$record = $user_id > 0 ? get_user_meta( $user_id, self::META_KEY, true ) : get_option( self::META_KEY . '_cli', null );
 		if ( ! is_array( $record ) ) {
+			return null;
+		}
+		if ( self::expired( $record ) ) {
+			$this->delete( $user_id );
 			return null;
 		}
 		$state           = isset( $record['state'] ) && is_string( $record['state'] ) ? base64_decode( $record['state'], true ) : false; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode
@@ -37,6 +44,17 @@ final class Provision_State_Store {
 	 * @param int   $user_id User.
 	 * @param array $record  Record with raw `state`.
 	 */
+	/**
+	 * An unfinished run's sealed state holds the admin's refresh token (a finished or cancelled one
+	 * does not): it is dropped a day after its last step. A new run finds what the old one created.
+	 *
+	 * @param array $record Stored record.
+	 */
+	private static function expired( array $record ): bool {
+		$finished = in_array( $record['status'] ?? '', array( 'done', 'cancelled' ), true );
+		return ! $finished && (int) ( $record['updated_at'] ?? 0 ) < time() - self::UNFINISHED_TTL;
+	}
+
 	public function put( int $user_id, array $record ): void {
 		// The state may hold arbitrary bytes; base64 keeps it intact through the database.
 		$record['state']      = isset( $record['state'] ) && is_string( $record['state'] ) ? base64_encode( $record['state'] ) : null; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode

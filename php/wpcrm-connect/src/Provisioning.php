@@ -13,6 +13,9 @@ namespace Wpcrm\Connect;
  */
 final class Provisioning {
 
+	/** Option-name prefix of the per-user lock around a provisioning step (user id appended). */
+	public const LOCK_PREFIX = 'wpcrm_connect_provision_lock_';
+
 	/** Actions a caller may ask for. */
 	public const ACTIONS = array( 'start', 'poll', 'choose_environment', 'cancel', 'rollback' );
 
@@ -88,6 +91,53 @@ final class Provisioning {
 	 *               verification, saved_to, redirect; plus `client_secret` only inside `secret` for the CLI.
 	 */
 	public function step( int $user_id, string $action, array $params = array() ): array {
+		// Two runs of the same state at once (two tabs, or the CLI beside the browser) would both add
+		// a secret and the last one stored would win, leaving the other alive and unrecorded. Cancel
+		// stays unlocked so that it works while a long poll is running.
+		if ( 'cancel' === $action ) {
+			return $this->step_locked( $user_id, $action, $params );
+		}
+		$lock = self::LOCK_PREFIX . $user_id;
+		if ( ! $this->acquire_lock( $lock, (int) ( $params['timeout'] ?? 8 ) + 30 ) ) {
+			return array(
+				'status' => 'in_progress',
+				'step'   => 'busy',
+				'steps'  => array(),
+			);
+		}
+		try {
+			return $this->step_locked( $user_id, $action, $params );
+		} finally {
+			delete_option( $lock );
+		}
+	}
+
+	/**
+	 * Takes the option-row lock `$name` for `$ttl` seconds; a lock left by a request that died is
+	 * taken over once it has expired.
+	 *
+	 * @param string $name Option name.
+	 * @param int    $ttl  Seconds.
+	 */
+	private function acquire_lock( string $name, int $ttl ): bool {
+		if ( add_option( $name, time() + $ttl, '', false ) ) {
+			return true;
+		}
+		if ( (int) get_option( $name, 0 ) >= time() ) {
+			return false;
+		}
+		delete_option( $name );
+		return add_option( $name, time() + $ttl, '', false );
+	}
+
+	/**
+	 * One step of the flow, with the user's lock held (see step()).
+	 *
+	 * @param int    $user_id User (0 for WP-CLI).
+	 * @param string $action  start, poll, choose_environment, cancel or rollback.
+	 * @param array  $params  instance_url, tables, secret_days, timeout.
+	 */
+	private function step_locked( int $user_id, string $action, array $params ): array {
 		$record = $this->store->get( $user_id );
 
 		if ( null === $record && 'start' !== $action ) {

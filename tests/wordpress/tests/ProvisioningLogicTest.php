@@ -51,6 +51,40 @@ final class ProvisioningLogicTest extends TestCase {
 		);
 	}
 
+	public function test_a_step_is_refused_while_another_holds_the_users_lock(): void {
+		$this->engine->responses = array(
+			array( 'status' => 'in_progress', 'state' => 'sealed-state-1', 'steps' => $this->steps( 'running' ), 'step' => 'verify' ),
+		);
+		add_option( Provisioning::LOCK_PREFIX . 7, time() + 60, '', false );
+		$busy = $this->provisioning->step( 7, 'start', array( 'instance_url' => 'https://contoso.crm.dynamics.com' ) );
+		$this->assertSame( 'in_progress', $busy['status'] );
+		$this->assertSame( 'busy', $busy['step'] );
+		$this->assertCount( 0, $this->engine->requests, 'the engine is not called while the lock is held' );
+
+		// A lock left by a request that died is taken over once it has expired, and released after.
+		update_option( Provisioning::LOCK_PREFIX . 7, time() - 1, false );
+		$this->provisioning->step( 7, 'start', array( 'instance_url' => 'https://contoso.crm.dynamics.com' ) );
+		$this->assertCount( 1, $this->engine->requests );
+		$this->assertFalse( get_option( Provisioning::LOCK_PREFIX . 7 ), 'released after the step' );
+	}
+
+	public function test_an_unfinished_run_is_dropped_a_day_after_its_last_step(): void {
+		$store = new Provision_State_Store();
+		$store->put( 7, array( 'state' => 'sealed-with-refresh-token', 'status' => 'sign_in_required' ) );
+		$this->assertNotNull( $store->get( 7 ) );
+		$record               = get_user_meta( 7, Provision_State_Store::META_KEY, true );
+		$record['updated_at'] = time() - Provision_State_Store::UNFINISHED_TTL - 1;
+		update_user_meta( 7, Provision_State_Store::META_KEY, $record );
+		$this->assertNull( $store->get( 7 ), 'an old unfinished run (which holds the admin refresh token) is gone' );
+		$this->assertSame( '', get_user_meta( 7, Provision_State_Store::META_KEY, true ) );
+
+		$store->put( 7, array( 'state' => 'sealed-without-tokens', 'status' => 'done' ) );
+		$record               = get_user_meta( 7, Provision_State_Store::META_KEY, true );
+		$record['updated_at'] = time() - Provision_State_Store::UNFINISHED_TTL - 1;
+		update_user_meta( 7, Provision_State_Store::META_KEY, $record );
+		$this->assertNotNull( $store->get( 7 ), 'a finished run is kept (for Undo setup)' );
+	}
+
 	public function test_the_state_is_kept_per_user_and_passed_back_with_the_state_key(): void {
 		$this->engine->responses = array(
 			array( 'status' => 'sign_in_required', 'state' => 'sealed-state-1', 'steps' => $this->steps( 'pending' ), 'sign_in' => array( 'user_code' => 'ABCD1234', 'verification_uri' => 'https://microsoft.com/devicelogin' ) ),

@@ -171,6 +171,12 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
         "cancel" => {
             let mut state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
             state.cancelled = true;
+            // A cancelled run may be kept for a long time (so that the admin can still undo it): it
+            // must not hold the admin's refresh token. Continuing or undoing signs in again, as
+            // after `done`. (A `failed` run keeps its tokens so that it can resume after a
+            // transient failure; the plugin expires unfinished runs.)
+            state.tokens = Default::default();
+            state.device = None;
             for rec in state.steps.values_mut() {
                 if rec.status == StepStatus::Running {
                     rec.status = StepStatus::Pending;
