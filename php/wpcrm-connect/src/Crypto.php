@@ -86,8 +86,22 @@ final class Crypto {
 		} elseif ( self::uses_dedicated_key() ) {
 			$material = (string) WPCRM_CONNECT_KEY;
 		} else {
-			$material = ( defined( 'AUTH_KEY' ) ? (string) AUTH_KEY : '' ) . ( defined( 'SECURE_AUTH_SALT' ) ? (string) SECURE_AUTH_SALT : '' );
+			$material = self::site_material( ( defined( 'AUTH_KEY' ) ? (string) AUTH_KEY : '' ) . ( defined( 'SECURE_AUTH_SALT' ) ? (string) SECURE_AUTH_SALT : '' ) );
 		}
 		return sodium_crypto_generichash( 'wpcrm-connect-secret|' . $material, '', SODIUM_CRYPTO_SECRETBOX_KEYBYTES );
+	}
+
+	/**
+	 * Key material from wp-config.php's salts, unless they are missing or still WordPress's
+	 * placeholder: a key derived from those would be one anyone can compute. Then WordPress's own
+	 * fallback is used, random values that `wp_salt()` keeps in the options table.
+	 *
+	 * @param string $constants AUTH_KEY . SECURE_AUTH_SALT as defined (empty when undefined).
+	 */
+	public static function site_material( string $constants ): string {
+		if ( '' === trim( $constants ) || false !== stripos( $constants, 'put your unique phrase here' ) ) {
+			return wp_salt( 'secure_auth' );
+		}
+		return $constants;
 	}
 }

@@ -90,6 +90,15 @@ final class SettingsTest extends TestCase {
 		$this->assertContains( 'wpcrm_tables', $codes );
 	}
 
+	public function test_missing_or_placeholder_salts_never_make_a_computable_key(): void {
+		foreach ( array( '', '   ', 'put your unique phrase hereput your unique phrase here' ) as $constants ) {
+			$material = Crypto::site_material( $constants );
+			$this->assertSame( wp_salt( 'secure_auth' ), $material );
+			$this->assertNotSame( '', trim( $material ) );
+		}
+		$this->assertSame( 'real-auth-key|real-salt', Crypto::site_material( 'real-auth-key|real-salt' ) );
+	}
+
 	public function test_undecryptable_secret_fails_closed_after_the_salts_change(): void {
 		global $wpdb;
 		// A value sealed on another site (other salts), as after a migration.
