@@ -14,6 +14,18 @@ packages=(
   curl ca-certificates python3-venv jq
 )
 
+# The Rust toolchain comes from rustup (Debian's own cargo is too old for this workspace); the build
+# machines have it. Say so plainly instead of failing later inside a build.
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "install-deps: cargo not found: install Rust 1.85 or newer with rustup (components rustfmt, clippy)" >&2
+  exit 1
+fi
+rust_minor=$(cargo --version | sed -E 's/^cargo 1\.([0-9]+).*/\1/')
+if [ "${rust_minor:-0}" -lt 85 ] 2>/dev/null; then
+  echo "install-deps: $(cargo --version) is too old: this workspace needs Rust 1.85 or newer (rustup)" >&2
+  exit 1
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

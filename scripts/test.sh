@@ -16,6 +16,8 @@ passed=0 failed=0 results=()
 for entry in "${suites[@]}"; do
   name=${entry%%:*} script=${entry#*:}
   if [ ! -x "$script" ]; then
+    # A suite that is missing must not look like one that passed.
+    failed=$((failed + 1)); results+=("MISSING $name ($script)")
     continue
   fi
   echo "=== suite $name ($script)"
