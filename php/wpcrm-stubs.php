@@ -66,10 +66,12 @@ namespace {
      *     sign_in?: array{user_code: string, verification_uri: string, message: string, expires_at: string},
      *     environments?: list<array{url: string, friendly_name: string, unique_name: string, region: string, environment_id: string, is_system_admin: bool}>,
      *     step?: string,
-     *     connection?: array{instance_url: string, tenant_id: string, application_id: string, client_secret: string, secret_expires_at: string}&array<string, mixed>,
+     *     connection?: array{instance_url: string, tenant_id: ?string, application_id: string, client_secret: string, secret_expires_at: string}&array<string, mixed>,
      *     verification?: array<string, mixed>,
-     *     error?: array{step: string, code: string, message: string, fix: ?string}
+     *     error?: array{step: ?string, code: string, message: string, fix: ?string}
      * }
+     *        A rollback that finishes returns status done without connection or verification.
+     *        A state_key of the wrong length throws (below) rather than returning failed.
      * @throws \TypeError a value of the wrong PHP type
      * @throws \Wpcrm\InvalidArgumentException a state_key that is not 32 bytes, a timeout not in (0, 3600]
      * @throws \Wpcrm\ConfigurationException a wpcrm.* php.ini setting is unusable

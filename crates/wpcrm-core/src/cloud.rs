@@ -256,8 +256,14 @@ impl Endpoints {
         {
             return true;
         }
-        // `<org>.<suffix>` or the Web API host `<org>.api.<suffix>`.
-        let host = host.replacen(".api.", ".", 1);
+        // `<org>.<suffix>` or the Web API host `<org>.api.<suffix>` (`api` right after the org label).
+        let host = match host.split_once('.') {
+            Some((org, rest)) => match rest.strip_prefix("api.") {
+                Some(suffix) => format!("{org}.{suffix}"),
+                None => host.clone(),
+            },
+            None => host.clone(),
+        };
         self.cloud.is_dataverse_host(&host)
     }
 }
@@ -292,6 +298,10 @@ mod tests {
         assert!(public.allows(&uri("https://login.microsoftonline.com/t/oauth2/v2.0/token")));
         assert!(public.allows(&uri("https://contoso.crm4.dynamics.com/api/data/v9.2/WhoAmI")));
         assert!(public.allows(&uri("https://contoso.api.crm.dynamics.com/api/data/v9.2/")));
+        assert!(
+            !public.allows(&uri("https://contoso.crm.api.dynamics.com/")),
+            "`api` only right after the organization label"
+        );
         assert!(public.allows(&uri("https://graph.microsoft.com/v1.0/applications")));
         assert!(!public.allows(&uri("http://contoso.crm.dynamics.com/")));
         assert!(!public.allows(&uri("https://contoso.crm.dynamics.com:8443/")));

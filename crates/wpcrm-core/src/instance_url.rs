@@ -57,8 +57,9 @@ impl fmt::Display for InstanceUrl {
 pub enum InstanceUrlError {
     #[error("the instance URL is empty")]
     Missing,
-    #[error("'{0}' is not a URL")]
-    NotAUrl(String),
+    // The input is not quoted back: a malformed URL may still carry `user:password@`.
+    #[error("the instance URL is not a valid URL")]
+    NotAUrl,
     #[error("the instance URL must use https, not {0}")]
     NotHttps(String),
     #[error("the instance URL must not contain a user name or password")]
@@ -87,7 +88,7 @@ pub fn normalize(raw: &str, sandbox_url: Option<&str>) -> Result<InstanceUrl, In
     } else {
         format!("https://{raw}")
     };
-    let url = url::Url::parse(&with_scheme).map_err(|_| InstanceUrlError::NotAUrl(raw.to_owned()))?;
+    let url = url::Url::parse(&with_scheme).map_err(|_| InstanceUrlError::NotAUrl)?;
 
     if let Some(sandbox) = sandbox_url.map(str::trim).filter(|s| !s.is_empty()) {
         if let Ok((origin, host, port)) = parse_sandbox_origin(sandbox) {
@@ -116,7 +117,7 @@ pub fn normalize(raw: &str, sandbox_url: Option<&str>) -> Result<InstanceUrl, In
         Some(url::Host::Domain(d)) => d.to_ascii_lowercase(),
         Some(url::Host::Ipv4(ip)) => return Err(InstanceUrlError::IpAddress(ip.to_string())),
         Some(url::Host::Ipv6(ip)) => return Err(InstanceUrlError::IpAddress(ip.to_string())),
-        None => return Err(InstanceUrlError::NotAUrl(raw.to_owned())),
+        None => return Err(InstanceUrlError::NotAUrl),
     };
     let host = host.strip_suffix('.').unwrap_or(&host).to_owned();
     if host.split('.').any(|label| label.starts_with("xn--")) {
@@ -225,7 +226,7 @@ mod tests {
         assert!(matches!(err("https://contoso.crm.dynаmics.com"), Punycode(_))); // Cyrillic 'а'
         assert!(matches!(err("https://xn--contso-4ya.crm.dynamics.com"), Punycode(_)));
         assert!(matches!(err("ftp://contoso.crm.dynamics.com"), NotHttps(_)));
-        assert!(matches!(err("https://"), NotAUrl(_)));
+        assert!(matches!(err("https://"), NotAUrl));
     }
 
     #[test]

@@ -55,7 +55,14 @@ pub async fn start(
 ) -> Result<DeviceAuthorization, CallError> {
     let url = net.http.endpoints().device_code_endpoint(tenant);
     let form = [("client_id", client_id), ("scope", scopes)];
-    net.json(http::Method::POST, &url, None, Body::Form(&form), &[]).await
+    let auth: DeviceAuthorization = net.json(http::Method::POST, &url, None, Body::Form(&form), &[]).await?;
+    // The admin is sent to this address: only ever an https page.
+    if !auth.verification_uri.starts_with("https://") {
+        return Err(CallError::Parse(
+            "the sign-in service gave a verification address that is not https".into(),
+        ));
+    }
+    Ok(auth)
 }
 
 /// One poll of the token endpoint with the device code.

@@ -77,13 +77,11 @@ pub fn instance_url_fix(error: &InstanceUrlError) -> String {
             "Use the sandbox origin followed by the environment name, for example https://127.0.0.1:8443/contoso."
                 .to_owned()
         }
-        NotAUrl(_) | IpAddress(_) | Punycode(_) | NotDataverse(_) => {
-            "Copy the Environment URL from the Power Platform \
+        NotAUrl | IpAddress(_) | Punycode(_) | NotDataverse(_) => "Copy the Environment URL from the Power Platform \
 admin center (Environments → your environment). Dataverse hosts look like contoso.crm.dynamics.com or \
 contoso.crm4.dynamics.com (US government: .crm9.dynamics.com, .crm.microsoftdynamics.us, .crm.appsplatform.us; China: \
 .crm.dynamics.cn)."
-                .to_owned()
-        }
+            .to_owned(),
     }
 }
 
