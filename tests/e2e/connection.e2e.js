@@ -295,6 +295,11 @@ async function main() {
   // person would have imported it. TLS to the sandbox from PHP and from this script is verified.
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true, locale: 'en-US' });
   context.setDefaultTimeout(STEP_TIMEOUT);
+  // Only 127.0.0.1: WordPress pages also ask for Gravatar images; refuse them before any DNS lookup.
+  await context.route((url) => !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname), (route) => {
+    consoleLog.push(`[route] refused off-machine request ${route.request().url()}`);
+    return route.abort('blockedbyclient');
+  });
   panelPage = await context.newPage();
   watch(panelPage, 'wordpress');
 
