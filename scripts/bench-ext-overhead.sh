@@ -63,6 +63,14 @@ a=$(rss "${base[@]}")
 b=$(rss "${with[@]}")
 printf '  without  %7d KiB\n  with     %7d KiB\n  overhead %7d KiB\n' "$a" "$b" "$((b - a))"
 echo
+echo "first call (engine, runtime and TLS client created; no request: the URL is rejected as input)"
+first=(php -n -d "extension=$so" -r 'wpcrm_verify_connection(["instance_url" => "https://example.com"]);')
+b=$(rss "${first[@]}")
+t=$(for i in $(seq 20); do
+  t0=$(date +%s%N); "${first[@]}" >/dev/null; t1=$(date +%s%N); echo $(((t1 - t0) / 1000))
+done | median)
+printf '  peak RSS %7d KiB (%+d KiB over plain php)\n  wall     %7.2f ms (median of 20)\n' "$b" "$((b - a))" "$(echo "$t / 1000" | bc -l)"
+echo
 echo "memory_get_usage() at start of script"
 printf '  without  %7d bytes\n  with     %7d bytes\n' \
   "$(php -n -r 'echo memory_get_usage();')" "$(php -n -d "extension=$so" -r 'echo memory_get_usage();')"

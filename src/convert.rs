@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::time::Duration;
 use wpcrm_core::{ClientSecret, ConnectionInput, ProvisionRequest, TableRequest, VerifyOptions};
+use zeroize::Zeroize;
 
 /// Length of `state_key` in bytes.
 pub const STATE_KEY_LEN: usize = 32;
@@ -261,7 +262,13 @@ fn to_zval(value: Value) -> Result<Zval, ExtError> {
             Some(i) => zval.set_long(i),
             None => zval.set_double(n.as_f64().unwrap_or(f64::NAN)),
         },
-        Value::String(s) => zval.set_string(&s, false).map_err(conversion_error)?,
+        Value::String(mut s) => {
+            // The one string that matters is `connection.client_secret` of a finished provisioning
+            // run; PHP has its own copy now, so wipe this one instead of leaving it to the allocator.
+            let result = zval.set_string(&s, false);
+            s.zeroize();
+            result.map_err(conversion_error)?;
+        }
         Value::Array(items) => {
             let mut array = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
             for item in items {

@@ -5,9 +5,7 @@
 use crate::ini::{self, IniValues};
 use ext_php_rs::zend::ModuleEntry;
 use ext_php_rs::{info_table_end, info_table_header, info_table_row, info_table_start};
-
-/// The clouds `wpcrm_verify_connection()` recognises from an instance URL (DESIGN.md, "cloud").
-const CLOUDS: &str = "public, gcc, usgovhigh, usgovdod, china";
+use wpcrm_core::cloud::Cloud;
 
 pub extern "C" fn module_info(_module: *mut ModuleEntry) {
     // A panic must not unwind into the engine's C code; phpinfo then simply misses this section.
@@ -24,11 +22,13 @@ fn print() {
     } else {
         clean(&ini.sandbox_url)
     };
-    let clouds = if ini.sandbox_url.is_empty() {
-        CLOUDS.to_owned()
-    } else {
-        format!("{CLOUDS}, sandbox")
-    };
+    // The engine's list; the sandbox counts only when configured.
+    let clouds = Cloud::ALL
+        .iter()
+        .filter(|c| **c != Cloud::Sandbox || !ini.sandbox_url.is_empty())
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ");
     info_table_start!();
     info_table_header!("wpcrm support", "enabled");
     info_table_row!("Extension version", crate::EXTENSION_VERSION);

@@ -5,6 +5,7 @@ use ext_php_rs::flags::IniEntryPermission;
 use ext_php_rs::zend::{ExecutorGlobals, IniEntryDef, IniEntryDefs};
 use std::path::PathBuf;
 use std::time::Duration;
+use wpcrm_core::cloud::parse_sandbox_origin;
 use wpcrm_core::EngineConfig;
 
 pub const CA_FILE: &str = "wpcrm.ca_file";
@@ -68,6 +69,13 @@ impl IniValues {
             parse_seconds(&self.timeout)
                 .ok_or_else(|| format!("{TIMEOUT} must be a number of seconds between 0 and {MAX_TIMEOUT_SECS}"))?
         };
+        // The engine would silently ignore a bad sandbox origin; say so instead. The value is not
+        // quoted: it could carry user info.
+        if !self.sandbox_url.is_empty() && parse_sandbox_origin(&self.sandbox_url).is_err() {
+            return Err(format!(
+                "{SANDBOX_URL} must be an https origin such as https://127.0.0.1:8443 (no path, no user info)"
+            ));
+        }
         let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         Ok(EngineConfig {
             ca_file: non_empty(&self.ca_file).map(PathBuf::from),

@@ -34,15 +34,21 @@ TEST_PHP_EXECUTABLE="$(command -v php)"
 export NO_INTERACTION=1
 status=0
 # -n: no php.ini, so a copy of the extension installed with `make install` is not loaded twice.
-php /usr/lib/php/20220829/build/run-tests.php -n -q --show-diff \
+# --show-out writes every test's output (stdout and stderr, passing or not) to run-tests.log and
+# --keep-php keeps the generated scripts, so that the hygiene scan below sees all of it; the console
+# gets the log without those output blocks.
+php /usr/lib/php/20220829/build/run-tests.php -n -q --no-color --show-diff --show-out --keep-php \
   -d extension="$WPCRM_SO" \
   -d wpcrm.sandbox_url="$WPCRM_SANDBOX_URL" \
   -d wpcrm.ca_file="$WPCRM_CA_FILE" \
-  "${tests[@]}" || status=$?
+  "${tests[@]}" >"$work/run-tests.log" 2>&1 || status=$?
+awk '/^========OUT========$/ { skip = 1; next } skip && /^========DONE========$/ { skip = 0; next } !skip' \
+  "$work/run-tests.log"
 wpcrm_sandbox_stop
 cp "$WPCRM_SANDBOX_LOG" "$work/sandbox.log"
 
-# Secret hygiene: no seeded secret and nothing JWT-shaped in any output of the run.
+# Secret hygiene: no seeded secret and nothing JWT-shaped in any output of the run (every test's
+# output in run-tests.log, the generated .php scripts, .out/.diff/.log of failures, the sandbox log).
 secrets="$work/.secrets"
 php -n -r 'require "tests/phpt/sandbox.inc"; foreach (SBX_APPS as [, $secret]) echo $secret, "\n";' >"$secrets"
 mapfile -t outputs < <(find "$work" -maxdepth 1 -type f \( -name '*.out' -o -name '*.diff' -o -name '*.log' -o -name '*.php' \))

@@ -24,4 +24,5 @@ require_once ABSPATH . 'wp-admin/includes/admin.php';
 
 require __DIR__ . '/support/WP_CLI.php';
 require __DIR__ . '/support/Sandbox.php';
+require __DIR__ . '/support/Scripted_Engine.php';
 require __DIR__ . '/support/TestCase.php';

@@ -28,6 +28,8 @@ if ( empty( $result['user_id'] ) ) {
 	exit( 1 );
 }
 update_option( 'permalink_structure', '/%postname%/' );
+// No Gravatar requests: the browser tests run offline and check the console for errors.
+update_option( 'show_avatars', 0 );
 foreach ( array( 'editor', 'subscriber' ) as $role ) {
 	wp_insert_user(
 		array(
@@ -37,6 +39,14 @@ foreach ( array( 'editor', 'subscriber' ) as $role ) {
 			'role'       => $role,
 		)
 	);
+}
+foreach ( preg_split( '/\s+/', trim( (string) getenv( 'WPT_EXTRA_PLUGINS' ) ), -1, PREG_SPLIT_NO_EMPTY ) as $extra ) {
+	$slug  = basename( $extra );
+	$extra = activate_plugin( $slug . '/' . $slug . '.php' );
+	if ( is_wp_error( $extra ) ) {
+		fwrite( STDERR, 'activation of ' . $slug . ' failed: ' . $extra->get_error_message() . "\n" );
+		exit( 1 );
+	}
 }
 $activated = activate_plugin( 'wpcrm-connect/wpcrm-connect.php' );
 if ( is_wp_error( $activated ) ) {

@@ -65,6 +65,10 @@ wpt_prepare_wordpress() {
   fi
   rm -f "$WPT_WP_DIR/wp-content/plugins/wpcrm-connect"
   ln -s "$WPT_ROOT/php/wpcrm-connect" "$WPT_WP_DIR/wp-content/plugins/wpcrm-connect"
+  if [ "${WPT_LEGACY_STANDIN:-0}" = 1 ]; then
+    WPT_EXTRA_PLUGINS="${WPT_EXTRA_PLUGINS:-} $WPT_ROOT/tests/wordpress/fixtures/integration-dynamics"
+  fi
+  export WPT_EXTRA_PLUGINS
   if [ -n "${WPT_EXTRA_PLUGINS:-}" ]; then
     local p
     for p in $WPT_EXTRA_PLUGINS; do

@@ -13,7 +13,6 @@ cd "$WPT_ROOT"
 
 cleanup() {
   local rc=$?
-  if [ -n "${WPT_HTTP_PID:-}" ]; then kill "$WPT_HTTP_PID" 2>/dev/null || true; fi
   wpt_stop_mariadb
   if declare -F wpcrm_sandbox_stop >/dev/null; then wpcrm_sandbox_stop || true; fi
   exit $rc

@@ -14,7 +14,12 @@ cd "$WPT_ROOT"
 server_pid=
 cleanup() {
   local rc=$?
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then
+    # php -S with workers: the workers are children of the server process; stop them too.
+    pkill -TERM -P "$server_pid" 2>/dev/null || true
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
   wpt_stop_mariadb
   if declare -F wpcrm_sandbox_stop >/dev/null; then wpcrm_sandbox_stop || true; fi
   exit $rc
@@ -27,7 +32,8 @@ export WPT_URL=http://127.0.0.1:$port
 wpt_setup "$WPT_URL"
 
 wpt_php_cmd
-"${WPT_PHP[@]}" -S "127.0.0.1:$port" -t "$WPT_WP_DIR" "$here/router.php" >"$WPT_BUILD/php-server.log" 2>&1 &
+# Several workers: the page polls provisioning while other requests (a second tab, assets) run.
+PHP_CLI_SERVER_WORKERS=${PHP_CLI_SERVER_WORKERS:-4} "${WPT_PHP[@]}" -S "127.0.0.1:$port" -t "$WPT_WP_DIR" "$here/router.php" >"$WPT_BUILD/php-server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   if curl -fsS -o /dev/null "$WPT_URL/wp-login.php" 2>/dev/null; then break; fi

@@ -11,7 +11,10 @@ namespace Wpcrm\Connect;
  * Knows whether the extension is usable and calls its two functions.
  * Nothing else in the plugin calls `wpcrm_*()` directly.
  */
-final class Extension {
+final class Extension implements Engine {
+
+	/** Oldest extension version whose API this plugin was written against. */
+	public const MIN_VERSION = '0.1.0';
 
 	/** Functions of the extension's PHP API contract (shared/DESIGN.md). */
 	private const FUNCTIONS = array( 'wpcrm_verify_connection', 'wpcrm_provision' );
@@ -28,7 +31,8 @@ final class Extension {
 				return false;
 			}
 		}
-		return true;
+		$version = $this->version();
+		return null === $version || version_compare( $version, self::MIN_VERSION, '>=' );
 	}
 
 	/**

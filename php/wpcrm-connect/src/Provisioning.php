@@ -22,7 +22,7 @@ final class Provisioning {
 	/**
 	 * Extension seam.
 	 *
-	 * @var Extension
+	 * @var Engine
 	 */
 	private $extension;
 
@@ -57,13 +57,13 @@ final class Provisioning {
 	/**
 	 * Constructor.
 	 *
-	 * @param Extension             $extension Extension.
+	 * @param Engine                $extension Engine (the extension).
 	 * @param Settings              $settings  Settings.
 	 * @param Legacy_Options        $legacy    Legacy option.
 	 * @param Provision_State_Store $store     State store.
 	 * @param Verifier              $verifier  Verifier (stores the report that comes with `done`).
 	 */
-	public function __construct( Extension $extension, Settings $settings, Legacy_Options $legacy, Provision_State_Store $store, Verifier $verifier ) {
+	public function __construct( Engine $extension, Settings $settings, Legacy_Options $legacy, Provision_State_Store $store, Verifier $verifier ) {
 		$this->extension = $extension;
 		$this->settings  = $settings;
 		$this->legacy    = $legacy;
@@ -90,15 +90,18 @@ final class Provisioning {
 	public function step( int $user_id, string $action, array $params = array() ): array {
 		$record = $this->store->get( $user_id );
 
-		if ( 'start' === $action || null === $record ) {
-			if ( in_array( $action, array( 'cancel', 'rollback', 'poll', 'choose_environment' ), true ) && null === $record ) {
-				return array(
-					'status' => 'idle',
-					'steps'  => array(),
-				);
-			}
+		if ( null === $record && 'start' !== $action ) {
+			return array(
+				'status' => 'idle',
+				'steps'  => array(),
+			);
+		}
+		if ( 'start' === $action ) {
+			// A run that stopped half way (failed, or the page was closed) resumes where it stopped: the
+			// engine's steps look up what exists. A finished or cancelled run starts over.
+			$resume = null !== $record && ! empty( $record['state'] ) && ! in_array( $record['status'] ?? '', array( 'done', 'cancelled' ), true );
 			$record = array(
-				'state'   => null,
+				'state'   => $resume ? $record['state'] : null,
 				'request' => array(
 					'instance_url' => (string) ( $params['instance_url'] ?? '' ),
 					'tables'       => ! empty( $params['tables'] ) ? $params['tables'] : $this->settings->tables(),
@@ -122,7 +125,7 @@ final class Provisioning {
 			'create_role'          => true,
 			'site_id'              => home_url( '/' ),
 			'action'               => $engine_action,
-			'timeout'              => (int) ( $params['timeout'] ?? 10 ),
+			'timeout'              => (int) ( $params['timeout'] ?? 8 ),
 		);
 		if ( null !== $record['state'] ) {
 			$request['state'] = $record['state'];
@@ -133,6 +136,12 @@ final class Provisioning {
 
 		try {
 			$response = $this->extension->provision( $request );
+			if ( 'start' === $action && isset( $request['state'] ) && 'invalid_state' === ( $response['error']['code'] ?? '' ) ) {
+				// The stored state no longer opens (the salts changed): start over.
+				unset( $request['state'] );
+				$record['state'] = null;
+				$response        = $this->extension->provision( $request );
+			}
 		} catch ( \Throwable $e ) {
 			return array(
 				'status' => 'failed',
@@ -205,6 +214,16 @@ final class Provisioning {
 			$public['secret'] = (string) ( $connection['client_secret'] ?? '' );
 		}
 
+		if ( 'poll' === $action && 'done' !== $status ) {
+			$latest = $this->store->get( $user_id );
+			if ( null === $latest || 'cancelled' === ( $latest['status'] ?? '' ) ) {
+				// Cancelled (or undone) while this poll was running: keep what the cancel stored.
+				return array(
+					'status' => null === $latest ? 'idle' : 'cancelled',
+					'steps'  => $public['steps'],
+				);
+			}
+		}
 		$this->store->put( $user_id, $record );
 		return $public;
 	}

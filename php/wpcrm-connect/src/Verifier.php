@@ -18,7 +18,7 @@ final class Verifier {
 	/**
 	 * Extension seam.
 	 *
-	 * @var Extension
+	 * @var Engine
 	 */
 	private $extension;
 
@@ -32,10 +32,10 @@ final class Verifier {
 	/**
 	 * Constructor.
 	 *
-	 * @param Extension $extension Extension.
+	 * @param Engine    $extension Engine (the extension).
 	 * @param Settings  $settings  Settings.
 	 */
-	public function __construct( Extension $extension, Settings $settings ) {
+	public function __construct( Engine $extension, Settings $settings ) {
 		$this->extension = $extension;
 		$this->settings  = $settings;
 	}

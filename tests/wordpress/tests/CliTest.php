@@ -95,8 +95,13 @@ final class CliTest extends TestCase {
 		$this->assertSame( 'json', \WP_CLI::of( 'format_items' )[0][1]['format'] );
 		$this->assertSame( array(), \WP_CLI::of( 'success' ) );
 		$this->assertCount( 1, \WP_CLI::of( 'halt' ) );
-		$statuses = wp_list_pluck( \WP_CLI::of( 'format_items' )[0][1]['items'], 'status', 'check' );
-		$this->assertSame( 'fail', $statuses['token'] );
+		$items  = \WP_CLI::of( 'format_items' )[0][1]['items'];
+		$failed = array_values( array_filter( $items, static function ( $row ) {
+			return 'fail' === $row['status'];
+		} ) );
+		$this->assertNotEmpty( $failed, wp_json_encode( $items ) );
+		$this->assertContains( $failed[0]['check'], array( 'input', 'token' ), wp_json_encode( $failed[0] ) );
+		$this->assertStringContainsString( 'Value', $failed[0]['fix'], 'the fix says to paste the secret Value' );
 	}
 
 	public function test_status_never_prints_the_secret(): void {
@@ -157,6 +162,18 @@ final class CliTest extends TestCase {
 		$secret = $this->service( 'settings' )->secret();
 		$rows   = wp_list_pluck( \WP_CLI::of( 'format_items' )[0][1]['items'], 'value', 'key' );
 		$this->assertSame( $secret, $rows['client_secret'] );
+	}
+
+	public function test_provision_without_an_instance_url_lists_the_environments(): void {
+		$this->requireSandbox();
+		Sandbox::call( 'POST', '/_sandbox/config', array( 'auto_approve' => true ) );
+		$status = $this->run_command( 'provision', array( 'yes' => true ), $this->command( static function () {
+			usleep( 1100000 );
+		} ) );
+		$this->assertSame( 1, $status, \WP_CLI::transcript() );
+		$urls = wp_list_pluck( \WP_CLI::of( 'format_items' )[0][1]['items'], 'url' );
+		$this->assertContains( Sandbox::instance_url(), $urls );
+		$this->assertStringContainsString( '--instance-url=<url>', \WP_CLI::transcript() );
 	}
 
 	public function test_rollback_without_a_run_is_an_error(): void {

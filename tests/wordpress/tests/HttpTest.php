@@ -28,7 +28,9 @@ final class HttpTest extends TestCase {
 		}
 		array_push( $args, '-S', parse_url( $url, PHP_URL_HOST ) . ':' . parse_url( $url, PHP_URL_PORT ), '-t', getenv( 'WPT_WP_DIR' ), dirname( __DIR__ ) . '/router.php' );
 		$cmd          = 'exec ' . implode( ' ', array_map( 'escapeshellarg', $args ) );
+		// One process (no PHP_CLI_SERVER_WORKERS): terminating it leaves no workers behind.
 		$env          = array_merge( getenv(), array( 'WPT_DEBUG_DISPLAY' => '0' ) );
+		unset( $env['PHP_CLI_SERVER_WORKERS'] );
 		self::$server = proc_open( $cmd, array( 0 => array( 'file', '/dev/null', 'r' ), 1 => array( 'file', '/dev/null', 'w' ), 2 => array( 'file', getenv( 'WPT_BUILD' ) . '/php-server-test.log', 'w' ) ), $pipes, null, $env );
 		self::$jar    = tempnam( sys_get_temp_dir(), 'wpt-cookies' );
 		for ( $i = 0; $i < 100; $i++ ) {

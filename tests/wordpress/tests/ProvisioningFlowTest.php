@@ -59,7 +59,8 @@ final class ProvisioningFlowTest extends TestCase {
 			)
 		);
 		$this->assertNotEmpty( $result['steps'] );
-		$this->assertSame( array( 'id', 'title', 'status' ), array_keys( $result['steps'][0] ) );
+		$this->assertEqualsCanonicalizing( array( 'id', 'title', 'status' ), array_keys( $result['steps'][0] ) );
+		$this->assertSame( 'sign_in', $result['steps'][0]['id'] );
 
 		$stored = get_user_meta( $admin, Provision_State_Store::META_KEY, true );
 		$this->assertIsArray( $stored );
@@ -133,6 +134,32 @@ final class ProvisioningFlowTest extends TestCase {
 		$this->assertSame( 'kept', $legacy['username'] );
 	}
 
+	public function test_a_run_that_failed_half_way_resumes_when_started_again(): void {
+		$this->requireSandbox();
+		$this->login( 'admin' );
+		// Graph refuses to register applications for a while (more than the engine's retries absorb).
+		$fault = Sandbox::call( 'POST', '/_sandbox/faults', array( 'method' => 'POST', 'path' => '/v1.0/applications', 'kind' => 'status', 'status' => 400, 'body' => '{"error":{"code":"Request_BadRequest","message":"temporarily refused"}}', 'times' => 50 ) );
+		$this->assertSame( 200, $fault['status'], wp_json_encode( $fault ) );
+
+		$result = $this->post( array( 'action' => 'start', 'instance_url' => Sandbox::instance_url(), 'tables' => 'contact' ) );
+		$this->approve( $result );
+		$result = $this->poll_until_settled( $result );
+		$this->assertSame( 'failed', $result['status'], wp_json_encode( $result ) );
+		$this->assertSame( 'register_app', $result['error']['step'] );
+		$this->assertNotEmpty( $result['error']['fix'] );
+		$this->assertSame( 'missing', $this->service( 'settings' )->secret_state() );
+
+		// The admin presses "Set up automatically" again once the cause is gone: no new sign-in needed.
+		Sandbox::call( 'DELETE', '/_sandbox/faults' );
+		$result = $this->post( array( 'action' => 'start', 'instance_url' => Sandbox::instance_url(), 'tables' => 'contact' ) );
+		$result = $this->poll_until_settled( $result );
+		$this->assertSame( 'done', $result['status'], wp_json_encode( $result ) );
+		$this->assertSame( 'set', $this->service( 'settings' )->secret_state() );
+		$this->assertCount( 1, array_filter( Sandbox::state()['applications'], static function ( $app ) {
+			return 0 === strpos( (string) $app['displayName'], 'WordPress' );
+		} ), 'nothing duplicated' );
+	}
+
 	public function test_cancel_keeps_nothing_running_and_a_poll_after_it_is_harmless(): void {
 		$this->requireSandbox();
 		$this->login( 'admin' );
@@ -141,6 +168,22 @@ final class ProvisioningFlowTest extends TestCase {
 		$result = $this->post( array( 'action' => 'cancel' ) );
 		$this->assertSame( 'cancelled', $result['status'] );
 		$this->assertSame( 'missing', $this->service( 'settings' )->secret_state() );
+	}
+
+	public function test_a_state_that_no_longer_opens_starts_over(): void {
+		$this->requireSandbox();
+		$admin = $this->login( 'admin' );
+		// As after a migration: a half-finished run sealed under other salts.
+		( new Provision_State_Store() )->put(
+			$admin,
+			array(
+				'state'   => 'v1.not-a-state-this-site-can-open',
+				'request' => array( 'instance_url' => Sandbox::instance_url(), 'tables' => array( 'contact' => array( 'read' ) ), 'secret_days' => 30 ),
+				'status'  => 'failed',
+			)
+		);
+		$result = $this->post( array( 'action' => 'start', 'instance_url' => Sandbox::instance_url() ) );
+		$this->assertSame( 'sign_in_required', $result['status'], wp_json_encode( $result ) );
 	}
 
 	public function test_each_admin_has_their_own_run(): void {

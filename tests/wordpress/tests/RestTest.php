@@ -20,6 +20,10 @@ final class RestTest extends TestCase {
 			foreach ( $routes[ $route ] as $handler ) {
 				$this->assertIsCallable( $handler['permission_callback'], $route );
 				$this->assertIsArray( $handler['args'], $route );
+				foreach ( $handler['args'] as $name => $arg ) {
+					$this->assertIsCallable( $arg['validate_callback'] ?? null, "$route $name validate" );
+					$this->assertIsCallable( $arg['sanitize_callback'] ?? null, "$route $name sanitize" );
+				}
 			}
 		}
 		$args = $routes['/wpcrm/v1/provision'][0]['args'];

@@ -76,6 +76,17 @@ pub fn parse(response: &HttpResponse) -> Result<Option<Value>, DataverseError> {
     if status == 204 || (response.body().is_empty() && (200..300).contains(&status)) {
         return Ok(None);
     }
+    if (300..400).contains(&status) {
+        let location = response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("nowhere");
+        return Err(DataverseError::Unexpected {
+            status,
+            detail: format!("a redirect (HTTP {status}) to {location}, which is never followed"),
+        });
+    }
     let json: Option<Value> = serde_json::from_slice(response.body()).ok();
     if (200..300).contains(&status) {
         return match json {

@@ -88,6 +88,8 @@ pub struct InputOutcome {
     pub valid: Option<ValidInput>,
 }
 
+const MISSING_ALL: &str = "Enter the instance URL, the application (client) ID and the client secret Value.";
+
 struct Problem {
     code: &'static str,
     detail: String,
@@ -293,8 +295,17 @@ pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url:
             valid: None,
         };
     }
+    // Every missing value was recorded as a problem above, so this always matches; the fallback
+    // keeps the engine panic-free even if that ever changes.
     let (Some(instance_url), Some(client_id), Some(secret)) = (instance.clone(), client_id, secret) else {
-        unreachable!("every missing value is a problem");
+        return InputOutcome {
+            status: CheckStatus::Fail,
+            detail: "A connection value is missing. No request was made.".to_owned(),
+            fix: Some(MISSING_ALL.to_owned()),
+            code: Some("invalid_input".to_owned()),
+            instance,
+            valid: None,
+        };
     };
     let valid = ValidInput {
         instance: instance_url.clone(),

@@ -344,6 +344,18 @@ async fn network_checks(
             id.user_id, id.business_unit_id
         )),
     };
+    if matches!(&who, Err(e) if e.status() == Some(401)) {
+        // Dataverse rejected the token: never offer that cached token again.
+        let key = crate::oauth::CacheKey::new(
+            &http.endpoints().authority,
+            tenant.as_str(),
+            valid.client_id.as_str(),
+            &scope,
+            &valid.secret,
+            &context.token_cache,
+        );
+        context.token_cache.evict(&key);
+    }
     let app_user_ok = app_user.status != CheckStatus::Fail;
     if let Ok(id) = &who {
         report.identity = Some(id.clone());

@@ -629,3 +629,50 @@ async fn secrets_and_tokens_never_appear_in_reports_or_errors() {
     assert!(!printed.contains(TOKEN), "token leaked:\n{printed}");
     assert!(!printed.contains("unit-test-token"), "token leaked:\n{printed}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn under_the_sandbox_everything_goes_to_its_origin() {
+    const SB: &str = "https://127.0.0.1:8443";
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen2 = seen.clone();
+    let transport = move |req: HttpRequest, _t: Duration| {
+        seen2.lock().unwrap().push(req.uri().to_string());
+        let path = req.uri().path().to_owned();
+        async move {
+            let r = if path == "/contoso/api/data/v9.2/" {
+                http::Response::builder()
+                    .status(401)
+                    .header(
+                        "www-authenticate",
+                        format!("Bearer authorization_uri={SB}/{TENANT}/oauth2/authorize, resource_id={SB}/contoso/"),
+                    )
+                    .body(Vec::new())
+                    .unwrap()
+            } else if path.ends_with("/oauth2/v2.0/token") {
+                json(200, serde_json::json!({"access_token": TOKEN, "expires_in": 3599}))
+            } else if path.ends_with("/WhoAmI") {
+                json(
+                    200,
+                    serde_json::json!({"UserId":USER,"BusinessUnitId":"b","OrganizationId":"o"}),
+                )
+            } else {
+                json(200, serde_json::json!({"isdisabled": false, "RolePrivileges": []}))
+            };
+            Ok::<_, TransportError>(r)
+        }
+    };
+    let config = EngineConfig {
+        sandbox_url: Some(SB.to_owned()),
+        ..EngineConfig::default()
+    };
+    let ctx = Context::new(config, Arc::new(transport), Arc::new(FixedClock));
+    let mut c = connection(SECRET, None);
+    c.instance_url = Some(format!("{SB}/Contoso/main.aspx"));
+    let r = run(&ctx, c, tables(&[])).await;
+    assert!(r.ok, "{r:#?}");
+    assert_eq!(r.cloud, Some(CloudName::Sandbox));
+    assert_eq!(r.instance_url.as_deref(), Some("https://127.0.0.1:8443/contoso"));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[1], format!("{SB}/{TENANT}/oauth2/v2.0/token"));
+    assert!(seen.iter().all(|u| u.starts_with(SB)), "{seen:?}");
+}

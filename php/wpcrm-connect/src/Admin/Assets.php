@@ -49,7 +49,7 @@ final class Assets {
 				'root'         => esc_url_raw( rest_url( Routes::NAMESPACE . '/' ) ),
 				'nonce'        => wp_create_nonce( 'wp_rest' ),
 				'extension'    => $this->extension->available(),
-				'pollInterval' => 2000,
+				'pollInterval' => 1000,
 				'i18n'         => array(
 					'starting'       => __( 'Starting…', 'wpcrm-connect' ),
 					'waitingSignIn'  => __( 'Waiting for you to sign in…', 'wpcrm-connect' ),

@@ -80,7 +80,7 @@ final class Panel {
 			<?php endif; ?>
 
 			<h2 id="wpcrm-setup-heading"><?php esc_html_e( 'Set up automatically', 'wpcrm-connect' ); ?></h2>
-			<p class="description"><?php esc_html_e( 'Sign in once as a Microsoft administrator: the app registration, its client secret, the application user and a least-privilege security role are created for you, and the values below are filled in.', 'wpcrm-connect' ); ?></p>
+			<p class="description"><?php esc_html_e( 'Sign in once as a Microsoft administrator: the app registration, its client secret, the application user and a least-privilege security role are created for you, and the connection values are filled in.', 'wpcrm-connect' ); ?></p>
 			<p>
 				<label for="wpcrm-secret-days"><?php esc_html_e( 'Client secret lifetime (days)', 'wpcrm-connect' ); ?></label>
 				<input type="number" id="wpcrm-secret-days" class="small-text" min="1" max="730" value="<?php echo esc_attr( (string) Provisioning::DEFAULT_SECRET_DAYS ); ?>"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?> />
@@ -93,7 +93,7 @@ final class Panel {
 
 			<div id="wpcrm-signin" class="wpcrm-signin" hidden>
 				<p>
-					<?php esc_html_e( 'Open this page, sign in as a Microsoft administrator and enter the code:', 'wpcrm-connect' ); ?>
+					<?php esc_html_e( 'Open this link, sign in as a Microsoft administrator and enter the code below:', 'wpcrm-connect' ); ?>
 					<a id="wpcrm-verification-link" href="#" target="_blank" rel="noopener noreferrer"></a>
 				</p>
 				<p><?php esc_html_e( 'Code:', 'wpcrm-connect' ); ?> <code id="wpcrm-user-code" class="wpcrm-user-code"></code>

@@ -124,6 +124,23 @@ final class Routes {
 	}
 
 	/**
+	 * Fills each argument's defaults so no route forgets a validate or sanitize callback.
+	 *
+	 * @param array $args Argument schemas.
+	 * @return array
+	 */
+	private static function args( array $args ): array {
+		foreach ( $args as $name => $arg ) {
+			$args[ $name ] = $arg + array(
+				'required'          => false,
+				'validate_callback' => 'rest_validate_request_arg',
+				'sanitize_callback' => 'rest_sanitize_request_arg',
+			);
+		}
+		return $args;
+	}
+
+	/**
 	 * Registers the routes.
 	 */
 	public function register_routes(): void {
@@ -145,7 +162,7 @@ final class Routes {
 				'methods'             => \WP_REST_Server::CREATABLE,
 				'callback'            => array( $this, 'verify' ),
 				'permission_callback' => $this->can( Capabilities::VERIFY ),
-				'args'                => array(
+				'args'                => self::args( array(
 					'tables'  => $this->tables_arg(),
 					'timeout' => array(
 						'description' => __( 'Deadline in seconds.', 'wpcrm-connect' ),
@@ -154,7 +171,7 @@ final class Routes {
 						'maximum'     => 60,
 						'required'    => false,
 					),
-				),
+				) ),
 			)
 		);
 
@@ -165,7 +182,7 @@ final class Routes {
 				'methods'             => \WP_REST_Server::CREATABLE,
 				'callback'            => array( $this, 'provision' ),
 				'permission_callback' => $this->can( Capabilities::SETUP ),
-				'args'                => array(
+				'args'                => self::args( array(
 					'action'       => array(
 						'description' => __( 'What to do: start a run, poll it, choose the environment, cancel it, or roll it back.', 'wpcrm-connect' ),
 						'type'        => 'string',
@@ -199,7 +216,7 @@ final class Routes {
 						'maximum'     => 730,
 						'default'     => Provisioning::DEFAULT_SECRET_DAYS,
 					),
-				),
+				) ),
 			)
 		);
 	}

@@ -1,0 +1,17 @@
+//! Integration tests of every sandbox surface, over real HTTPS with a client that trusts only the
+//! sandbox CA. One test binary (modules under `suite/`) to keep link time down.
+
+#[path = "suite/common.rs"]
+mod common;
+#[path = "suite/control.rs"]
+mod control;
+#[path = "suite/dataverse.rs"]
+mod dataverse;
+#[path = "suite/discovery.rs"]
+mod discovery;
+#[path = "suite/entra.rs"]
+mod entra;
+#[path = "suite/graph.rs"]
+mod graph;
+#[path = "suite/server.rs"]
+mod server;

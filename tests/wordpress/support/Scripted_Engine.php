@@ -1,0 +1,34 @@
+<?php
+/**
+ * A scripted stand-in of the extension for testing the plugin's own handling of provisioning responses
+ * (saving, redirect, rollback) independently of the sandbox. It returns queued responses and records the
+ * requests; tests against the real extension are in ProvisioningFlowTest.
+ */
+
+namespace Wpcrm\Connect\Tests;
+
+use Wpcrm\Connect\Engine;
+
+final class Scripted_Engine implements Engine {
+
+	/** @var array[] */
+	public $responses = array();
+	/** @var array[] */
+	public $requests = array();
+
+	public function available(): bool {
+		return true;
+	}
+
+	public function verify( array $connection, array $options = array() ): array {
+		throw new \LogicException( 'not scripted' );
+	}
+
+	public function provision( array $request ): array {
+		$this->requests[] = $request;
+		if ( ! $this->responses ) {
+			throw new \LogicException( 'no scripted response left' );
+		}
+		return array_shift( $this->responses );
+	}
+}
