@@ -5,7 +5,9 @@
  * code on the sandbox's own sign-in page in a second tab, choose the environment, watch the steps
  * finish, see the filled Connection settings, verify (every check passes), break the connection in
  * the sandbox (remove the table role from the app user) and verify again (the table check fails
- * with 0x80040220 and its fix).
+ * with 0x80040220 and its fix). With E2E_SCENARIO=dynamics-tab (WordPress served with
+ * WPT_LEGACY_STANDIN=1) the same panel is used on the Dynamics 365 Integration Connection tab (the
+ * harness's stand-in): setup saves there, the tab reconnects (settings-updated=true), verify passes.
  *
  * Run by tests/e2e/run.sh, which starts the sandbox and WordPress and passes:
  *   WPT_URL             WordPress origin (http://127.0.0.1:PORT)
@@ -13,6 +15,7 @@
  *   WPCRM_SANDBOX_URL   sandbox origin (https://127.0.0.1:PORT)
  *   NODE_EXTRA_CA_CERTS the sandbox CA, so the control-API calls below verify TLS
  *   E2E_ARTIFACTS       folder for screenshots, page HTML and the console log
+ *   E2E_SCENARIO        settings-page (default) | dynamics-tab
  *   E2E_HEADED=1        show the browser (needs a display); E2E_SLOWMO=ms slows every action
  *
  * The sandbox's control API is used only to read its state and to break the connection; the sign-in
@@ -34,6 +37,7 @@ const ENVIRONMENT = 'contoso';
 // well; incident ("Case") only through the role setup creates, so removing that role must fail it.
 const TABLES = 'account: read\ncontact: read\nincident: read';
 const BROKEN_TABLE = 'incident';
+const SCENARIO = process.env.E2E_SCENARIO || 'settings-page'; // or dynamics-tab
 const MS_ADMIN = 'admin@contoso.onmicrosoft.com';
 const MS_PASSWORD = 'sandbox';
 // What a client secret Value looks like (3 characters, a digit, "Q~", 34 more): the sandbox issues the
@@ -273,10 +277,9 @@ let verificationUri;
 let applicationId;
 let removedRole;
 
-async function main() {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await control('POST', 'reset');
+// Stages shared by both scenarios.
 
+async function launchBrowser() {
   browser = await chromium.launch({
     executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
     headless: process.env.E2E_HEADED !== '1',
@@ -303,6 +306,9 @@ async function main() {
   panelPage = await context.newPage();
   watch(panelPage, 'wordpress');
 
+}
+
+async function stageLogIn() {
   await stage('log in as the WordPress administrator', async () => {
     await panelPage.goto(`${WP}/wp-login.php`);
     await panelPage.locator('#user_login').fill(ADMIN_USER);
@@ -315,37 +321,9 @@ async function main() {
     await panelPage.locator('#wpadminbar').waitFor();
   });
 
-  await stage('open Settings → Dataverse Connection', async () => {
-    // Through the admin menu, as a person would.
-    const link = panelPage.locator('#menu-settings a[href*="page=wpcrm-connect"]');
-    check(await link.count() === 1, 'no "Dataverse Connection" entry under Settings');
-    check((await link.innerText()).trim() === 'Dataverse Connection', `menu entry reads "${(await link.innerText()).trim()}"`);
-    await panelPage.locator('#menu-settings > a').hover(); // the submenu flies out on hover
-    await Promise.all([panelPage.waitForURL(/page=wpcrm-connect/), link.click()]);
-    await panel().waitFor();
-    check(await panel().getAttribute('data-wpcrm-extension') === 'loaded', 'the panel says the extension is not loaded');
-    check(await panelPage.locator('#wpcrm-setup-button').isEnabled(), '"Set up automatically" is disabled');
-    check(await panelPage.locator('#wpcrm-verify-button').isEnabled(), '"Verify connection" is disabled');
-    check(await panelPage.locator('#wpcrm-secret-state').getAttribute('data-wpcrm-secret') === 'missing', 'a fresh site already has a secret');
-    check(await panelPage.locator('#wpcrm-instance-url').inputValue() === '', 'a fresh site already has an instance URL');
-    await panelPage.locator('#wpcrm-tables').fill(TABLES);
-    await shot(panelPage, 'panel-before-setup');
-  });
+}
 
-  await stage('a fresh site shows no Cancel and no Undo setup button', async () => {
-    // Both carry the `hidden` attribute until they apply; it must win over WordPress's .button style.
-    const shown = [];
-    for (const [id, label] of [['#wpcrm-cancel-button', 'Cancel'], ['#wpcrm-rollback-button', 'Undo setup']]) {
-      const hasHidden = await panelPage.locator(id).evaluate((b) => b.hidden);
-      if (hasHidden && await panelPage.locator(id).isVisible()) {
-        shown.push(`"${label}" (${id}) is visible although it has the hidden attribute (display: ${await panelPage.locator(id).evaluate((b) => getComputedStyle(b).display)})`);
-      } else if (!hasHidden) {
-        shown.push(`"${label}" (${id}) is not hidden on a fresh site`);
-      }
-    }
-    check(shown.length === 0, shown.join('; '));
-  }, { soft: true });
-
+async function stagePressSetup() {
   await stage('press "Set up automatically": the device code and sign-in link appear', async () => {
     await panelPage.locator('#wpcrm-setup-button').click();
     await waitForState('signing-in');
@@ -363,6 +341,9 @@ async function main() {
     await shot(panelPage, 'device-code-shown');
   });
 
+}
+
+async function stageApproveInSecondTab() {
   await stage('approve the code on the sandbox sign-in page in a second tab', async () => {
     // Click the link the panel shows: it opens a new tab (target=_blank).
     const [tab] = await Promise.all([
@@ -402,6 +383,9 @@ async function main() {
     await panelPage.bringToFront();
   });
 
+}
+
+async function stageChooseEnvironment() {
   await stage(`choose the environment "${ENVIRONMENT}"`, async () => {
     const state = await waitForState(['choose-environment', 'in-progress', 'done']);
     if (state !== 'choose-environment') {
@@ -421,6 +405,9 @@ async function main() {
     await panelPage.locator('#wpcrm-environment-continue').click();
   });
 
+}
+
+async function stageWatchSteps() {
   await stage('watch the setup steps finish', async () => {
     // Screenshot the first drawing of the steps while they run, then the finished list; "done"
     // redirects after 1.5 s, so the finished list is captured as soon as it shows.
@@ -452,6 +439,71 @@ async function main() {
     console.log(`      steps: ${list.map((s) => s.id).join(', ')}`);
   });
 
+}
+
+async function stageVerifyAllPass(tables, name = 'press "Verify connection": every check passes') {
+  await stage(name, async () => {
+    const status = await verify();
+    const list = await checks();
+    check(list.length >= 3, `only ${list.length} checks in the report`);
+    const notPassed = list.filter((c) => c.status !== 'pass');
+    check(status === 'pass' && notPassed.length === 0, `report ${status}:\n  ${describe(notPassed)}`);
+    for (const table of tables) {
+      check(list.some((c) => c.id === `table:${table}`), `no check for table ${table}; checks: ${list.map((c) => c.id).join(', ')}`);
+    }
+    const summary = (await panelPage.locator('#wpcrm-report .wpcrm-report__summary').innerText()).trim();
+    check(/every check passed/i.test(summary), `summary reads "${summary}"`);
+    await panelPage.locator('#wpcrm-report').scrollIntoViewIfNeeded();
+    await shot(panelPage, 'verify-all-pass');
+    console.log(`      checks: ${list.map((c) => c.id).join(', ')}`);
+  });
+
+}
+
+async function stageNoPluginErrors() {
+  await stage('no console errors or uncaught exceptions from the plugin\'s scripts', async () => {
+    check(pluginErrors.length === 0, `${pluginErrors.length} error(s):\n  ${pluginErrors.join('\n  ')}`);
+  }, { always: true });
+}
+
+// Scenario 1: the plugin's own page, Settings → Dataverse Connection.
+
+async function settingsPageScenario() {
+  await stage('open Settings → Dataverse Connection', async () => {
+    // Through the admin menu, as a person would.
+    const link = panelPage.locator('#menu-settings a[href*="page=wpcrm-connect"]');
+    check(await link.count() === 1, 'no "Dataverse Connection" entry under Settings');
+    check((await link.innerText()).trim() === 'Dataverse Connection', `menu entry reads "${(await link.innerText()).trim()}"`);
+    await panelPage.locator('#menu-settings > a').hover(); // the submenu flies out on hover
+    await Promise.all([panelPage.waitForURL(/page=wpcrm-connect/), link.click()]);
+    await panel().waitFor();
+    check(await panel().getAttribute('data-wpcrm-extension') === 'loaded', 'the panel says the extension is not loaded');
+    check(await panelPage.locator('#wpcrm-setup-button').isEnabled(), '"Set up automatically" is disabled');
+    check(await panelPage.locator('#wpcrm-verify-button').isEnabled(), '"Verify connection" is disabled');
+    check(await panelPage.locator('#wpcrm-secret-state').getAttribute('data-wpcrm-secret') === 'missing', 'a fresh site already has a secret');
+    check(await panelPage.locator('#wpcrm-instance-url').inputValue() === '', 'a fresh site already has an instance URL');
+    await panelPage.locator('#wpcrm-tables').fill(TABLES);
+    await shot(panelPage, 'panel-before-setup');
+  });
+
+  await stage('a fresh site shows no Cancel and no Undo setup button', async () => {
+    // Both carry the `hidden` attribute until they apply; it must win over WordPress's .button style.
+    const shown = [];
+    for (const [id, label] of [['#wpcrm-cancel-button', 'Cancel'], ['#wpcrm-rollback-button', 'Undo setup']]) {
+      const hasHidden = await panelPage.locator(id).evaluate((b) => b.hidden);
+      if (hasHidden && await panelPage.locator(id).isVisible()) {
+        shown.push(`"${label}" (${id}) is visible although it has the hidden attribute (display: ${await panelPage.locator(id).evaluate((b) => getComputedStyle(b).display)})`);
+      } else if (!hasHidden) {
+        shown.push(`"${label}" (${id}) is not hidden on a fresh site`);
+      }
+    }
+    check(shown.length === 0, shown.join('; '));
+  }, { soft: true });
+
+  await stagePressSetup();
+  await stageApproveInSecondTab();
+  await stageChooseEnvironment();
+  await stageWatchSteps();
   await stage('see the filled Connection settings (secret write-only)', async () => {
     await panelPage.waitForURL(/[?&]provisioned=1/, { timeout: 15_000 });
     await panel().waitFor();
@@ -485,22 +537,7 @@ async function main() {
     fs.writeFileSync(path.join(ARTIFACTS, 'connection-filled.html'), await panelPage.content());
   });
 
-  await stage('press "Verify connection": every check passes', async () => {
-    const status = await verify();
-    const list = await checks();
-    check(list.length >= 3, `only ${list.length} checks in the report`);
-    const notPassed = list.filter((c) => c.status !== 'pass');
-    check(status === 'pass' && notPassed.length === 0, `report ${status}:\n  ${describe(notPassed)}`);
-    for (const table of ['account', 'contact', BROKEN_TABLE]) {
-      check(list.some((c) => c.id === `table:${table}`), `no check for table ${table}; checks: ${list.map((c) => c.id).join(', ')}`);
-    }
-    const summary = (await panelPage.locator('#wpcrm-report .wpcrm-report__summary').innerText()).trim();
-    check(/every check passed/i.test(summary), `summary reads "${summary}"`);
-    await panelPage.locator('#wpcrm-report').scrollIntoViewIfNeeded();
-    await shot(panelPage, 'verify-all-pass');
-    console.log(`      checks: ${list.map((c) => c.id).join(', ')}`);
-  });
-
+  await stageVerifyAllPass(['account', 'contact', BROKEN_TABLE]);
   await stage('break the connection in the sandbox, verify again: the table check fails with its fix', async () => {
     const state = await control('GET', 'state');
     const user = state.environments[ENVIRONMENT].systemusers.find((u) => u.applicationid === applicationId);
@@ -541,9 +578,76 @@ async function main() {
     console.log(`      ${tableFail.id}: ${tableFail.code}; ${tableFail.fix.replace(/\s+/g, ' ')}`);
   });
 
-  await stage('no console errors or uncaught exceptions from the plugin\'s scripts', async () => {
-    check(pluginErrors.length === 0, `${pluginErrors.length} error(s):\n  ${pluginErrors.join('\n  ')}`);
-  }, { always: true });
+}
+
+// Scenario 2 (E2E_SCENARIO=dynamics-tab, WordPress served with WPT_LEGACY_STANDIN=1): the same panel on
+// the Connection tab of the Dynamics 365 Integration plugin (the harness's stand-in of it). Setup saves
+// into msdyncrm_options and sends the admin to that tab with settings-updated=true, so it reconnects.
+
+async function dynamicsTabScenario() {
+  await stage('open Dynamics 365 → Connection tab: the panel is there', async () => {
+    const link = panelPage.locator('#toplevel_page_wordpresscrm > a');
+    check(await link.count() === 1, 'no "Dynamics 365" menu (is WPT_LEGACY_STANDIN=1 set for serve.sh?)');
+    await Promise.all([panelPage.waitForURL(/page=wordpresscrm/), link.click()]);
+    await panelPage.locator('#msdyncrm-connection-tab').waitFor();
+    await panel().waitFor();
+    check(await panelPage.locator('#msdyncrm-connection-tab #wpcrm-connect-panel').count() === 1, 'the panel is not inside the Connection tab');
+    check(await panel().getAttribute('data-wpcrm-extension') === 'loaded', 'the panel says the extension is not loaded');
+    check((await textOf(panelPage.locator('#msdyncrm-client-secret'))) === 'not set', 'a fresh site already has a secret on the tab');
+    check((await textOf(panelPage.locator('#msdyncrm-connected'))) === 'no', 'a fresh site is already connected');
+    for (const id of ['#wpcrm-cancel-button', '#wpcrm-rollback-button']) {
+      check(!(await panelPage.locator(id).isVisible()), `${id} is visible on a fresh site`);
+    }
+    await shot(panelPage, 'dynamics-tab-before-setup');
+  });
+
+  await stagePressSetup();
+  await stageApproveInSecondTab();
+  await stageChooseEnvironment();
+  await stageWatchSteps();
+
+  await stage('see the filled Connection tab: reconnected, secret set, never shown', async () => {
+    await panelPage.waitForURL(/settings-updated=true/, { timeout: 15_000 });
+    check(/page=wordpresscrm/.test(panelPage.url()), `redirected to ${panelPage.url()}`);
+    await panelPage.locator('#msdyncrm-connection-tab').waitFor();
+    const server = await textOf(panelPage.locator('#msdyncrm-server-url'));
+    check(server === `${SANDBOX}/${ENVIRONMENT}`, `Organization URL reads "${server}"`);
+    applicationId = await textOf(panelPage.locator('#msdyncrm-application-id'));
+    check(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(applicationId), `Application ID reads "${applicationId}"`);
+    check(await textOf(panelPage.locator('#msdyncrm-client-secret')) === 'set', 'the tab says the client secret is not set');
+    check(await textOf(panelPage.locator('#msdyncrm-connected')) === 'yes', 'the tab did not reconnect with the saved values (Connected: no)');
+    assertNoSecret(await panelPage.content(), 'the Connection tab HTML');
+    for (const r of restBodies) {
+      assertNoSecret(r.body, `the REST response of ${r.url}`);
+    }
+    await panel().waitFor();
+    await shot(panelPage, 'dynamics-tab-filled');
+    fs.writeFileSync(path.join(ARTIFACTS, 'dynamics-tab-filled.html'), await panelPage.content());
+  });
+
+  // No tables field on the tab: the plugin's default tables (contact: read) were provisioned.
+  await stageVerifyAllPass(['contact'], 'press "Verify connection" on the tab: every check passes');
+
+  await stage('the plugin\'s own page shows the same connection', async () => {
+    await panelPage.goto(`${WP}/wp-admin/options-general.php?page=wpcrm-connect`);
+    check(await panelPage.locator('#wpcrm-instance-url').inputValue() === `${SANDBOX}/${ENVIRONMENT}`, 'instance URL differs from the tab');
+    check(await panelPage.locator('#wpcrm-application-id').inputValue() === applicationId, 'application id differs from the tab');
+    check(await panelPage.locator('#wpcrm-secret-state').getAttribute('data-wpcrm-secret') === 'set', 'no secret on the plugin\'s page');
+    assertNoSecret(await panelPage.content(), 'the settings page HTML');
+  });
+}
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await control('POST', 'reset');
+  await launchBrowser();
+  await stageLogIn();
+  if (SCENARIO === 'dynamics-tab') {
+    await dynamicsTabScenario();
+  } else {
+    await settingsPageScenario();
+  }
+  await stageNoPluginErrors();
 }
 
 (async () => {
@@ -563,6 +667,6 @@ async function main() {
   const passed = results.filter((r) => r.status === 'passed').length;
   const failed = results.filter((r) => r.status === 'failed').length + (crashed ? 1 : 0);
   const skipped = results.filter((r) => r.status === 'skipped').length;
-  console.log(`\ne2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (screenshots in ${ARTIFACTS})`);
+  console.log(`\ne2e ${SCENARIO}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (screenshots in ${ARTIFACTS})`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 })();

@@ -5,11 +5,15 @@
 # Installs playwright-core from package-lock.json (npm ci), builds the extension and starts the sandbox
 # (scripts/php-ext-env.sh through tests/wordpress/lib.sh, unless WPCRM_SO, WPCRM_SANDBOX_URL and
 # WPCRM_CA_FILE are already set), serves a fresh WordPress with tests/wordpress/serve.sh, runs
-# connection.e2e.js, and stops everything it started. Screenshots of every stage, the console log and
-# the server logs go to tests/e2e/artifacts/ (gitignored, emptied on every run).
-# Prints "e2e: N passed, N failed"; exits non-zero on any failure.
+# connection.e2e.js once per scenario on a fresh site, and stops everything it started:
+#   settings-page  Settings → Dataverse Connection: setup, filled settings, verify, break, verify
+#   dynamics-tab   the same panel on the Dynamics 365 Integration Connection tab (the harness's
+#                  stand-in, WPT_LEGACY_STANDIN=1): setup, the tab reconnects, verify
+# Screenshots of every stage, the console log and the server logs go to
+# tests/e2e/artifacts/SCENARIO/ (gitignored, emptied on every run).
+# Prints "e2e: N passed, N failed" (stages of all scenarios); exits non-zero on any failure.
 # Knobs: WPCRM_PROFILE=debug WPCRM_SKIP_BUILD=1 (reuse target/debug while iterating),
-#        E2E_HEADED=1 E2E_SLOWMO=300 (watch it on a display).
+#        E2E_SCENARIOS="settings-page" (run one), E2E_HEADED=1 E2E_SLOWMO=300 (watch it on a display).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -32,16 +36,17 @@ log "npm ci (playwright-core as pinned in package-lock.json)"
 source "$root/tests/wordpress/lib.sh"
 
 serve_pid=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
+stop_wordpress() {
   if [ -n "$serve_pid" ] && kill -0 "$serve_pid" 2>/dev/null; then
     kill -TERM "$serve_pid" 2>/dev/null || true # serve.sh stops its PHP and MariaDB
     wait "$serve_pid" 2>/dev/null || true
   fi
-  for f in php-server.log debug.log mariadb.err; do
-    [ -f "$WPT_BUILD/$f" ] && cp "$WPT_BUILD/$f" "$artifacts/wordpress-$f"
-  done
+  serve_pid=
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_wordpress
   if [ -n "${WPCRM_SANDBOX_LOG:-}" ] && [ -f "$WPCRM_SANDBOX_LOG" ]; then
     cp "$WPCRM_SANDBOX_LOG" "$artifacts/sandbox.log"
   fi
@@ -58,36 +63,65 @@ if [ -z "${WPCRM_SO:-}" ] || [ -z "${WPCRM_SANDBOX_URL:-}" ] || [ -z "${WPCRM_CA
 fi
 export WPCRM_SO WPCRM_SANDBOX_URL WPCRM_CA_FILE
 
-rm -f "$WPT_BUILD/debug.log"
-# serve.sh takes the extension and sandbox from the environment and stays in the foreground.
-"$root/tests/wordpress/serve.sh" >"$artifacts/serve.out" 2>"$artifacts/serve.err" &
-serve_pid=$!
-url=
-for _ in $(seq 1 1200); do
-  url=$(awk '/^wordpress ready: /{print $3; exit}' "$artifacts/serve.out" 2>/dev/null)
-  [ -n "$url" ] && break
-  if ! kill -0 "$serve_pid" 2>/dev/null; then
-    log "tests/wordpress/serve.sh exited before WordPress was ready:"
-    sed 's/^/  /' "$artifacts/serve.err" >&2
-    exit 1
+# One scenario on a fresh WordPress: run_scenario NAME [VAR=value...] (variables for serve.sh).
+total_passed=0 total_failed=0
+run_scenario() {
+  local name=$1 dir=$artifacts/$1 url= status=0 line
+  shift
+  mkdir -p "$dir"
+  rm -f "$WPT_BUILD/debug.log"
+  # serve.sh takes the extension and sandbox from the environment and stays in the foreground.
+  env "$@" "$root/tests/wordpress/serve.sh" >"$dir/serve.out" 2>"$dir/serve.err" &
+  serve_pid=$!
+  for _ in $(seq 1 1200); do
+    url=$(awk '/^wordpress ready: /{print $3; exit}' "$dir/serve.out" 2>/dev/null)
+    [ -n "$url" ] && break
+    if ! kill -0 "$serve_pid" 2>/dev/null; then
+      log "$name: tests/wordpress/serve.sh exited before WordPress was ready:"
+      sed 's/^/  /' "$dir/serve.err" >&2
+      total_failed=$((total_failed + 1))
+      serve_pid=
+      return 0
+    fi
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then
+    log "$name: WordPress was not ready after 120 s"
+    total_failed=$((total_failed + 1))
+    stop_wordpress
+    return 0
   fi
-  sleep 0.1
+  log "$name: WordPress at $url, sandbox at $WPCRM_SANDBOX_URL"
+  (
+    cd "$here"
+    WPT_URL=$url NODE_EXTRA_CA_CERTS=$WPCRM_CA_FILE E2E_ARTIFACTS=$dir E2E_SCENARIO=$name node connection.e2e.js
+  ) | tee "$dir/result.txt" || status=$?
+  stop_wordpress
+  for f in php-server.log debug.log mariadb.err; do
+    if [ -f "$WPT_BUILD/$f" ]; then cp "$WPT_BUILD/$f" "$dir/wordpress-$f"; fi
+  done
+  line=$(grep -E "^e2e $name: [0-9]+ passed, [0-9]+ failed" "$dir/result.txt" | tail -n 1 || true)
+  if [ -z "$line" ]; then
+    log "$name: the test printed no result line (exit status $status)"
+    total_failed=$((total_failed + 1))
+    return 0
+  fi
+  total_passed=$((total_passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
+  total_failed=$((total_failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+  # Requests served during the test log PHP notices to debug.log: none may come from the plugin.
+  if [ -f "$dir/wordpress-debug.log" ] && grep -n 'plugins/wpcrm-connect/\|php/wpcrm-connect/' "$dir/wordpress-debug.log" >&2; then
+    log "$name: PHP notices/warnings from the plugin's own code (above, $dir/wordpress-debug.log)"
+    total_failed=$((total_failed + 1))
+  fi
+}
+
+for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab}; do
+  case "$scenario" in
+    settings-page) run_scenario settings-page WPT_LEGACY_STANDIN=0 ;;
+    dynamics-tab) run_scenario dynamics-tab WPT_LEGACY_STANDIN=1 ;;
+    *) log "unknown scenario $scenario (settings-page, dynamics-tab)"; total_failed=$((total_failed + 1)) ;;
+  esac
 done
-if [ -z "$url" ]; then
-  log "WordPress was not ready after 120 s"
-  exit 1
-fi
-log "WordPress at $url, sandbox at $WPCRM_SANDBOX_URL"
 
-status=0
-(
-  cd "$here"
-  WPT_URL=$url NODE_EXTRA_CA_CERTS=$WPCRM_CA_FILE E2E_ARTIFACTS=$artifacts node connection.e2e.js
-) || status=$?
-
-# Requests served during the test log PHP notices to debug.log: none may come from the plugin.
-if [ -f "$WPT_BUILD/debug.log" ] && grep -n 'plugins/wpcrm-connect/\|php/wpcrm-connect/' "$WPT_BUILD/debug.log" >&2; then
-  log "PHP notices/warnings from the plugin's own code in $WPT_BUILD/debug.log (above)"
-  status=1
-fi
-exit "$status"
+echo "e2e: $total_passed passed, $total_failed failed (screenshots in ${artifacts#"$root"/}/)"
+[ "$total_failed" -eq 0 ] && [ "$total_passed" -gt 0 ]
