@@ -7,6 +7,8 @@
 #   WPT_PORT=8090 scripts/wordpress-demo.sh      # another port
 #   WPCRM_SANDBOX_ARGS=--auto-approve scripts/wordpress-demo.sh
 #                                                # the sandbox approves device codes by itself
+#   WPT_LEGACY_STANDIN=1 scripts/wordpress-demo.sh  # also the Dynamics 365 Integration stand-in: the
+#                                                # panel on its Connection tab (menu "Dynamics 365")
 #   WPCRM_PROFILE=debug scripts/wordpress-demo.sh   # faster build while iterating
 #
 # What it does: installs missing Debian packages (scripts/install-deps.sh), builds the extension and
