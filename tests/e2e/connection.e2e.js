@@ -582,6 +582,45 @@ async function settingsPageScenario() {
     console.log(`      ${tableFail.id}: ${tableFail.code}; ${tableFail.fix.replace(/\s+/g, ' ')}`);
   });
 
+
+  await stage('press "Undo setup": what setup created is deleted and the values are cleared', async () => {
+    const undo = panelPage.locator('#wpcrm-rollback-button');
+    check(await undo.isVisible(), '"Undo setup" is not offered after a setup');
+    let confirmText = '';
+    panelPage.once('dialog', (dialog) => {
+      confirmText = dialog.message();
+      return dialog.accept();
+    });
+    await undo.click();
+    // Undoing may ask for a fresh administrator sign-in: approve it on the sign-in page again.
+    const state = await waitForState(['rolled-back', 'signing-in'], 90_000);
+    if (state === 'signing-in' || await panelPage.locator('#wpcrm-signin').isVisible()) {
+      userCode = (await panelPage.locator('#wpcrm-user-code').innerText()).trim();
+      await signInPage.goto(`${SANDBOX}/devicelogin`);
+      await signInPage.bringToFront();
+      await signInPage.locator('#user_code').fill(userCode);
+      await signInPage.locator('#next').click();
+      await signInPage.locator('#email').fill(MS_ADMIN);
+      await signInPage.locator('#password').fill(MS_PASSWORD);
+      await signInPage.locator('#signin').click();
+      await signInPage.locator('#approve').click();
+      await signInPage.locator('#done').waitFor();
+      await panelPage.bringToFront();
+      await waitForState('rolled-back', 90_000);
+    }
+    check(/undo/i.test(confirmText), `no confirmation before undoing (dialog: "${confirmText}")`);
+    check((await textOf(panelPage.locator('#wpcrm-message'))).length > 0, 'no message after undoing');
+    await shot(panelPage, 'undo-setup-done');
+    const world = await control('GET', 'state');
+    check(!world.applications.some((a) => a.appId === applicationId), `application ${applicationId} is still registered`);
+    const user = world.environments[ENVIRONMENT].systemusers.find((u) => u.applicationid === applicationId);
+    check(!user || user.isdisabled, 'the application user is still there and enabled');
+    await panelPage.reload();
+    check(await panelPage.locator('#wpcrm-application-id').inputValue() === '', 'the application id is still saved after undo');
+    check(await panelPage.locator('#wpcrm-secret-state').getAttribute('data-wpcrm-secret') === 'missing', 'the secret is still saved after undo');
+    check(!(await panelPage.locator('#wpcrm-rollback-button').isVisible()), '"Undo setup" still offered after undoing');
+    await shot(panelPage, 'after-undo-reloaded');
+  });
 }
 
 // Scenario 2 (E2E_SCENARIO=dynamics-tab, WordPress served with WPT_LEGACY_STANDIN=1): the same panel on
