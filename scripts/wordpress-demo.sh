@@ -33,6 +33,10 @@ cd "$root"
 ./scripts/install-deps.sh
 
 export WPT_BUILD=${WPT_BUILD:-$root/build/wordpress-demo}
+# The sandbox keeps its CA under build/ so a browser that imported it once trusts it on every start
+# (the sandbox's port still changes; WordPress always links to the current one).
+mkdir -p "$WPT_BUILD/sandbox-state"
+export WPCRM_SANDBOX_ARGS="--state-dir $WPT_BUILD/sandbox-state ${WPCRM_SANDBOX_ARGS:-}"
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if [ -z "${WPT_PORT:-}" ] && port_free 8089; then
   export WPT_PORT=8089
@@ -59,8 +63,9 @@ explain() {
   cat <<EOF
 
   Sign in on the sandbox's device page as: admin@contoso.onmicrosoft.com / sandbox
-  Sandbox CA (your browser will warn about the sandbox certificate; accept it or import this file):
-    $WPCRM_CA_FILE
+  Sandbox CA (your browser will warn about the sandbox certificate; accept it, or import this file
+  once: it stays the same across demo runs):
+    $WPT_BUILD/sandbox-state/ca.pem
   Break the connection after setup, then press "Verify connection" again:
     curl --cacert $WPCRM_CA_FILE $WPCRM_SANDBOX_URL/_sandbox/state          # roles, app users
     curl --cacert $WPCRM_CA_FILE -H 'content-type: application/json' \\

@@ -30,7 +30,7 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${E2E_CHROMIUM:-}" ]; then
   exit 1
 fi
 log "npm ci (playwright-core as pinned in package-lock.json)"
-(cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
+(cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2)
 
 # shellcheck source=../wordpress/lib.sh
 source "$root/tests/wordpress/lib.sh"
