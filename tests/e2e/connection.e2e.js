@@ -16,6 +16,7 @@
  *   NODE_EXTRA_CA_CERTS the sandbox CA, so the control-API calls below verify TLS
  *   E2E_ARTIFACTS       folder for screenshots, page HTML and the console log
  *   E2E_SCENARIO        settings-page (default) | dynamics-tab
+ *   E2E_SELF_CHECK=1    append a console.error and a throw to the plugin's script: the run must fail
  *   E2E_HEADED=1        show the browser (needs a display); E2E_SLOWMO=ms slows every action
  *
  * The sandbox's control API is used only to read its state and to break the connection; the sign-in
@@ -295,6 +296,15 @@ async function launchBrowser() {
     consoleLog.push(`[route] refused off-machine request ${route.request().url()}`);
     return route.abort('blockedbyclient');
   });
+  if (process.env.E2E_SELF_CHECK === '1') {
+    // Proves the console watch works: the plugin's script logs an error and throws once it ran, so
+    // the last stage must fail.
+    await context.route('**/wpcrm-connect/assets/admin.js*', async (route) => {
+      const res = await route.fetch();
+      const body = `${await res.text()}\nconsole.error('wpcrm e2e self-check');\nwindow.setTimeout(function () { throw new Error('wpcrm e2e self-check'); }, 0);\n`;
+      return route.fulfill({ response: res, body });
+    });
+  }
   panelPage = await context.newPage();
   watch(panelPage, 'wordpress');
 

@@ -13,7 +13,8 @@
 # tests/e2e/artifacts/SCENARIO/ (gitignored, emptied on every run).
 # Prints "e2e: N passed, N failed" (stages of all scenarios); exits non-zero on any failure.
 # Knobs: WPCRM_PROFILE=debug WPCRM_SKIP_BUILD=1 (reuse target/debug while iterating),
-#        E2E_SCENARIOS="settings-page" (run one), E2E_HEADED=1 E2E_SLOWMO=300 (watch it on a display).
+#        E2E_SCENARIOS="settings-page" (run one), E2E_HEADED=1 E2E_SLOWMO=300 (watch it on a display),
+#        E2E_SELF_CHECK=1 (inject an error into the plugin's script: the run must fail).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
