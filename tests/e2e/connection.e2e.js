@@ -24,8 +24,10 @@
  * Prints one line per stage and closes with "N passed, N failed"; exit status 1 on any failure.
  */
 
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const tls = require('node:tls');
 const { chromium } = require('playwright-core');
 
 const WP = mustEnv('WPT_URL').replace(/\/$/, '');
@@ -272,6 +274,24 @@ let removedRole;
 
 // Stages shared by both scenarios.
 
+/**
+ * The SHA-256 of the sandbox certificate's public key (SPKI, base64), read over a TLS connection that
+ * Node verifies against the sandbox CA (NODE_EXTRA_CA_CERTS). Chromium is told to accept exactly that
+ * key (--ignore-certificate-errors-spki-list), so it trusts the sandbox and nothing else, as a person
+ * who imported the CA would.
+ */
+function sandboxKeyPin() {
+  const { hostname, port } = new URL(SANDBOX);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: hostname, port: Number(port) }, () => {
+      const cert = new crypto.X509Certificate(socket.getPeerCertificate().raw);
+      socket.end();
+      resolve(crypto.createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64'));
+    });
+    socket.on('error', reject);
+  });
+}
+
 async function launchBrowser() {
   browser = await chromium.launch({
     executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
@@ -285,11 +305,10 @@ async function launchBrowser() {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      `--ignore-certificate-errors-spki-list=${await sandboxKeyPin()}`,
     ],
   });
-  // The sandbox's certificate comes from its own CA, which this throwaway profile does not trust; a
-  // person would have imported it. TLS to the sandbox from PHP and from this script is verified.
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true, locale: 'en-US' });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   context.setDefaultTimeout(STEP_TIMEOUT);
   // Only 127.0.0.1: WordPress pages also ask for Gravatar images; refuse them before any DNS lookup.
   await context.route((url) => !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname), (route) => {
