@@ -33,6 +33,9 @@ cd "$root"
 ./scripts/install-deps.sh
 
 export WPT_BUILD=${WPT_BUILD:-$root/build/wordpress-demo}
+# WordPress 6.1 on PHP 8.2 prints core deprecation notices into its pages (the login page too); keep
+# them in debug.log, where the plugin's own would land as well.
+export WPT_DEBUG_DISPLAY=${WPT_DEBUG_DISPLAY:-0}
 # The sandbox keeps its CA under build/ so a browser that imported it once trusts it on every start
 # (the sandbox's port still changes; WordPress always links to the current one).
 mkdir -p "$WPT_BUILD/sandbox-state"

@@ -20,6 +20,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 artifacts=$here/artifacts
 export WPT_BUILD=${WPT_BUILD:-$root/build/e2e-wordpress}
+# PHP notices go to debug.log only (checked below for the plugin's); WordPress 6.1 on PHP 8.2 would
+# otherwise print core deprecations across the pages and the screenshots.
+export WPT_DEBUG_DISPLAY=${WPT_DEBUG_DISPLAY:-0}
 
 log() { printf '[e2e] %s\n' "$*" >&2; }
 
