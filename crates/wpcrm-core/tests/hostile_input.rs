@@ -241,7 +241,8 @@ async fn a_challenge_naming_a_foreign_authority_is_ignored() {
 async fn oversized_strings_are_refused_quickly() {
     let env = Env::start().await;
     let big = "A".repeat(1 << 20);
-    let cases: Vec<(&str, Box<dyn Fn(&mut wpcrm_core::api::ConnectionInput)>)> = vec![
+    type Edit<'a> = Box<dyn Fn(&mut wpcrm_core::api::ConnectionInput) + 'a>;
+    let cases: Vec<(&str, Edit<'_>)> = vec![
         (
             "instance_url 1 MiB",
             Box::new(|c| c.instance_url = Some(format!("https://{big}.crm.dynamics.com"))),
