@@ -324,7 +324,10 @@ struct Cell {
     expected: &'static str,
     /// What happened: `pass`, or `<check or step>:<code>`.
     outcome: String,
+    /// The whole faulted phase (provision: every call until `done`, `failed` or the call limit).
     elapsed: Duration,
+    /// The slowest single call: what the deadline bounds.
+    slowest: Duration,
     /// Requests the fault applied to (0: the flow never called this endpoint).
     hits: usize,
     problems: Vec<String>,
@@ -428,6 +431,7 @@ async fn verify_cell(env: &Env, endpoint: &'static Endpoint, fault: &'static Fau
         expected,
         outcome,
         elapsed,
+        slowest: elapsed,
         hits: hits(env, endpoint),
         problems,
     }
@@ -576,6 +580,7 @@ async fn provision_cell(env: &Env, endpoint: &'static Endpoint, fault: &'static 
         expected,
         outcome,
         elapsed,
+        slowest: faulted.slowest,
         hits,
         problems,
     }
@@ -584,7 +589,7 @@ async fn provision_cell(env: &Env, endpoint: &'static Endpoint, fault: &'static 
 // ------------------------------------------------------------------------------------------------
 
 fn table(title: &str, cells: &[Cell]) -> String {
-    let mut out = format!("\n### {title}\n\n| endpoint | fault | expected | outcome | elapsed | hits | verdict |\n|---|---|---|---|---|---|---|\n");
+    let mut out = format!("\n### {title}\n\n| endpoint | fault | expected | outcome | elapsed | slowest call | hits | verdict |\n|---|---|---|---|---|---|---|---|\n");
     for c in cells {
         let verdict = if c.problems.is_empty() {
             "ok".to_owned()
@@ -593,12 +598,13 @@ fn table(title: &str, cells: &[Cell]) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} ms | {} | {} |",
+            "| {} | {} | {} | {} | {} ms | {} ms | {} | {} |",
             c.endpoint,
             c.fault,
-            c.expected,
+            c.expected.replace('|', " or "),
             c.outcome,
             c.elapsed.as_millis(),
+            c.slowest.as_millis(),
             c.hits,
             verdict
         );
