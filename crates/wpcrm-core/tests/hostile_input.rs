@@ -91,7 +91,14 @@ fn hostile_instance_urls_are_refused_by_the_normalizer() {
                 );
                 rows.push(format!("| `{}` | accepted as {} |", raw.escape_debug(), u));
             }
-            Err(e) => rows.push(format!("| `{}` | refused: {e} |", raw.escape_debug())),
+            Err(e) => rows.push(format!(
+                "| `{}` | refused: {} |",
+                raw.escape_debug(),
+                e.to_string()
+                    .replace('\r', "\\r")
+                    .replace('\n', "\\n")
+                    .replace('\0', "\\0")
+            )),
         }
     }
     println!("| input | outcome |\n|---|---|\n{}", rows.join("\n"));
