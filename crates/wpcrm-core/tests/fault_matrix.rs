@@ -676,3 +676,54 @@ fn provision_fault_matrix() {
     }));
     verdict("provision: endpoint × fault (deadline 3 s per call)", &cells);
 }
+
+/// The TLS handshake failure of the fault list: the sandbox cannot inject it, so the client
+/// trusts no root at all (as behind a TLS-inspecting proxy whose CA is not in `wpcrm.ca_file`).
+/// Verify and provision both name it `tls`, within the deadline, and send nothing in clear.
+#[test]
+fn tls_handshake_failure() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    runtime().block_on(async {
+        let env = Env::start().await;
+        let transport = wpcrm_core::http::ReqwestTransport::new(&wpcrm_core::http::TransportConfig {
+            ca_file: None,
+            proxy: None,
+            only_ca_file: true,
+        })
+        .expect("transport");
+        let config = wpcrm_core::engine::EngineConfig {
+            sandbox_url: Some(env.sandbox.url().to_owned()),
+            ..Default::default()
+        };
+        let ctx = wpcrm_core::engine::Context::new(
+            config,
+            std::sync::Arc::new(transport),
+            std::sync::Arc::new(wpcrm_core::engine::SystemClock),
+        );
+        let started = Instant::now();
+        let r = wpcrm_core::verify::run(&ctx, env.connection(None), options(&["account"], DEADLINE)).await;
+        let elapsed = started.elapsed();
+        let tenant = r.checks.iter().find(|c| c.id == "tenant").unwrap();
+        assert_eq!(tenant.code.as_deref(), Some("tls"), "{r:#?}");
+        assert!(elapsed < DEADLINE + MARGIN, "{elapsed:?}");
+
+        let started = Instant::now();
+        let p = wpcrm_core::provision::run(&ctx, provision_request(&env, None)).await;
+        let elapsed_p = started.elapsed();
+        let e = p.error.expect("failed");
+        assert_eq!((p.status, e.code.as_str()), (Status::Failed, "tls"), "{e:?}");
+        assert!(elapsed_p < DEADLINE + MARGIN, "{elapsed_p:?}");
+        // Nothing reached the sandbox's handlers.
+        let served = env.sandbox.control().requests();
+        assert!(
+            served.as_array().unwrap().iter().all(|r| r["service"] == "control"),
+            "{served:#}"
+        );
+        println!(
+            "| TLS handshake failure | verify: tenant:tls in {} ms | provision: {}:tls in {} ms |",
+            elapsed.as_millis(),
+            e.step.unwrap_or_default(),
+            elapsed_p.as_millis()
+        );
+    });
+}
