@@ -1,5 +1,5 @@
 --TEST--
-hostile input from PHP: objects, closures, NAN/INF and extreme numbers, deep nesting and int keys are a TypeError or a Wpcrm exception or a failed check, never a crash or a request
+hostile input from PHP: objects, closures, NAN/INF and extreme numbers, deep nesting and int keys are a TypeError or a Wpcrm exception or a failed check, never a crash, and nothing reaches a host but the sandbox
 --SKIPIF--
 <?php if (!extension_loaded("wpcrm")) die("skip wpcrm not loaded"); ?>
 --FILE--
