@@ -726,3 +726,101 @@ fn tls_handshake_failure() {
         );
     });
 }
+
+/// Global Discovery is called only when no `instance_url` is given (the admin picks from the list),
+/// so it has its own small matrix: the same faults, then after clearing them the same state must
+/// reach `choose_environment` with the seeded environments.
+#[test]
+fn discovery_fault_matrix() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let endpoint: &'static Endpoint = &Endpoint {
+        name: "discovery Instances",
+        method: "GET",
+        path: "/api/discovery/v2.0/Instances",
+        check: "environment",
+        overrides: PROVISION_COMMON,
+    };
+    let cells = runtime().block_on(async {
+        let env = Env::start().await;
+        let mut cells = Vec::new();
+        for fault in FAULTS {
+            env.sandbox.control().reset();
+            env.sandbox
+                .control()
+                .set_config(json!({"auto_approve": true, "device_interval_s": 1}));
+            add_fault(&env, endpoint, fault);
+            let request = |state: Option<String>| ProvisionRequest {
+                instance_url: None,
+                ..provision_request(&env, state)
+            };
+            let started = Instant::now();
+            let mut state = None;
+            let mut slowest = Duration::ZERO;
+            let mut outcome = ("pending".to_owned(), String::new());
+            for _ in 0..6 {
+                let (ctx, rec) = env.context();
+                let t = Instant::now();
+                let r = wpcrm_core::provision::run(&ctx, request(state.clone())).await;
+                slowest = slowest.max(t.elapsed());
+                env.assert_only_sandbox(&rec, endpoint.name);
+                state = Some(r.state.clone());
+                match r.status {
+                    Status::ChooseEnvironment => {
+                        outcome = ("pass".into(), "pass".into());
+                        break;
+                    }
+                    Status::Failed => {
+                        let e = r.error.unwrap();
+                        let step = e.step.unwrap_or_default();
+                        outcome = (e.code.clone(), format!("{step}:{}", e.code));
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let elapsed = started.elapsed();
+            let hits = hits(&env, endpoint);
+            let expected = expected(endpoint, fault);
+            let mut problems = Vec::new();
+            if !expected.split('|').any(|e| e == outcome.0) {
+                problems.push(format!("expected {expected}, got {} {}", outcome.0, outcome.1));
+            }
+            if slowest > DEADLINE + MARGIN {
+                problems.push(format!("a call took {slowest:?}"));
+            }
+            env.sandbox.control().clear_faults();
+            let mut listed = 0;
+            for _ in 0..6 {
+                let (ctx, _) = env.context();
+                let r = wpcrm_core::provision::run(&ctx, request(state.clone())).await;
+                state = Some(r.state.clone());
+                if r.status == Status::ChooseEnvironment {
+                    listed = r.environments.map_or(0, |e| e.len());
+                    break;
+                }
+            }
+            if listed < 2 {
+                problems.push(format!("did not resume to choose_environment ({listed} environments)"));
+            }
+            cells.push(Cell {
+                endpoint: endpoint.name,
+                fault: fault.name,
+                expected,
+                outcome: if outcome.0 == "pass" || outcome.0 == "pending" {
+                    outcome.0
+                } else {
+                    outcome.1
+                },
+                elapsed,
+                slowest,
+                hits,
+                problems,
+            });
+        }
+        cells
+    });
+    verdict(
+        "provision without instance_url: discovery × fault (deadline 3 s per call)",
+        &cells,
+    );
+}
