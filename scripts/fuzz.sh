@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh            # 60 s per target
 #   scripts/fuzz.sh 600        # a longer run
-#   FUZZ_JOBS=1 ...            # libFuzzer workers per target (default 1: the machine is shared)
+#   FUZZ_JOBS=2 ...            # libFuzzer jobs per target (default 1 process: the machine is shared)
 #
 # Corpora persist in fuzz/corpus/<target> (seeded below from the engine's own test inputs), crashes
 # land in fuzz/artifacts/<target>; both are git-ignored. A crash is a finding: reproduce it with
@@ -42,7 +42,10 @@ for t in $targets; do
   mkdir -p "artifacts/$t"
   before=$(find "artifacts/$t" -type f | wc -l)
   # -max_total_time bounds the run; -rss_limit_mb and -timeout catch blow-ups and hangs as findings.
-  cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$budget" -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
+  # One process by default; FUZZ_JOBS>1 runs libFuzzer jobs (their logs go to fuzz/fuzz-N.log).
+  parallel=()
+  [ "${FUZZ_JOBS:-1}" -gt 1 ] && parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
+  cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$budget" "${parallel[@]}" \
     -rss_limit_mb=1024 -timeout=10 -max_len=4096 -print_final_stats=1 >"$log" 2>&1 || true
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
