@@ -157,7 +157,10 @@ fn sandbox_instance(url: &url::Url, origin: &str) -> Result<InstanceUrl, Instanc
         });
     }
     let env = first.to_ascii_lowercase();
-    let valid = env.len() <= 64 && env.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    // `_sandbox` is the sandbox's control plane (docs/sandbox.md), never an environment.
+    let valid = env.len() <= 64
+        && !env.starts_with('_')
+        && env.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !valid {
         return Err(InstanceUrlError::BadSandboxEnvironment(first));
     }
@@ -170,6 +173,23 @@ fn sandbox_instance(url: &url::Url, origin: &str) -> Result<InstanceUrl, Instanc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sandbox_control_plane_is_not_an_environment() {
+        // Found by tests/hostile_input.rs: `{sandbox}/_sandbox` was accepted as an environment, so
+        // the Web API requests of a verification went to the control plane's paths.
+        let sandbox = "https://127.0.0.1:8443";
+        for raw in [
+            "https://127.0.0.1:8443/_sandbox",
+            "https://127.0.0.1:8443/_sandbox/reset",
+        ] {
+            assert!(matches!(
+                normalize(raw, Some(sandbox)),
+                Err(InstanceUrlError::BadSandboxEnvironment(_))
+            ));
+        }
+        assert!(normalize("https://127.0.0.1:8443/contoso_dev", Some(sandbox)).is_ok());
+    }
 
     fn ok(raw: &str) -> (String, Cloud) {
         let u = normalize(raw, None).unwrap_or_else(|e| panic!("{raw}: {e}"));

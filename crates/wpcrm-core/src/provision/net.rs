@@ -65,6 +65,8 @@ impl CallError {
     pub fn report_code(&self) -> String {
         match self {
             CallError::Transport(t) => t.kind.code().to_owned(),
+            // Throttling outlasted the call's budget: the same word verify reports.
+            CallError::Service { status: 429, .. } => "throttled".to_owned(),
             CallError::Service { aadsts, code, .. } => match aadsts.first() {
                 Some(n) => format!("AADSTS{n}"),
                 None => code.clone(),
@@ -297,6 +299,14 @@ mod tests {
         assert_eq!(e.report_code(), "Request_BadRequest");
         let e = parse_error(502, b"<html>");
         assert_eq!(e.status(), Some(502));
+        // Graph's and Dataverse's 429 bodies differ; both are reported as `throttled`.
+        let e = parse_error(429, b"");
+        assert_eq!(e.report_code(), "throttled");
+        let e = parse_error(
+            429,
+            br#"{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit"}}"#,
+        );
+        assert_eq!(e.report_code(), "throttled");
     }
 
     #[test]

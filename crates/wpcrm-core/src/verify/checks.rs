@@ -81,7 +81,8 @@ pub async fn discover_tenant(http: &HttpClient, instance: &InstanceUrl, facts: &
     match TenantId::parse(&tenant) {
         Ok(t) => Ok(t),
         Err(TenantError::NotATenant) | Err(TenantError::Invalid) => Err(fail(format!(
-            "The sign-in challenge names '{tenant}', which is not a tenant."
+            "The sign-in challenge names '{}', which is not a tenant.",
+            tenant.chars().take(80).collect::<String>()
         ))),
     }
 }

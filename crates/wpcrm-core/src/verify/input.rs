@@ -88,6 +88,9 @@ pub struct InputOutcome {
     pub valid: Option<ValidInput>,
 }
 
+/// Most tables one verification checks (each costs two requests).
+pub const MAX_TABLES: usize = 200;
+
 const MISSING_ALL: &str = "Enter the instance URL, the application (client) ID and the client secret Value.";
 
 struct Problem {
@@ -128,7 +131,7 @@ pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url:
                 Err(e) => {
                     problems.push(Problem {
                         code: "invalid_instance_url",
-                        detail: format!("The instance URL is not usable: {e}."),
+                        detail: format!("The instance URL is not usable: {}.", clip(&e.to_string())),
                         fix: fixes::instance_url_fix(&e),
                     });
                     None
@@ -227,9 +230,20 @@ pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url:
         }
     };
 
-    // Tables and access kinds.
+    // Tables and access kinds. A list longer than any site needs is refused outright: each table
+    // costs requests, and checking it would blow the deadline (and the report) before any answer.
     let mut tables: Vec<TableSpec> = Vec::new();
-    for request in &options.tables {
+    if options.tables.len() > MAX_TABLES {
+        problems.push(Problem {
+            code: "too_many_tables",
+            detail: format!(
+                "{} tables were asked for; at most {MAX_TABLES} can be checked in one call.",
+                options.tables.len()
+            ),
+            fix: format!("List only the tables the site reads or writes (at most {MAX_TABLES})."),
+        });
+    }
+    for request in options.tables.iter().take(MAX_TABLES) {
         let name = request.logical_name.trim().to_ascii_lowercase();
         let valid_name = !name.is_empty()
             && name.len() <= 128
@@ -348,6 +362,16 @@ pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url:
     }
 }
 
+/// A message that quotes an admin-typed value, shortened so that a huge value does not make a huge
+/// report.
+fn clip(message: &str) -> String {
+    let mut out: String = message.chars().take(300).collect();
+    if message.chars().count() > 300 {
+        out.push('…');
+    }
+    out
+}
+
 /// An admin-typed value, shortened and with control characters shown, safe to echo (never used for
 /// the secret).
 fn printable(raw: &str) -> String {
@@ -375,6 +399,38 @@ mod tests {
     }
 
     const APP: &str = "11111111-1111-4111-8111-111111111111";
+
+    #[test]
+    fn huge_values_and_table_lists_give_short_clear_errors() {
+        // Found by tests/hostile_input.rs: a 1 MiB instance URL made a 1 MiB report, and 10 000
+        // table names ran past the deadline before the first request.
+        let big = format!("https://{}.crm.dynamics.com", "a".repeat(1 << 20));
+        let out = check(&conn(&big, APP, SECRET, None), &Default::default(), None);
+        assert_eq!(out.code.as_deref(), Some("invalid_instance_url"));
+        assert!(out.detail.len() < 1_000, "{} bytes", out.detail.len());
+
+        let options = VerifyOptions {
+            tables: (0..10_000).map(|i| TableRequest::read(format!("t{i}"))).collect(),
+            ..Default::default()
+        };
+        let out = check(
+            &conn("https://contoso.crm.dynamics.com", APP, SECRET, None),
+            &options,
+            None,
+        );
+        assert_eq!(out.code.as_deref(), Some("too_many_tables"), "{}", out.detail);
+        assert!(out.detail.len() < 1_000);
+        let options = VerifyOptions {
+            tables: (0..MAX_TABLES).map(|i| TableRequest::read(format!("t{i}"))).collect(),
+            ..Default::default()
+        };
+        let out = check(
+            &conn("https://contoso.crm.dynamics.com", APP, SECRET, None),
+            &options,
+            None,
+        );
+        assert_eq!(out.status, CheckStatus::Pass, "{}", out.detail);
+    }
 
     #[test]
     fn good_values_pass() {

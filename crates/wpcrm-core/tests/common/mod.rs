@@ -1,0 +1,139 @@
+//! Shared by `fault_matrix.rs` and `hostile_input.rs`: a sandbox with its CA on disk, an engine
+//! `Context` over the real reqwest/rustls transport, and a transport wrapper that records every URL
+//! the engine tried (including ones refused before they left the process).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wpcrm_core::api::{ConnectionInput, TableRequest, VerifyOptions};
+use wpcrm_core::engine::{Context, EngineConfig, SystemClock};
+use wpcrm_core::http::{
+    BoxFuture, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportConfig, TransportError,
+};
+use wpcrm_core::ClientSecret;
+use wpcrm_sandbox::{Sandbox, SandboxOptions};
+
+pub const TENANT: &str = "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e";
+pub const WP_OK_ID: &str = "11111111-1111-4111-8111-111111111111";
+pub const WP_OK_SECRET: &str = "Sbx8Q~okSecretValue.0000000000000000000001";
+/// Every seeded secret value (docs/sandbox.md).
+pub const SEEDED_SECRETS: [&str; 7] = [
+    "Sbx8Q~okSecretValue.0000000000000000000001",
+    "Sbx8Q~noUserSecretValue.00000000000000002",
+    "Sbx8Q~disabledSecretValue.000000000000003",
+    "Sbx8Q~basicSecretValue.000000000000000004",
+    "Sbx8Q~noRolesSecretValue.0000000000000005",
+    "Sbx8Q~blockedSecretValue.00000000000000006",
+    "Sbx8Q~expiredSecretValue.0000000000000007",
+];
+
+/// Records the URL of every request handed to the transport, then forwards it.
+pub struct Recording {
+    inner: Arc<dyn Transport>,
+    pub urls: Mutex<Vec<String>>,
+}
+
+impl Transport for Recording {
+    fn send(&self, request: HttpRequest, timeout: Duration) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        self.urls.lock().unwrap().push(request.uri().to_string());
+        self.inner.send(request, timeout)
+    }
+}
+
+pub struct Env {
+    pub sandbox: Sandbox,
+    pub ca_file: PathBuf,
+}
+
+impl Env {
+    pub async fn start() -> Env {
+        let sandbox = Sandbox::start(SandboxOptions::default()).await.expect("sandbox starts");
+        let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("hardening-ca-{}.pem", sandbox.port()));
+        std::fs::write(&ca_file, sandbox.ca_pem()).unwrap();
+        Env { sandbox, ca_file }
+    }
+
+    /// A fresh context (empty token cache) whose transport records every URL.
+    pub fn context(&self) -> (Context, Arc<Recording>) {
+        let transport = ReqwestTransport::new(&TransportConfig {
+            ca_file: Some(self.ca_file.clone()),
+            proxy: None,
+            only_ca_file: true,
+        })
+        .expect("transport");
+        let recording = Arc::new(Recording {
+            inner: Arc::new(transport),
+            urls: Mutex::new(Vec::new()),
+        });
+        let config = EngineConfig {
+            sandbox_url: Some(self.sandbox.url().to_owned()),
+            ..EngineConfig::default()
+        };
+        (
+            Context::new(config, recording.clone(), Arc::new(SystemClock)),
+            recording,
+        )
+    }
+
+    pub fn connection(&self, tenant: Option<&str>) -> ConnectionInput {
+        ConnectionInput {
+            instance_url: Some(format!("{}/contoso", self.sandbox.url())),
+            application_id: Some(WP_OK_ID.to_owned()),
+            client_secret: Some(ClientSecret::new(WP_OK_SECRET)),
+            tenant_id: tenant.map(str::to_owned),
+        }
+    }
+
+    /// Every URL the engine tried is on the sandbox origin.
+    pub fn assert_only_sandbox(&self, rec: &Recording, what: &str) {
+        let origin = format!("{}/", self.sandbox.url());
+        for url in rec.urls.lock().unwrap().iter() {
+            assert!(url.starts_with(&origin), "{what}: the engine tried {url}");
+        }
+    }
+}
+
+pub fn options(tables: &[&str], timeout: Duration) -> VerifyOptions {
+    VerifyOptions {
+        tables: tables.iter().map(|t| TableRequest::read(*t)).collect(),
+        timeout: Some(timeout),
+        secret_expires_at: None,
+    }
+}
+
+/// No seeded secret, no secret the sandbox created (`secretText` values look like the seeded ones:
+/// `Sbx8Q~`), and nothing JWT-shaped.
+pub fn assert_secretless(printed: &str, what: &str) {
+    for s in SEEDED_SECRETS {
+        assert!(!printed.contains(s), "{what}: a seeded secret leaked: {printed}");
+    }
+    assert!(!has_secret_text(printed), "{what}: a secret value leaked: {printed}");
+    assert!(!jwt_shaped(printed), "{what}: something token-like leaked: {printed}");
+}
+
+/// The sandbox's `secretText` shape: 3 alphanumerics, a digit, `Q~`, 34 of `[A-Za-z0-9_.~-]`.
+pub fn has_secret_text(s: &str) -> bool {
+    let b = s.as_bytes();
+    let tail = |c: u8| c.is_ascii_alphanumeric() || b"_.~-".contains(&c);
+    (4..b.len().saturating_sub(1)).any(|i| {
+        b[i] == b'Q'
+            && b[i + 1] == b'~'
+            && b[i - 4..i - 1].iter().all(u8::is_ascii_alphanumeric)
+            && b[i - 1].is_ascii_digit()
+            && b.len() >= i + 2 + 34
+            && b[i + 2..i + 2 + 34].iter().all(|&c| tail(c))
+    })
+}
+
+/// `eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`, as scripts/secret-scan.sh greps (a sealed state is
+/// base64url without dots, so it cannot match by chance).
+pub fn jwt_shaped(s: &str) -> bool {
+    let b = s.as_bytes();
+    let part = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-';
+    s.match_indices("eyJ").any(|(i, _)| {
+        let first = b[i + 3..].iter().take_while(|c| part(c)).count();
+        let dot = i + 3 + first;
+        first >= 10 && b.get(dot) == Some(&b'.') && b[dot + 1..].iter().take_while(|c| part(c)).count() >= 10
+    })
+}
