@@ -111,6 +111,15 @@ impl From<TokenError> for CallError {
                 message: a.description,
             },
             TokenError::Transport(t) => transport(t),
+            // A status the sign-in service did not explain in its JSON (a throttling or gateway
+            // page): reported like the same answer from Graph or Dataverse (`throttled`, `http_502`).
+            TokenError::Unexpected { status, .. } if status >= 300 => CallError::Service {
+                status,
+                code: format!("http_{status}"),
+                details: Vec::new(),
+                aadsts: Vec::new(),
+                message: format!("the sign-in service answered HTTP {status}"),
+            },
             TokenError::Unexpected { detail, .. } => CallError::Parse(detail),
         }
     }
