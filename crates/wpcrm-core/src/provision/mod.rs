@@ -109,10 +109,11 @@ struct Machine<'a> {
 
 /// How the `verify` step checks the new connection: [`crate::verify::run`], or a stand-in in tests.
 pub type Verifier =
-    dyn for<'c> Fn(&'c Context, ConnectionInput, VerifyOptions) -> LocalBoxFuture<'c, VerifyReport> + Sync;
-pub type LocalBoxFuture<'c, T> = std::pin::Pin<Box<dyn Future<Output = T> + 'c>>;
+    dyn for<'c> Fn(&'c Context, ConnectionInput, VerifyOptions) -> VerifierFuture<'c, VerifyReport> + Sync;
+/// `Send`, so that a provisioning call can run on any runtime (a multi-threaded one spawns it).
+pub type VerifierFuture<'c, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
-fn verify_run(ctx: &Context, connection: ConnectionInput, options: VerifyOptions) -> LocalBoxFuture<'_, VerifyReport> {
+fn verify_run(ctx: &Context, connection: ConnectionInput, options: VerifyOptions) -> VerifierFuture<'_, VerifyReport> {
     Box::pin(crate::verify::run(ctx, connection, options))
 }
 
@@ -395,12 +396,47 @@ fn finish(mut state: State, key: &[u8], outcome: StepResult, views: Option<Vec<S
                     state.step_mut(*step).started_at = None;
                 }
             }
+            if signed_in_account_cannot(&error.code) {
+                // Running again with the same sign-in would fail the same way (e2e found the plugin
+                // stuck there): the next run asks for a sign-in, with another account if need be.
+                state.tokens = Default::default();
+                state.device = None;
+            }
             response.error = Some(error);
         }
     }
     response.steps = views.unwrap_or_else(|| step_views(&state));
     response.state = state::seal(&state, key).unwrap_or_default();
     response
+}
+
+/// Failures that belong to the account the admin signed in with (no right to register apps, not a
+/// System Administrator in the environment, blocked by Conditional Access, sign-in refused).
+fn signed_in_account_cannot(code: &str) -> bool {
+    matches!(
+        code,
+        "Authorization_RequestDenied"
+            | "0x80040220"
+            | "AADSTS53003"
+            | "authorization_declined"
+            | "expired_token"
+            | "invalid_grant"
+    )
+}
+
+fn custom_role_name(app_name: &str) -> String {
+    let site = app_name.trim();
+    let name = match site.get(..9) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("wordpress") => {
+            match site[9..].trim_start_matches([':', '–', '-', ' ']) {
+                "" => "WordPress".to_owned(),
+                rest => format!("WordPress – {rest}"),
+            }
+        }
+        _ => format!("WordPress – {site}"),
+    };
+    // Dataverse role names are at most 100 characters.
+    name.chars().take(100).collect()
 }
 
 fn connection(state: &State) -> Option<Connection> {
@@ -1008,11 +1044,10 @@ impl Machine<'_> {
 
     // ---- Dataverse preparation (concurrent with the Graph chain) ---------------------------
 
+    /// "WordPress – <app name>", without saying WordPress twice when the app's name already starts
+    /// with it (the plugin names the app "WordPress: <site>").
     fn custom_role_name(&self) -> String {
-        format!("WordPress – {}", self.opts.app_name)
-            .chars()
-            .take(100)
-            .collect()
+        custom_role_name(&self.opts.app_name)
     }
 
     async fn dataverse_prep(&self) -> StepResult {

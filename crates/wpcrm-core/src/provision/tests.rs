@@ -506,7 +506,7 @@ fn request(state: Option<&str>) -> ProvisionRequest {
 /// The verification stand-in: fails the token check with `code` the first `lag` times.
 fn verifier(
     lag: Arc<Mutex<(u32, &'static str)>>,
-) -> impl for<'c> Fn(&'c Context, ConnectionInput, VerifyOptions) -> LocalBoxFuture<'c, VerifyReport> + Sync {
+) -> impl for<'c> Fn(&'c Context, ConnectionInput, VerifyOptions) -> VerifierFuture<'c, VerifyReport> + Sync {
     move |_ctx, connection, _options| {
         let lag = lag.clone();
         Box::pin(async move {
@@ -797,6 +797,17 @@ async fn verification_during_replication_is_retried() {
     assert_eq!(status_of(&r, "verify"), StepStatus::Done);
 }
 
+#[test]
+fn the_custom_role_says_wordpress_once() {
+    assert_eq!(super::custom_role_name("Contoso site"), "WordPress – Contoso site");
+    assert_eq!(
+        super::custom_role_name("WordPress: Contoso site"),
+        "WordPress – Contoso site"
+    );
+    assert_eq!(super::custom_role_name("wordpress – Contoso"), "WordPress – Contoso");
+    assert_eq!(super::custom_role_name(&"x".repeat(300)).chars().count(), 100);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_secret_lost_in_a_dying_call_is_removed_and_replaced() {
     let h = Harness::new();
@@ -911,6 +922,10 @@ async fn an_admin_without_rights_is_told_what_role_is_needed() {
         (Some("register_app"), "Authorization_RequestDenied")
     );
     assert!(e.fix.unwrap().contains("Application Administrator"));
+    // Running again must not retry with the same account: it asks for a new sign-in.
+    h.w().graph_denied = false;
+    let again = h.call(request(Some(&r.state))).await;
+    assert_eq!(again.status, Status::SignInRequired, "{:?}", again.error);
 }
 
 #[tokio::test(start_paused = true)]
