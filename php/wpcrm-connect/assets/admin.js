@@ -283,6 +283,34 @@
 		}
 	} );
 
+	/**
+	 * After "Undo setup" the server has forgotten the connection: the settings form above must not
+	 * keep showing it (saving it would write the deleted app's values back), nor the old report and
+	 * the "setup finished" notice.
+	 */
+	function clearSavedConnection() {
+		[ 'wpcrm-instance-url', 'wpcrm-tenant-id', 'wpcrm-application-id' ].forEach( function ( id ) {
+			var input = el( id );
+			if ( input ) {
+				input.value = '';
+			}
+		} );
+		var secretState = el( 'wpcrm-secret-state' );
+		if ( secretState && secretState.getAttribute( 'data-wpcrm-secret' ) !== 'constant' ) {
+			secretState.setAttribute( 'data-wpcrm-secret', 'missing' );
+			secretState.textContent = i18n.secretRemoved;
+		}
+		[ 'wpcrm-secret-expiry', 'wpcrm-notice-provisioned' ].forEach( function ( id ) {
+			var node = el( id );
+			if ( node ) {
+				node.hidden = true;
+			}
+		} );
+		if ( reportBox ) {
+			reportBox.textContent = '';
+		}
+	}
+
 	rollbackButton.addEventListener( 'click', function () {
 		if ( ! window.confirm( i18n.confirmUndo ) ) {
 			return;
@@ -311,6 +339,7 @@
 					setState( 'rolled-back' );
 					rollbackButton.hidden = true;
 					say( i18n.rolledBack );
+					clearSavedConnection();
 				} else {
 					setState( 'failed' );
 					showError( result.error || { message: i18n.failed } );

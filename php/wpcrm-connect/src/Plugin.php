@@ -47,7 +47,7 @@ final class Plugin {
 		$verifier     = new Verifier( $extension, $settings );
 		$provisioning = new Provisioning( $extension, $settings, $legacy, new Provision_State_Store(), $verifier );
 		$assets       = new Admin\Assets( $extension );
-		$panel        = new Admin\Panel( $extension, $verifier, $provisioning, $assets );
+		$panel        = new Admin\Panel( $extension, $verifier, $provisioning, $assets, $settings );
 
 		$this->services = array(
 			'extension'    => $extension,

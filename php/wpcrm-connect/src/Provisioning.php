@@ -227,6 +227,9 @@ final class Provisioning {
 				$app_id = (string) ( $record['application_id'] ?? '' );
 				if ( '' !== $app_id && $this->settings->connection()['application_id'] === $app_id ) {
 					$this->settings->clear_connection();
+					// The last report (and the "connection broken" notice it drives) was about the app
+					// that no longer exists.
+					$this->verifier->forget();
 				}
 				if ( '' !== $app_id ) {
 					$this->legacy->forget( $app_id );

@@ -97,6 +97,13 @@ final class Verifier {
 	}
 
 	/**
+	 * Forgets the last report (the connection it was about was removed).
+	 */
+	public function forget(): void {
+		delete_option( self::LAST_REPORT_OPTION );
+	}
+
+	/**
 	 * Stores a report as the last one.
 	 *
 	 * @param array  $report  Report.

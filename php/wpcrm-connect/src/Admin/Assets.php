@@ -63,6 +63,7 @@ final class Assets {
 					'confirmUndo'    => __( 'Undo the setup? The app registration, its secret, the application user and the role that were created are deleted, and the saved values are cleared.', 'wpcrm-connect' ),
 					'undoing'        => __( 'Undoing the setup…', 'wpcrm-connect' ),
 					'rolledBack'     => __( 'The setup was undone.', 'wpcrm-connect' ),
+					'secretRemoved'  => __( 'Not set. Paste the secret Value (not the Secret ID).', 'wpcrm-connect' ),
 					'verifying'      => __( 'Verifying the connection…', 'wpcrm-connect' ),
 					'requestFailed'  => __( 'The request failed:', 'wpcrm-connect' ),
 					'howToFix'       => __( 'How to fix:', 'wpcrm-connect' ),

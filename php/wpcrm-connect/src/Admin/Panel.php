@@ -10,6 +10,8 @@ namespace Wpcrm\Connect\Admin;
 
 use Wpcrm\Connect\Extension;
 use Wpcrm\Connect\Provisioning;
+use Wpcrm\Connect\Settings;
+use Wpcrm\Connect\Tables;
 use Wpcrm\Connect\Verifier;
 
 /**
@@ -47,18 +49,27 @@ final class Panel {
 	private $assets;
 
 	/**
+	 * Settings (the tables setup covers).
+	 *
+	 * @var Settings
+	 */
+	private $settings;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Extension    $extension    Extension.
 	 * @param Verifier     $verifier     Verifier.
 	 * @param Provisioning $provisioning Provisioning.
 	 * @param Assets       $assets       Assets.
+	 * @param Settings     $settings     Settings.
 	 */
-	public function __construct( Extension $extension, Verifier $verifier, Provisioning $provisioning, Assets $assets ) {
+	public function __construct( Extension $extension, Verifier $verifier, Provisioning $provisioning, Assets $assets, Settings $settings ) {
 		$this->extension    = $extension;
 		$this->verifier     = $verifier;
 		$this->provisioning = $provisioning;
 		$this->assets       = $assets;
+		$this->settings     = $settings;
 	}
 
 	/**
@@ -81,6 +92,19 @@ final class Panel {
 
 			<h2 id="wpcrm-setup-heading"><?php esc_html_e( 'Set up automatically', 'wpcrm-connect' ); ?></h2>
 			<p class="description"><?php esc_html_e( 'Sign in once as a Microsoft administrator: the app registration, its client secret, the application user and a least-privilege security role are created for you, and the connection values are filled in.', 'wpcrm-connect' ); ?></p>
+			<?php if ( doing_action( 'wordpresscrm_after_settings_general' ) ) : ?>
+				<p class="description" id="wpcrm-setup-tables">
+					<?php
+					// phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- both arguments are built from escaped parts.
+					printf(
+						/* translators: 1: tables and access kinds, e.g. "contact: read"; 2: link to the plugin's settings page. */
+						esc_html__( 'Setup grants the site access to these tables: %1$s. To change them, use %2$s.', 'wpcrm-connect' ),
+						'<code>' . esc_html( str_replace( "\n", '; ', Tables::format( $this->settings->tables() ) ) ) . '</code>',
+						'<a href="' . esc_url( admin_url( 'options-general.php?page=' . Settings_Page::SLUG ) ) . '">' . esc_html__( 'Settings → Dataverse Connection', 'wpcrm-connect' ) . '</a>'
+					);
+					?>
+				</p>
+			<?php endif; ?>
 			<p>
 				<label for="wpcrm-secret-days"><?php esc_html_e( 'Client secret lifetime (days)', 'wpcrm-connect' ); ?></label>
 				<input type="number" id="wpcrm-secret-days" class="small-text" min="1" max="730" value="<?php echo esc_attr( (string) Provisioning::DEFAULT_SECRET_DAYS ); ?>"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?> />

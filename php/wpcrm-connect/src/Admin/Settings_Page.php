@@ -52,6 +52,19 @@ final class Settings_Page {
 		add_action( 'wordpresscrm_after_settings_general', array( $this->panel, 'render' ) );
 		add_filter( 'option_page_capability_' . Settings::GROUP, array( $this, 'capability' ) );
 		add_filter( 'plugin_action_links_' . plugin_basename( WPCRM_CONNECT_FILE ), array( $this, 'action_links' ) );
+		add_filter( 'removable_query_args', array( $this, 'removable_query_args' ) );
+	}
+
+	/**
+	 * `provisioned=1` shows the "setup finished" notice once; WordPress then drops it from the
+	 * address bar, so a reload (after "Undo setup", say) does not show it again.
+	 *
+	 * @param string[] $args Query args WordPress removes after load.
+	 * @return string[]
+	 */
+	public function removable_query_args( array $args ): array {
+		$args[] = 'provisioned';
+		return $args;
 	}
 
 	/**
