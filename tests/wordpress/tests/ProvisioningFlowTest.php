@@ -96,7 +96,11 @@ final class ProvisioningFlowTest extends TestCase {
 		$state_before = Sandbox::state();
 		$this->assertContains( $conn['application_id'], wp_list_pluck( $state_before['applications'], 'appId' ) );
 		$result = $this->post( array( 'action' => 'rollback' ) );
+		// A finished run keeps no admin tokens: undoing it asks the admin to sign in again.
+		$this->assertSame( 'sign_in_required', $result['status'], wp_json_encode( $result ) );
+		$this->approve( $result );
 		for ( $i = 0; $i < 60 && in_array( $result['status'], array( 'in_progress', 'sign_in_required' ), true ); $i++ ) {
+			usleep( 'sign_in_required' === $result['status'] ? 1100000 : 100000 );
 			$result = $this->post( array( 'action' => 'rollback' ) );
 		}
 		$this->assertSame( 'rolled_back', $result['status'], wp_json_encode( $result ) );
