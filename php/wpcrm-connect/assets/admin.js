@@ -325,11 +325,14 @@
 				drawSteps( result.steps );
 				signIn.hidden = true;
 				if ( result.status === 'in_progress' ) {
+					setState( 'rolling-back' );
 					window.setTimeout( step, 1000 );
 					return;
 				}
 				if ( result.status === 'sign_in_required' && result.sign_in ) {
-					// Rolling back may need a fresh administrator sign-in.
+					// Undoing a finished setup needs a fresh administrator sign-in (a finished run
+					// keeps no admin tokens).
+					setState( 'signing-in' );
 					showSignIn( result.sign_in );
 					window.setTimeout( step, config.pollInterval || 2000 );
 					return;
