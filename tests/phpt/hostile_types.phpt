@@ -34,31 +34,34 @@ foreach ($cases as $name => $call) {
     try {
         $r = $call();
         $failed = isset($r['checks']) ? (failed_checks($r)[0] ?? 'none failed') : ($r['status'] . ' ' . ($r['error']['code'] ?? '-'));
-        printf("%s: returned %s, %d bytes\n", $name, $failed, strlen(json_encode($r, JSON_PARTIAL_OUTPUT_ON_ERROR)));
+        // What matters is that hostile input is never echoed back whole: the answer stays small.
+        $size = strlen(json_encode($r, JSON_PARTIAL_OUTPUT_ON_ERROR));
+        printf("%s: returned %s, %s\n", $name, $failed, $size < 16384 ? 'bounded' : "UNBOUNDED ($size bytes)");
     } catch (\Throwable $e) {
-        printf("%s: %s (%d bytes of message)\n", $name, get_class($e), strlen($e->getMessage()));
+        $size = strlen($e->getMessage());
+        printf("%s: %s (%s)\n", $name, get_class($e), $size < 300 ? 'short message' : "LONG MESSAGE ($size bytes)");
     }
 }
 // Only the provisioning call that reached sign-in made a request (the device code, at the sandbox).
 var_dump(count(sbx_service_requests()));
 ?>
 --EXPECT--
-instance_url object: TypeError (92 bytes of message)
-instance_url Stringable: TypeError (92 bytes of message)
-client_secret closure: TypeError (93 bytes of message)
-timeout NAN: Wpcrm\InvalidArgumentException (99 bytes of message)
-timeout INF: Wpcrm\InvalidArgumentException (99 bytes of message)
-timeout -1: Wpcrm\InvalidArgumentException (99 bytes of message)
-timeout PHP_INT_MAX: Wpcrm\InvalidArgumentException (99 bytes of message)
-timeout 1e300: Wpcrm\InvalidArgumentException (99 bytes of message)
-tables deeply nested: TypeError (92 bytes of message)
-tables int keys map: returned input invalid_instance_url, 2172 bytes
-tables null item: TypeError (114 bytes of message)
-unknown option keys: returned input invalid_instance_url, 1810 bytes
-secret_lifetime_days PHP_INT_MIN: returned failed invalid_secret_lifetime, 1761 bytes
-secret_lifetime_days PHP_INT_MAX: returned failed invalid_secret_lifetime, 1760 bytes
-provision timeout NAN: Wpcrm\InvalidArgumentException (91 bytes of message)
-provision action unknown: returned failed invalid_action, 1617 bytes
-provision roles 10000: returned sign_in_required -, 2376 bytes
-provision state array: TypeError (73 bytes of message)
+instance_url object: TypeError (short message)
+instance_url Stringable: TypeError (short message)
+client_secret closure: TypeError (short message)
+timeout NAN: Wpcrm\InvalidArgumentException (short message)
+timeout INF: Wpcrm\InvalidArgumentException (short message)
+timeout -1: Wpcrm\InvalidArgumentException (short message)
+timeout PHP_INT_MAX: Wpcrm\InvalidArgumentException (short message)
+timeout 1e300: Wpcrm\InvalidArgumentException (short message)
+tables deeply nested: TypeError (short message)
+tables int keys map: returned input invalid_instance_url, bounded
+tables null item: TypeError (short message)
+unknown option keys: returned input invalid_instance_url, bounded
+secret_lifetime_days PHP_INT_MIN: returned failed invalid_secret_lifetime, bounded
+secret_lifetime_days PHP_INT_MAX: returned failed invalid_secret_lifetime, bounded
+provision timeout NAN: Wpcrm\InvalidArgumentException (short message)
+provision action unknown: returned failed invalid_action, bounded
+provision roles 10000: returned sign_in_required -, bounded
+provision state array: TypeError (short message)
 int(1)
