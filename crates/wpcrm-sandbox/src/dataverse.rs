@@ -506,6 +506,22 @@ fn rows(env: &Env, t: &TableDef) -> Vec<Row> {
 }
 
 /// Row visibility: businessunit rows are visible at Basic depth to members of that unit.
+/// Record `id` of `t` when the caller's `depth` reaches it: 404 when it does not exist, 403 naming
+/// `right` when it exists outside the caller's depth (as Dataverse answers a keyed request).
+fn reachable_row(env: &Env, caller: Uuid, t: &TableDef, depth: Depth, id: Uuid, right: &str) -> Result<Row, Dv> {
+    let row = rows(env, t)
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(Dv::RecordNotFound {
+            entity: t.logical_name.clone(),
+            id: id.to_string(),
+        })?;
+    if !visible(env, caller, t, depth, &row) {
+        return Err(access_denied(env, caller, t, row.id, row.owner, row.bu, right));
+    }
+    Ok(row)
+}
+
 fn visible(env: &Env, caller: Uuid, t: &TableDef, depth: Depth, row: &Row) -> bool {
     if t.logical_name == "businessunit" && depth == Depth::Basic {
         return env.user(caller).map(|u| u.bu == row.bu).unwrap_or(false);
@@ -582,24 +598,7 @@ fn entity_set(cx: &Cx, w: &mut World, t: Arc<TableDef>, key: Option<String>) -> 
             if let Some(s) = &select {
                 check_props(&t, s.iter().map(String::as_str))?;
             }
-            let row = rows(env, &t)
-                .into_iter()
-                .find(|r| r.id == id)
-                .ok_or(Dv::RecordNotFound {
-                    entity: t.logical_name.clone(),
-                    id: id.to_string(),
-                })?;
-            if !visible(env, cx.caller, &t, depth, &row) {
-                return Err(access_denied(
-                    env,
-                    cx.caller,
-                    &t,
-                    row.id,
-                    row.owner,
-                    row.bu,
-                    "ReadAccess",
-                ));
-            }
+            let row = reachable_row(env, cx.caller, &t, depth, id, "ReadAccess")?;
             let mut v = project(row.json, &select, &t.primary_id);
             v["@odata.context"] = json!(format!("{}/$metadata#{}/$entity", cx.base, t.entity_set));
             Ok(Resp::json(200, &v))
@@ -828,24 +827,7 @@ fn update(cx: &Cx, w: &mut World, t: &TableDef, id: Option<Uuid>) -> R {
     let body = body_object(cx.req)?;
     let env = &w.envs[cx.ei];
     let depth = require(env, cx.caller, &t.privilege_name("Write"))?;
-    let row = rows(env, t)
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(Dv::RecordNotFound {
-            entity: t.logical_name.clone(),
-            id: id.to_string(),
-        })?;
-    if !visible(env, cx.caller, t, depth, &row) {
-        return Err(access_denied(
-            env,
-            cx.caller,
-            t,
-            row.id,
-            row.owner,
-            row.bu,
-            "WriteAccess",
-        ));
-    }
+    reachable_row(env, cx.caller, t, depth, id, "WriteAccess")?;
     for k in body.keys().filter(|k| !k.contains("@odata")) {
         check_props(t, [k.as_str()])?;
     }
@@ -893,24 +875,7 @@ fn delete(cx: &Cx, w: &mut World, t: &TableDef, id: Option<Uuid>) -> R {
     let id = id.ok_or_else(|| Dv::InvalidArgument("Invalid key".into()))?;
     let env = &w.envs[cx.ei];
     let depth = require(env, cx.caller, &t.privilege_name("Delete"))?;
-    let row = rows(env, t)
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(Dv::RecordNotFound {
-            entity: t.logical_name.clone(),
-            id: id.to_string(),
-        })?;
-    if !visible(env, cx.caller, t, depth, &row) {
-        return Err(access_denied(
-            env,
-            cx.caller,
-            t,
-            row.id,
-            row.owner,
-            row.bu,
-            "DeleteAccess",
-        ));
-    }
+    reachable_row(env, cx.caller, t, depth, id, "DeleteAccess")?;
     let env = &mut w.envs[cx.ei];
     match t.logical_name.as_str() {
         "systemuser" => {
