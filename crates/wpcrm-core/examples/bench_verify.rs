@@ -14,14 +14,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wpcrm_core::api::{ConnectionInput, TableRequest, VerifyOptions};
 use wpcrm_core::cloud::Endpoints;
-use wpcrm_core::dataverse::DataverseClient;
+use wpcrm_core::dataverse::Dataverse;
 use wpcrm_core::deadline::Deadline;
 use wpcrm_core::engine::{Context, EngineConfig, SystemClock};
 use wpcrm_core::http::{HttpClient, ReqwestTransport, Transport, TransportConfig};
 use wpcrm_core::ids::{ClientId, TenantId};
 use wpcrm_core::instance_url;
 use wpcrm_core::oauth::{acquire, ClientCredentials};
-use wpcrm_core::verify::checks;
+use wpcrm_core::service::Caller;
 use wpcrm_core::ClientSecret;
 use wpcrm_sandbox::{Sandbox, SandboxOptions};
 
@@ -75,12 +75,12 @@ fn table_names(n: usize) -> Vec<String> {
 /// The same requests as `verify::run`, one after another.
 async fn sequential(transport: Arc<dyn Transport>, sandbox_url: &str, tables: &[String]) -> u32 {
     let endpoints = Endpoints::sandbox(sandbox_url).unwrap();
-    let http = HttpClient::new(
+    let http = Caller::new(HttpClient::new(
         transport,
         endpoints,
         Deadline::after(Duration::from_secs(60)),
         Arc::new(SystemClock),
-    );
+    ));
     let instance = instance_url::normalize(&format!("{sandbox_url}/contoso"), Some(sandbox_url)).unwrap();
     let tenant = TenantId::parse(TENANT).unwrap();
     let client_id = ClientId::parse(APP).unwrap();
@@ -97,14 +97,14 @@ async fn sequential(transport: Arc<dyn Transport>, sandbox_url: &str, tables: &[
     )
     .await
     .expect("token");
-    let dv = DataverseClient::new(&http, &instance, token.token);
-    let me = checks::who_am_i(&dv).await.expect("WhoAmI");
-    checks::metadata(&dv).await.expect("metadata");
-    checks::user_is_disabled(&dv, &me.user_id).await.expect("user");
-    checks::user_privileges(&dv, &me.user_id).await.expect("privileges");
+    let dv = Dataverse::new(&http, &instance, token.token);
+    let me = dv.who_am_i().await.expect("WhoAmI");
+    dv.probe_metadata().await.expect("metadata");
+    dv.user_is_disabled(&me.user_id).await.expect("user");
+    dv.user_privileges(&me.user_id).await.expect("privileges");
     for t in tables {
-        let d = checks::table_definition(&dv, t).await.expect("definition");
-        checks::probe_read(&dv, &d).await.expect("read");
+        let d = dv.table_definition(t).await.expect("definition");
+        dv.read_one_row(&d).await.expect("read");
     }
     http.requests()
 }

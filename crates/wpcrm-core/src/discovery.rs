@@ -1,8 +1,9 @@
-//! Global Discovery Service (dataverse-web-api.md §6): the environments the signed-in admin can
-//! reach, for the `choose_environment` answer.
+//! The Global Discovery Service: the environments the signed-in admin can reach, for the
+//! `choose_environment` answer
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/discover-url-organization-web-api>).
 
-use crate::provision::net::{Body, CallError, Net};
 use crate::secret::AccessToken;
+use crate::service::{Call, Caller, Error, Service};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -41,13 +42,9 @@ pub struct Environment {
 }
 
 /// `GET {discovery}/api/discovery/v2.0/Instances`, enabled instances only, sorted by name.
-pub async fn list_environments(
-    net: &Net<'_>,
-    origin: &str,
-    token: &AccessToken,
-) -> Result<Vec<Environment>, CallError> {
-    let url = format!("{origin}/api/discovery/v2.0/Instances");
-    let list: List = net.json(http::Method::GET, &url, Some(token), Body::None, &[]).await?;
+pub async fn list_environments(caller: &Caller, token: &AccessToken) -> Result<Vec<Environment>, Error> {
+    let url = format!("{}/api/discovery/v2.0/Instances", caller.endpoints().discovery);
+    let list: List = caller.json(Call::get(Service::Discovery, &url).bearer(token)).await?;
     let mut out: Vec<Environment> = list
         .value
         .into_iter()

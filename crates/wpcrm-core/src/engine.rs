@@ -8,71 +8,11 @@
 //! that still belong to the parent.
 
 use crate::api::{ConnectionInput, ProvisionRequest, VerifyOptions};
-use crate::http::{ReqwestTransport, Transport, TransportConfig};
-use crate::oauth::TokenCache;
+use crate::http::{ReqwestTransport, TransportConfig};
 use crate::report::VerifyReport;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-/// Azure CLI's public client: pre-authorized in every tenant, the default for admin sign-in.
-pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
-
-/// The php.ini settings (`wpcrm.*`), already parsed.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    pub ca_file: Option<PathBuf>,
-    /// Origin of a local sandbox (`https://127.0.0.1:8443`), empty in production.
-    pub sandbox_url: Option<String>,
-    pub default_timeout: Duration,
-    pub proxy: Option<String>,
-    pub admin_client_id: String,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        Self {
-            ca_file: None,
-            sandbox_url: None,
-            default_timeout: Duration::from_secs(20),
-            proxy: None,
-            admin_client_id: AZURE_CLI_CLIENT_ID.to_owned(),
-        }
-    }
-}
-
-/// A wall clock, passed in so that expiry logic is testable without sleeping.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> time::OffsetDateTime;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> time::OffsetDateTime {
-        time::OffsetDateTime::now_utc()
-    }
-}
-
-/// Everything an operation needs, shared by the concurrent requests of one call and across calls.
-pub struct Context {
-    pub config: Arc<EngineConfig>,
-    pub transport: Arc<dyn Transport>,
-    pub clock: Arc<dyn Clock>,
-    /// Tokens kept across calls in this process, until shortly before they expire.
-    pub token_cache: Arc<TokenCache>,
-}
-
-impl Context {
-    pub fn new(config: EngineConfig, transport: Arc<dyn Transport>, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            config: Arc::new(config),
-            transport,
-            clock,
-            token_cache: Arc::new(TokenCache::new()),
-        }
-    }
-}
+pub use crate::context::{Clock, Context, EngineConfig, SystemClock, AZURE_CLI_CLIENT_ID};
 
 /// The engine cannot run at all: the server's configuration is wrong (not anything an admin typed
 /// into the Connection tab).

@@ -10,9 +10,12 @@
 
 pub mod api;
 pub mod challenge;
+pub mod clock;
 pub mod cloud;
+pub mod context;
 pub mod dataverse;
 pub mod deadline;
+pub mod diagnosis;
 pub mod discovery;
 pub mod engine;
 pub mod graph;
@@ -23,6 +26,7 @@ pub mod oauth;
 pub mod provision;
 pub mod report;
 pub mod secret;
+pub mod service;
 pub mod verify;
 
 pub use api::{ConnectionInput, ProvisionRequest, TableRequest, VerifyOptions};

@@ -56,6 +56,42 @@ secret_string!(
     DeviceCode
 );
 
+/// Serde adapters for the secret types, which deliberately implement neither trait: only the sealed
+/// provisioning state, and the parsers of the answers that carry them, may name these.
+pub mod serde_adapters {
+    /// Serde adapters for the secret newtypes, which deliberately implement neither trait: only the
+    /// sealed state may contain their values.
+    macro_rules! secret_serde {
+        ($mod_name:ident, $ty:ty) => {
+            pub mod $mod_name {
+                use serde::{Deserialize, Deserializer, Serializer};
+                pub fn serialize<S: Serializer>(v: &$ty, s: S) -> Result<S::Ok, S::Error> {
+                    s.serialize_str(v.secret())
+                }
+                pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                    Ok(<$ty>::new(String::deserialize(d)?))
+                }
+                pub mod opt {
+                    use serde::{Deserialize, Deserializer, Serializer};
+                    pub fn serialize<S: Serializer>(v: &Option<$ty>, s: S) -> Result<S::Ok, S::Error> {
+                        match v {
+                            Some(v) => s.serialize_some(v.secret()),
+                            None => s.serialize_none(),
+                        }
+                    }
+                    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$ty>, D::Error> {
+                        Ok(Option::<String>::deserialize(d)?.map(<$ty>::new))
+                    }
+                }
+            }
+        };
+    }
+    secret_serde!(ser_client_secret, crate::secret::ClientSecret);
+    secret_serde!(ser_access_token, crate::secret::AccessToken);
+    secret_serde!(ser_refresh_token, crate::secret::RefreshToken);
+    secret_serde!(ser_device_code, crate::secret::DeviceCode);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,10 @@
-//! The Microsoft Graph v1.0 calls provisioning makes (entra-and-graph.md §3): applications, their
-//! service principals and password credentials. Each function is one request; replication retries
-//! belong to the step that calls it.
+//! The Microsoft Graph v1.0 calls provisioning makes: applications, their service principals and
+//! password credentials (<https://learn.microsoft.com/graph/api/resources/application>,
+//! <https://learn.microsoft.com/graph/api/resources/serviceprincipal>). Each function is one
+//! request; replication retries belong to the step that calls it.
 
-use crate::provision::net::{Body, CallError, Net};
 use crate::secret::{AccessToken, ClientSecret};
+use crate::service::{Body, Call, Caller, Error, Service};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,7 +37,7 @@ pub struct PasswordCredential {
 #[serde(rename_all = "camelCase")]
 pub struct NewPassword {
     pub key_id: String,
-    #[serde(with = "crate::provision::state::ser_client_secret")]
+    #[serde(with = "crate::secret::serde_adapters::ser_client_secret")]
     pub secret_text: ClientSecret,
     #[serde(default)]
     pub end_date_time: Option<String>,
@@ -54,11 +55,10 @@ struct List<T> {
     value: Vec<T>,
 }
 
-/// Graph calls with one token, against one Graph origin.
-pub struct Graph<'n, 'c> {
-    pub net: &'n Net<'c>,
-    pub origin: &'n str,
-    pub token: &'n AccessToken,
+/// Graph calls with one token, against the call's Graph origin.
+pub struct Graph<'a> {
+    caller: &'a Caller,
+    token: &'a AccessToken,
 }
 
 /// OData string literal: a quote is doubled.
@@ -72,79 +72,72 @@ fn enc(s: &str) -> String {
 
 const APP_SELECT: &str = "id,appId,displayName,tags,passwordCredentials";
 
-impl Graph<'_, '_> {
+impl<'a> Graph<'a> {
+    pub fn new(caller: &'a Caller, token: &'a AccessToken) -> Self {
+        Self { caller, token }
+    }
+
     fn url(&self, path: &str) -> String {
-        format!("{}/v1.0/{}", self.origin, path)
+        format!("{}/v1.0/{}", self.caller.endpoints().graph, path)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
+        self.caller
+            .json(Call::get(Service::Graph, url).bearer(self.token))
+            .await
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(&self, url: &str, body: &serde_json::Value) -> Result<T, Error> {
+        let call = Call::post(Service::Graph, url)
+            .bearer(self.token)
+            .body(Body::Json(body));
+        self.caller.json(call).await
+    }
+
+    /// A request whose answer has no body worth reading (204).
+    async fn send(&self, method: &http::Method, url: &str, body: Body<'_>) -> Result<(), Error> {
+        let call = Call::new(Service::Graph, method, url).bearer(self.token).body(body);
+        self.caller.send(call).await.map(drop)
     }
 
     /// Applications carrying `tag` (`tags/any(t:t eq '…')`).
-    pub async fn find_applications_by_tag(&self, tag: &str) -> Result<Vec<Application>, CallError> {
+    pub async fn find_applications_by_tag(&self, tag: &str) -> Result<Vec<Application>, Error> {
         let filter = enc(&format!("tags/any(t:t eq '{}')", lit(tag)));
         let url = self.url(&format!("applications?$filter={filter}&$select={APP_SELECT}"));
-        let list: List<Application> = self
-            .net
-            .json(http::Method::GET, &url, Some(self.token), Body::None, &[])
-            .await?;
+        let list: List<Application> = self.get(&url).await?;
         Ok(list.value)
     }
 
-    pub async fn get_application(&self, object_id: &str) -> Result<Application, CallError> {
+    pub async fn get_application(&self, object_id: &str) -> Result<Application, Error> {
         let url = self.url(&format!("applications/{}?$select={APP_SELECT}", enc(object_id)));
-        self.net
-            .json(http::Method::GET, &url, Some(self.token), Body::None, &[])
-            .await
+        self.get(&url).await
     }
 
-    pub async fn create_application(&self, display_name: &str, tags: &[&str]) -> Result<Application, CallError> {
+    pub async fn create_application(&self, display_name: &str, tags: &[&str]) -> Result<Application, Error> {
         let body = json!({"displayName": display_name, "signInAudience": "AzureADMyOrg", "tags": tags});
-        self.net
-            .json(
-                http::Method::POST,
-                &self.url("applications"),
-                Some(self.token),
-                Body::Json(&body),
-                &[],
-            )
-            .await
+        self.post(&self.url("applications"), &body).await
     }
 
-    pub async fn delete_application(&self, object_id: &str) -> Result<(), CallError> {
+    pub async fn delete_application(&self, object_id: &str) -> Result<(), Error> {
         let url = self.url(&format!("applications/{}", enc(object_id)));
-        self.net
-            .send(http::Method::DELETE, &url, Some(self.token), Body::None, &[])
-            .await?;
-        Ok(())
+        self.send(&http::Method::DELETE, &url, Body::None).await
     }
 
-    pub async fn find_service_principal(&self, app_id: &str) -> Result<Option<ServicePrincipal>, CallError> {
+    pub async fn find_service_principal(&self, app_id: &str) -> Result<Option<ServicePrincipal>, Error> {
         let filter = enc(&format!("appId eq '{}'", lit(app_id)));
         let url = self.url(&format!("servicePrincipals?$filter={filter}&$select=id,appId"));
-        let list: List<ServicePrincipal> = self
-            .net
-            .json(http::Method::GET, &url, Some(self.token), Body::None, &[])
-            .await?;
+        let list: List<ServicePrincipal> = self.get(&url).await?;
         Ok(list.value.into_iter().next())
     }
 
-    pub async fn create_service_principal(&self, app_id: &str) -> Result<ServicePrincipal, CallError> {
+    pub async fn create_service_principal(&self, app_id: &str) -> Result<ServicePrincipal, Error> {
         let body = json!({"appId": app_id});
-        self.net
-            .json(
-                http::Method::POST,
-                &self.url("servicePrincipals"),
-                Some(self.token),
-                Body::Json(&body),
-                &[],
-            )
-            .await
+        self.post(&self.url("servicePrincipals"), &body).await
     }
 
-    pub async fn delete_service_principal(&self, id: &str) -> Result<(), CallError> {
+    pub async fn delete_service_principal(&self, id: &str) -> Result<(), Error> {
         let url = self.url(&format!("servicePrincipals/{}", enc(id)));
-        self.net
-            .send(http::Method::DELETE, &url, Some(self.token), Body::None, &[])
-            .await?;
-        Ok(())
+        self.send(&http::Method::DELETE, &url, Body::None).await
     }
 
     /// `addPassword` with an explicit end date (a tenant lifetime policy refuses the default).
@@ -153,33 +146,28 @@ impl Graph<'_, '_> {
         object_id: &str,
         display_name: &str,
         end_date_time: &str,
-    ) -> Result<NewPassword, CallError> {
+    ) -> Result<NewPassword, Error> {
         let body = json!({"passwordCredential": {"displayName": display_name, "endDateTime": end_date_time}});
         let url = self.url(&format!("applications/{}/addPassword", enc(object_id)));
-        self.net
-            .json(http::Method::POST, &url, Some(self.token), Body::Json(&body), &[])
-            .await
+        self.post(&url, &body).await
     }
 
-    pub async fn remove_password(&self, object_id: &str, key_id: &str) -> Result<(), CallError> {
+    pub async fn remove_password(&self, object_id: &str, key_id: &str) -> Result<(), Error> {
         let body = json!({"keyId": key_id});
         let url = self.url(&format!("applications/{}/removePassword", enc(object_id)));
-        self.net
-            .send(http::Method::POST, &url, Some(self.token), Body::Json(&body), &[])
-            .await?;
-        Ok(())
+        self.send(&http::Method::POST, &url, Body::Json(&body)).await
     }
 }
 
 /// Graph's "not there (yet)" answers: 404 Request_ResourceNotFound, or 400 with
 /// NoBackingApplicationObject while a new application replicates (§3.6).
-pub fn is_replication(e: &CallError) -> bool {
+pub fn is_replication(e: &Error) -> bool {
     e.has_detail("NoBackingApplicationObject")
         || e.code() == Some("Request_ResourceNotFound")
         || (e.status() == Some(404) && e.code().is_some_and(|c| c.contains("NotFound")))
 }
 
-pub fn is_not_found(e: &CallError) -> bool {
+pub fn is_not_found(e: &Error) -> bool {
     e.status() == Some(404)
 }
 

@@ -84,28 +84,3 @@ impl TransportError {
         }
     }
 }
-
-/// Says what a body that should have been JSON was instead (for an `unexpected_response` detail):
-/// an HTML page (a proxy, a sign-in page, an error page), nothing, or JSON cut short.
-pub fn describe_non_json(response: &HttpResponse) -> String {
-    let body = response.body();
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let start = String::from_utf8_lossy(&body[..body.len().min(512)])
-        .trim_start()
-        .to_ascii_lowercase();
-    if body.is_empty() {
-        format!("an empty answer (HTTP {status}) where JSON was expected")
-    } else if content_type.contains("html") || start.starts_with("<!doctype") || start.starts_with("<html") {
-        format!("an HTML page (HTTP {status}) instead of JSON, as a proxy, firewall or sign-in page sends")
-    } else if start.starts_with('{') || start.starts_with('[') {
-        format!("JSON that is cut short or malformed (HTTP {status})")
-    } else {
-        format!("an answer that is not JSON (HTTP {status}, content type '{content_type}')")
-    }
-}

@@ -16,9 +16,9 @@
 //!   [`RepeatSafe`] extension.
 
 use super::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+use crate::clock::Clock;
 use crate::cloud::Endpoints;
 use crate::deadline::Deadline;
-use crate::engine::Clock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

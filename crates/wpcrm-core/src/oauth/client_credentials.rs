@@ -4,10 +4,10 @@
 //! whatever tenant was discovered; the HTTP client refuses any other host anyway.
 
 use super::token_cache::{CacheKey, CachedToken, TokenCache};
-use super::token_endpoint::{post_form, TokenError};
-use crate::http::HttpClient;
+use super::token_endpoint::request_token;
 use crate::ids::{ClientId, TenantId};
 use crate::secret::ClientSecret;
+use crate::service::{Caller, Error};
 
 /// What identifies one client-credentials token.
 pub struct ClientCredentials<'a> {
@@ -19,11 +19,11 @@ pub struct ClientCredentials<'a> {
 }
 
 /// Requests a token, without the cache.
-pub async fn acquire(http: &HttpClient, creds: &ClientCredentials<'_>) -> Result<CachedToken, TokenError> {
-    let url = http.endpoints().token_endpoint(creds.tenant.as_str());
-    let now = http.clock().now();
-    let response = post_form(
-        http,
+pub async fn acquire(caller: &Caller, creds: &ClientCredentials<'_>) -> Result<CachedToken, Error> {
+    let url = caller.endpoints().token_endpoint(creds.tenant.as_str());
+    let now = caller.http().clock().now();
+    let response = request_token(
+        caller,
         &url,
         &[
             ("grant_type", "client_credentials"),
@@ -39,18 +39,18 @@ pub async fn acquire(http: &HttpClient, creds: &ClientCredentials<'_>) -> Result
 /// Returns a cached token for these credentials, or requests one (at most one request at a time per
 /// key, see [`TokenCache`]).
 pub async fn acquire_cached(
-    http: &HttpClient,
+    caller: &Caller,
     cache: &TokenCache,
     creds: &ClientCredentials<'_>,
-) -> Result<CachedToken, TokenError> {
+) -> Result<CachedToken, Error> {
     let key = CacheKey::new(
-        &http.endpoints().authority,
+        &caller.endpoints().authority,
         creds.tenant.as_str(),
         creds.client_id.as_str(),
         creds.scope,
         creds.secret,
         cache,
     );
-    let clock = http.clock().clone();
-    cache.get_or_fetch(key, clock.as_ref(), || acquire(http, creds)).await
+    let clock = caller.http().clock().clone();
+    cache.get_or_fetch(key, clock.as_ref(), || acquire(caller, creds)).await
 }

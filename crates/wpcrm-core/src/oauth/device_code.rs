@@ -1,17 +1,19 @@
-//! The device authorization grant (RFC 8628; entra-and-graph.md §1.3), as two calls the
+//! The device authorization grant (RFC 8628;
+//! <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code>), as two calls the
 //! provisioning state machine drives: [`start`] once, then [`poll`] no more often than the
-//! interval, each poll mapped to what to do next ([`Poll`]). Waiting between polls is the caller's
-//! job, so the machine can hand control back to PHP between polls.
+//! interval. Each poll's answer is classified here, into a [`Poll`] that says what to do next, so
+//! the step that polls only acts on it. Waiting between polls is the caller's job, so the machine
+//! can hand control back to PHP between polls.
 
 use super::refresh::TokenSet;
-use super::token_endpoint::{post_form, TokenError};
-use crate::provision::net::{Body, CallError, Net};
+use super::token_endpoint::request_token;
 use crate::secret::DeviceCode;
+use crate::service::{Body, Call, Caller, Error, Service};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
 pub struct DeviceAuthorization {
-    #[serde(with = "crate::provision::state::ser_device_code")]
+    #[serde(with = "crate::secret::serde_adapters::ser_device_code")]
     pub device_code: DeviceCode,
     pub user_code: String,
     pub verification_uri: String,
@@ -42,56 +44,61 @@ pub enum Poll {
     Declined,
     /// The device code expired: stop, start over.
     Expired,
+    /// The code was already redeemed, by a call whose answer never came back: that sign-in is
+    /// lost, so start a new one.
+    Restart,
+    /// The call's time budget ran out before an answer: hand the sign-in back and poll next call.
+    OutOfTime,
     /// Anything else (Conditional Access AADSTS53003, a network failure…): stop, with the error.
-    Failed(CallError),
+    Failed(Error),
 }
 
 /// `POST {login}/{tenant}/oauth2/v2.0/devicecode`.
-pub async fn start(
-    net: &Net<'_>,
-    tenant: &str,
-    client_id: &str,
-    scopes: &str,
-) -> Result<DeviceAuthorization, CallError> {
-    let url = net.http.endpoints().device_code_endpoint(tenant);
+pub async fn start(caller: &Caller, tenant: &str, client_id: &str, scopes: &str) -> Result<DeviceAuthorization, Error> {
+    let url = caller.endpoints().device_code_endpoint(tenant);
     let form = [("client_id", client_id), ("scope", scopes)];
-    let auth: DeviceAuthorization = net.json(http::Method::POST, &url, None, Body::Form(&form), &[]).await?;
+    let auth: DeviceAuthorization = caller
+        .json(Call::post(Service::Entra, &url).body(Body::Form(&form)))
+        .await?;
     // The admin is sent to this address: only ever an https page.
     if !auth.verification_uri.starts_with("https://") {
-        return Err(CallError::Parse(
-            "the sign-in service gave a verification address that is not https".into(),
-        ));
+        return Err(Error::Unexpected {
+            status: 200,
+            detail: "the sign-in service gave a verification address that is not https".into(),
+        });
     }
     Ok(auth)
 }
 
 /// One poll of the token endpoint with the device code.
-pub async fn poll(net: &Net<'_>, tenant: &str, client_id: &str, device_code: &DeviceCode) -> Poll {
-    let url = net.http.endpoints().token_endpoint(tenant);
+pub async fn poll(caller: &Caller, tenant: &str, client_id: &str, device_code: &DeviceCode) -> Poll {
+    let url = caller.endpoints().token_endpoint(tenant);
     let form = [
         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
         ("client_id", client_id),
         ("device_code", device_code.secret()),
         ("client_info", "1"),
     ];
-    if net.remaining() < std::time::Duration::from_millis(50) {
-        return Poll::Failed(CallError::Deadline);
-    }
-    match post_form(&net.http, &url, &form).await {
+    match request_token(caller, &url, &form).await {
         Ok(tokens) => Poll::Granted(tokens.into()),
-        Err(e @ TokenError::Aad(_)) => classify(e.into()),
-        Err(e) => Poll::Failed(e.into()),
+        Err(e) => classify(e),
     }
 }
 
-fn classify(e: CallError) -> Poll {
+/// RFC 8628 §3.5's errors, and Entra's AADSTS numbers for the same situations.
+fn classify(e: Error) -> Poll {
     match e.code() {
+        _ if matches!(e, Error::Deadline) => Poll::OutOfTime,
         Some("authorization_pending") => Poll::Pending,
         Some("slow_down") => Poll::SlowDown,
         Some("authorization_declined") | Some("access_denied") => Poll::Declined,
         Some("expired_token") | Some("code_expired") => Poll::Expired,
         _ if e.has_aadsts(70016) => Poll::Pending,
         _ if e.has_aadsts(70020) => Poll::Expired,
+        // AADSTS70018 (bad verification code) or an `invalid_grant` that is not Conditional Access:
+        // the code was redeemed by a call whose state never came back (or is unknown).
+        _ if e.has_aadsts(70018) => Poll::Restart,
+        Some("bad_verification_code") | Some("invalid_grant") if !e.has_aadsts(53003) => Poll::Restart,
         _ => Poll::Failed(e),
     }
 }
@@ -99,11 +106,17 @@ fn classify(e: CallError) -> Poll {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provision::net::parse_error;
+    use crate::service::answer::read_error;
 
     #[test]
     fn maps_each_rfc8628_error_to_an_action() {
-        let p = |b: &str| classify(parse_error(400, b.as_bytes()));
+        let p = |b: &str| {
+            let response = http::Response::builder()
+                .status(400)
+                .body(b.as_bytes().to_vec())
+                .unwrap();
+            classify(read_error(Service::Entra, &response))
+        };
         assert!(matches!(
             p(r#"{"error":"authorization_pending","error_codes":[70016]}"#),
             Poll::Pending
@@ -118,5 +131,14 @@ mod tests {
             p(r#"{"error":"invalid_grant","error_codes":[53003]}"#),
             Poll::Failed(_)
         ));
+        assert!(matches!(
+            p(r#"{"error":"invalid_grant","error_codes":[70000]}"#),
+            Poll::Restart
+        ));
+        assert!(matches!(
+            p(r#"{"error":"bad_verification_code","error_codes":[70018]}"#),
+            Poll::Restart
+        ));
+        assert!(matches!(classify(Error::Deadline), Poll::OutOfTime));
     }
 }

@@ -11,4 +11,4 @@ pub mod token_endpoint;
 
 pub use client_credentials::{acquire, acquire_cached, ClientCredentials};
 pub use token_cache::{CacheKey, CachedToken, TokenCache};
-pub use token_endpoint::{post_form, AadError, TokenError, TokenResponse};
+pub use token_endpoint::{request_token, TokenResponse};

@@ -1,10 +1,10 @@
-//! The refresh-token grant (entra-and-graph.md §1.4): one admin sign-in yields a token for each
+//! The refresh-token grant (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token>): one admin sign-in yields a token for each
 //! resource the public client has consent for. Entra usually returns a new refresh token; the caller
 //! replaces the old one with it.
 
-use super::token_endpoint::{post_form, TokenResponse};
-use crate::provision::net::{CallError, Net};
+use super::token_endpoint::{request_token, TokenResponse};
 use crate::secret::{AccessToken, RefreshToken};
+use crate::service::{Caller, Error};
 
 /// What a successful token response carries that provisioning keeps.
 #[derive(Debug)]
@@ -46,13 +46,13 @@ fn jwt_tid(jwt: &str) -> Option<String> {
 
 /// `POST {authority}/{tenant}/oauth2/v2.0/token` with `grant_type=refresh_token`.
 pub async fn refresh(
-    net: &Net<'_>,
+    caller: &Caller,
     tenant: &str,
     client_id: &str,
     refresh_token: &RefreshToken,
     scope: &str,
-) -> Result<TokenSet, CallError> {
-    let url = net.http.endpoints().token_endpoint(tenant);
+) -> Result<TokenSet, Error> {
+    let url = caller.endpoints().token_endpoint(tenant);
     let scope = format!("{scope} offline_access openid profile");
     let form = [
         ("grant_type", "refresh_token"),
@@ -61,7 +61,7 @@ pub async fn refresh(
         ("scope", scope.as_str()),
         ("client_info", "1"),
     ];
-    Ok(post_form(&net.http, &url, &form).await?.into())
+    Ok(request_token(caller, &url, &form).await?.into())
 }
 
 #[cfg(test)]
@@ -75,7 +75,9 @@ mod tests {
         let body =
             format!(r#"{{"access_token":"at","refresh_token":"rt","expires_in":"3599","id_token":"h.{payload}.s"}}"#);
         let response = http::Response::builder().status(200).body(body.into_bytes()).unwrap();
-        let t: TokenSet = crate::oauth::token_endpoint::parse_response(&response).unwrap().into();
+        let t: TokenSet = crate::oauth::token_endpoint::read_token_response(&response)
+            .unwrap()
+            .into();
         assert_eq!(t.tenant_id.as_deref(), Some("t-1"));
         assert_eq!(t.expires_in, 3599);
         assert_eq!(t.refresh.unwrap().secret(), "rt");

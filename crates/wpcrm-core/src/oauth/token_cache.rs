@@ -1,5 +1,7 @@
-//! The in-process token cache: one entry per authority + tenant + client + scope + secret, used until
-//! shortly before it expires.
+//! The one token cache: one entry per authority + tenant + client + scope (+ secret, for an app's
+//! own tokens), used until shortly before it expires. Verification keeps one per process for the
+//! site's app; provisioning keeps one per call for the signed-in admin and stores its
+//! [`TokenCache::snapshot`] in the sealed state between calls.
 //!
 //! A double-checked lock, as in azure_identity's `cache.rs`: the map is read under a short lock; on a
 //! miss the key's own async lock is taken and the entry checked again, because another task may have
@@ -8,8 +10,10 @@
 //! per-cache key), so a changed secret never reuses the old secret's token and the map holds nothing
 //! that reveals it. Failures are never cached.
 
-use crate::engine::Clock;
+use crate::clock::Clock;
+use crate::secret::serde_adapters::ser_access_token;
 use crate::secret::{AccessToken, ClientSecret};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::BuildHasher;
@@ -22,11 +26,41 @@ pub const REFRESH_MARGIN: Duration = Duration::minutes(5);
 /// Longest lifetime believed (seconds).
 const MAX_LIFETIME_S: u64 = 2 * 24 * 60 * 60;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CachedToken {
     pub token: AccessToken,
     pub expires_at: OffsetDateTime,
     refresh_at: OffsetDateTime,
+}
+
+/// How a token is kept in the sealed provisioning state: the token and its expiry (Unix seconds).
+#[derive(Serialize, Deserialize)]
+struct StoredToken {
+    #[serde(with = "ser_access_token")]
+    token: AccessToken,
+    expires_at: i64,
+}
+
+impl Serialize for CachedToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StoredToken {
+            token: self.token.clone(),
+            expires_at: self.expires_at.unix_timestamp(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for CachedToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let stored = StoredToken::deserialize(d)?;
+        let expires_at = OffsetDateTime::from_unix_timestamp(stored.expires_at).map_err(serde::de::Error::custom)?;
+        Ok(Self {
+            token: stored.token,
+            expires_at,
+            refresh_at: expires_at - REFRESH_MARGIN,
+        })
+    }
 }
 
 impl CachedToken {
@@ -55,10 +89,27 @@ pub struct CacheKey {
     tenant: String,
     client_id: String,
     scope: String,
-    secret_hash: u64,
+    /// For an app's own tokens, a keyed hash of its secret; none for a signed-in user's.
+    secret_hash: Option<u64>,
 }
 
 impl CacheKey {
+    /// A signed-in user's (delegated) token for `scope`, obtained with a refresh token.
+    pub fn delegated(authority: &str, tenant: &str, client_id: &str, scope: &str) -> Self {
+        Self {
+            authority: authority.to_ascii_lowercase(),
+            tenant: tenant.to_ascii_lowercase(),
+            client_id: client_id.to_ascii_lowercase(),
+            scope: scope.to_owned(),
+            secret_hash: None,
+        }
+    }
+
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// An app's own (client-credentials) token for `scope`.
     pub fn new(
         authority: &str,
         tenant: &str,
@@ -72,7 +123,7 @@ impl CacheKey {
             tenant: tenant.to_ascii_lowercase(),
             client_id: client_id.to_ascii_lowercase(),
             scope: scope.to_owned(),
-            secret_hash: cache.hasher.hash_one(secret.secret()),
+            secret_hash: Some(cache.hasher.hash_one(secret.secret())),
         }
     }
 }
@@ -133,6 +184,26 @@ impl TokenCache {
     /// Forgets `key` (after the resource rejected the token).
     pub fn evict(&self, key: &CacheKey) {
         self.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+
+    /// Forgets every token (the sign-in they came from is no longer usable).
+    pub fn clear(&self) {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Puts a token back, as a snapshot held it.
+    pub fn restore(&self, key: CacheKey, token: CachedToken) {
+        let slot: Slot = Arc::new(tokio::sync::Mutex::new(Some(token)));
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).insert(key, slot);
+    }
+
+    /// Every token held and not being fetched right now, with its key.
+    pub fn snapshot(&self) -> Vec<(CacheKey, CachedToken)> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots
+            .iter()
+            .filter_map(|(key, slot)| Some((key.clone(), slot.try_lock().ok()?.clone()?)))
+            .collect()
     }
 
     fn slot(&self, key: &CacheKey) -> Slot {

@@ -12,7 +12,6 @@
 //! Waiting is `tokio::time::sleep` and wall time is `Context::clock`, so tests run long flows
 //! instantly with `tokio::time::pause()` and a clock that follows tokio's.
 
-pub mod net;
 mod response;
 mod rollback;
 pub mod state;
@@ -22,16 +21,19 @@ pub use response::{Connection, ProvisionError, ProvisionResponse, SignIn, Status
 
 use crate::api::{ConnectionInput, ProvisionRequest, VerifyOptions};
 use crate::cloud::{Cloud, Endpoints};
-use crate::dataverse::admin::{privilege_is, privilege_type, DataverseAdmin};
+use crate::context::Context;
+use crate::dataverse::metadata::{privilege_is, privilege_type};
+use crate::dataverse::Dataverse;
 use crate::deadline::Deadline;
+use crate::diagnosis::admin::{blames_the_signed_in_account, explain, replication_outlasted};
 use crate::discovery::Environment;
-use crate::engine::Context;
 use crate::graph::Graph;
-use crate::oauth::{device_code, refresh};
+use crate::http::HttpClient;
+use crate::oauth::{device_code, refresh, CacheKey, CachedToken, TokenCache};
 use crate::report::VerifyReport;
 use crate::secret::AccessToken;
-use net::{CallError, Net};
-use state::{AppRecord, AppUserRecord, CachedToken, DeviceState, Owned, RoleRecord, SecretRecord, State};
+use crate::service::{Caller, Code, Error, Refusal, Service};
+use state::{AppRecord, AppUserRecord, DeviceState, Owned, RoleRecord, SecretRecord, State};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -96,8 +98,10 @@ struct Options {
 
 struct Machine<'a> {
     ctx: &'a Context,
-    net: Net<'a>,
+    caller: Caller,
     opts: Options,
+    /// The signed-in admin's access tokens; the sealed state keeps their snapshot between calls.
+    tokens: TokenCache,
     request_instance_url: Option<String>,
     state: Mutex<State>,
     verifier: &'a Verifier,
@@ -153,10 +157,17 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
         Ok(e) => e,
         Err(error) => return finish(state, &key, Err(Stop::Failed(error)), None),
     };
+    let http = HttpClient::new(
+        ctx.transport.clone(),
+        endpoints,
+        Deadline::after(timeout),
+        ctx.clock.clone(),
+    );
     let machine = Machine {
         ctx,
-        net: Net::new(ctx, endpoints, Deadline::after(timeout)),
+        caller: Caller::new(http),
         opts,
+        tokens: TokenCache::new(),
         request_instance_url: request.instance_url.clone().filter(|s| !s.trim().is_empty()),
         state: Mutex::new(state),
         verifier,
@@ -165,12 +176,12 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
     };
     match request.action.as_deref().unwrap_or("run") {
         "run" | "" => {
+            machine.restore_tokens();
             let outcome = machine.run().await;
-            let state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
-            finish(state, &key, outcome, None)
+            finish(machine.into_state(), &key, outcome, None)
         }
         "cancel" => {
-            let mut state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
+            let mut state = machine.into_state();
             state.cancelled = true;
             // A cancelled run may be kept for a long time (so that the admin can still undo it): it
             // must not hold the admin's refresh token. Continuing or undoing signs in again, as
@@ -192,8 +203,9 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
             finish(state, &key, Err(Stop::Failed(error)), None)
         }
         "rollback" => {
+            machine.restore_tokens();
             let outcome = rollback::run(&machine).await;
-            let state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
+            let state = machine.into_state();
             let views = rollback::views(&state);
             finish(state, &key, outcome, Some(views))
         }
@@ -204,8 +216,7 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
                 message: format!("Unknown action '{}'.", other.chars().take(40).collect::<String>()),
                 fix: Some("Use 'run', 'cancel' or 'rollback'.".into()),
             };
-            let state = machine.state.into_inner().unwrap_or_else(|p| p.into_inner());
-            finish(state, &key, Err(Stop::Failed(error)), None)
+            finish(machine.into_state(), &key, Err(Stop::Failed(error)), None)
         }
     }
 }
@@ -396,7 +407,7 @@ fn finish(mut state: State, key: &[u8], outcome: StepResult, views: Option<Vec<S
                     state.step_mut(*step).started_at = None;
                 }
             }
-            if signed_in_account_cannot(&error.code) {
+            if blames_the_signed_in_account(&error.code) {
                 // Running again with the same sign-in would fail the same way (e2e found the plugin
                 // stuck there): the next run asks for a sign-in, with another account if need be.
                 state.tokens = Default::default();
@@ -408,20 +419,6 @@ fn finish(mut state: State, key: &[u8], outcome: StepResult, views: Option<Vec<S
     response.steps = views.unwrap_or_else(|| step_views(&state));
     response.state = state::seal(&state, key).unwrap_or_default();
     response
-}
-
-/// Failures that belong to the account the admin signed in with (no right to register apps, not a
-/// System Administrator in the environment, blocked by Conditional Access, sign-in refused).
-fn signed_in_account_cannot(code: &str) -> bool {
-    matches!(
-        code,
-        "Authorization_RequestDenied"
-            | "0x80040220"
-            | "AADSTS53003"
-            | "authorization_declined"
-            | "expired_token"
-            | "invalid_grant"
-    )
 }
 
 fn custom_role_name(app_name: &str) -> String {
@@ -465,60 +462,22 @@ enum Transient {
 }
 
 impl Transient {
-    fn matches(self, e: &CallError) -> bool {
+    fn matches(self, e: &Error) -> bool {
         match self {
             Transient::Graph => crate::graph::is_replication(e),
-            Transient::Dataverse => {
-                e.status() == Some(404)
-                    || e.message().to_ascii_lowercase().contains("not found in the directory")
-                    || e.message().to_ascii_lowercase().contains("does not exist in")
-            }
+            Transient::Dataverse => crate::dataverse::codes::is_replication(e),
         }
     }
 }
 
 /// The admin-facing explanation of a failed call in a step.
-fn explain(step: StepId, e: &CallError) -> ProvisionError {
-    let code = e.report_code();
-    let fix: String = if e.code() == Some("Authorization_RequestDenied")
-        || (e.status() == Some(403)
-            && matches!(
-                step,
-                StepId::RegisterApp | StepId::ServicePrincipal | StepId::ClientSecret
-            )) {
-        "Sign in with an account that holds the Application Administrator or Cloud Application Administrator role (or ask a Global Administrator to run this), or turn on 'Users can register applications' in the tenant, then run again.".into()
-    } else if e.has_aadsts(53003) {
-        "A Conditional Access policy blocks this sign-in (often the device code flow itself). Ask an administrator to exclude this account or the Azure CLI client from the policy, or provision from a compliant device, then run again.".into()
-    } else if e.code() == Some("CredentialInvalidLifetimeAsPerAppPolicy") || e.has_detail("InvalidKeyEndDate") {
-        "The tenant's app management policy limits client secret lifetimes. Run again with a shorter secret_lifetime_days (for example 90), or ask an administrator to relax the policy.".into()
-    } else if e.code() == Some("0x80040220")
-        || (e.status() == Some(403)
-            && matches!(
-                step,
-                StepId::BusinessUnit | StepId::AppUser | StepId::Roles | StepId::CustomRole
-            ))
-    {
-        "The signed-in account is not a System Administrator of this environment. Sign in with one (or ask one to run this), then run again.".into()
-    } else if e.code() == Some("invalid_grant") {
-        "The admin sign-in has expired. Run again to sign in anew.".into()
-    } else if let CallError::Transport(t) = e {
-        match t.kind {
-            crate::http::TransportErrorKind::Tls => {
-                "The TLS connection failed: if a proxy inspects TLS, add its root certificate to wpcrm.ca_file.".into()
-            }
-            crate::http::TransportErrorKind::Dns => {
-                "The host name did not resolve: check the server's DNS and outbound network access.".into()
-            }
-            _ => "Check the server's outbound HTTPS access (and wpcrm.proxy), then run again.".into(),
-        }
-    } else {
-        "Run again; the run resumes where it stopped. If the error persists, the message above names the cause.".into()
-    };
+fn failure(step: StepId, e: &Error) -> ProvisionError {
+    let d = explain(e);
     ProvisionError {
         step: Some(step.as_str().into()),
-        code,
-        message: e.message(),
-        fix: Some(fix),
+        code: d.code,
+        message: d.detail,
+        fix: d.fix,
     }
 }
 
@@ -563,11 +522,11 @@ impl Machine<'_> {
         self.st().finish(step, StepStatus::Done);
     }
 
-    fn fail<T>(&self, step: StepId, e: &CallError) -> StepResult<T> {
-        if matches!(e, CallError::Deadline) {
+    fn fail<T>(&self, step: StepId, e: &Error) -> StepResult<T> {
+        if matches!(e, Error::Deadline) {
             return Err(Stop::Pending(step));
         }
-        Err(Stop::Failed(explain(step, e)))
+        Err(Stop::Failed(failure(step, e)))
     }
 
     /// Calls `f` until it succeeds, retrying errors that mean "not replicated yet" with backoff
@@ -576,7 +535,7 @@ impl Machine<'_> {
     async fn retrying<T, F, Fut>(&self, step: StepId, transient: Transient, mut f: F) -> StepResult<T>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, CallError>>,
+        Fut: Future<Output = Result<T, Error>>,
     {
         let mut wait = Duration::from_secs(1);
         loop {
@@ -585,14 +544,11 @@ impl Machine<'_> {
                 Err(e) if transient.matches(&e) => {
                     let started = self.st().step_mut(step).started_at.unwrap_or_else(|| self.now_s());
                     if self.now_s() - started > REPLICATION_BOUND_S {
-                        let mut error = explain(step, &e);
-                        error.fix = Some(format!(
-                            "Entra ID or Dataverse still does not see the new application after {} minutes. Run again later; the run resumes where it stopped.",
-                            REPLICATION_BOUND_S / 60
-                        ));
+                        let mut error = failure(step, &e);
+                        error.fix = Some(replication_outlasted(REPLICATION_BOUND_S / 60));
                         return Err(Stop::Failed(error));
                     }
-                    if wait + Duration::from_millis(500) > self.net.remaining() {
+                    if wait + Duration::from_millis(500) > self.caller.remaining() {
                         return Err(Stop::Pending(step));
                     }
                     tokio::time::sleep(wait).await;
@@ -603,45 +559,69 @@ impl Machine<'_> {
         }
     }
 
-    /// An access token for `scope` from the state's cache, or from the refresh token.
-    async fn token(&self, scope: &str) -> Result<AccessToken, CallError> {
-        let now = self.now_s();
-        let refresh_token = {
-            let st = self.st();
-            if let Some(t) = st.tokens.access.get(scope) {
-                if t.expires_at > now + 120 {
-                    return Ok(t.token.clone());
-                }
-            }
-            st.tokens.refresh.clone()
+    fn token_key(&self, scope: &str) -> CacheKey {
+        CacheKey::delegated(
+            &self.caller.endpoints().authority,
+            "organizations",
+            self.client_id(),
+            scope,
+        )
+    }
+
+    /// Puts the access tokens of the sealed state back into this call's cache.
+    fn restore_tokens(&self) {
+        let stored = std::mem::take(&mut self.st().tokens.access);
+        for (scope, token) in stored {
+            self.tokens.restore(self.token_key(&scope), token);
+        }
+    }
+
+    /// The state to seal: with this call's access tokens while the admin's sign-in is still held.
+    fn into_state(self) -> State {
+        let mut state = self.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        state.tokens.access = if state.tokens.refresh.is_some() {
+            self.tokens
+                .snapshot()
+                .into_iter()
+                .map(|(key, token)| (key.scope().to_owned(), token))
+                .collect()
+        } else {
+            Default::default()
         };
-        let Some(refresh_token) = refresh_token else {
-            return Err(CallError::Service {
-                status: 400,
-                code: "invalid_grant".into(),
-                details: Vec::new(),
-                aadsts: Vec::new(),
-                message: "There is no admin sign-in in this state.".into(),
-            });
-        };
-        match refresh::refresh(&self.net, "organizations", self.client_id(), &refresh_token, scope).await {
-            Ok(set) => {
-                let mut st = self.st();
-                if let Some(r) = set.refresh {
-                    st.tokens.refresh = Some(r);
-                }
-                st.tokens.access.insert(
-                    scope.to_owned(),
-                    CachedToken {
-                        token: set.access.clone(),
-                        expires_at: now + set.expires_in,
+        state
+    }
+
+    /// An access token for `scope` from the cache, or from the refresh token.
+    async fn token(&self, scope: &str) -> Result<AccessToken, Error> {
+        let refresh_with_sign_in = || async {
+            let Some(refresh_token) = self.st().tokens.refresh.clone() else {
+                return Err(Error::Service(Refusal {
+                    service: Service::Entra,
+                    status: 400,
+                    code: Code::Entra {
+                        error: "invalid_grant".into(),
+                        aadsts: Vec::new(),
                     },
-                );
-                Ok(set.access)
+                    message: "There is no admin sign-in in this state.".into(),
+                }));
+            };
+            let now = self.now();
+            let set = refresh::refresh(&self.caller, "organizations", self.client_id(), &refresh_token, scope).await?;
+            if let Some(r) = set.refresh {
+                self.st().tokens.refresh = Some(r);
             }
+            Ok(CachedToken::new(set.access, now, set.expires_in.max(0) as u64))
+        };
+        match self
+            .tokens
+            .get_or_fetch(self.token_key(scope), self.ctx.clock.as_ref(), refresh_with_sign_in)
+            .await
+        {
+            Ok(t) => Ok(t.token),
             Err(e) => {
                 if e.code() == Some("invalid_grant") {
                     // The sign-in is no longer usable: the next run starts a new one.
+                    self.tokens.clear();
                     let mut st = self.st();
                     st.tokens = Default::default();
                     st.finish(StepId::SignIn, StepStatus::Pending);
@@ -663,31 +643,27 @@ impl Machine<'_> {
     }
 
     fn graph_scope(&self) -> String {
-        format!("{}/.default", self.net.http.endpoints().graph_resource())
+        format!("{}/.default", self.caller.endpoints().graph_resource())
     }
 
     fn discovery_scope(&self) -> String {
-        format!("{}/.default", self.net.http.endpoints().discovery_resource())
+        format!("{}/.default", self.caller.endpoints().discovery_resource())
     }
 
     fn dataverse_scope(&self) -> String {
         format!("{}/.default", self.instance_url())
     }
 
-    fn dv<'s>(&'s self, token: &'s AccessToken) -> DataverseAdmin<'s, 's> {
-        DataverseAdmin {
-            net: &self.net,
-            api: format!("{}/api/data/v9.2", self.instance_url()),
-            token,
-        }
+    fn dv(&self, token: &AccessToken) -> Dataverse<'_> {
+        Dataverse::at(
+            &self.caller,
+            format!("{}/api/data/v9.2/", self.instance_url()),
+            token.clone(),
+        )
     }
 
-    fn graph<'s>(&'s self, token: &'s AccessToken) -> Graph<'s, 's> {
-        Graph {
-            net: &self.net,
-            origin: &self.net.http.endpoints().graph,
-            token,
-        }
+    fn graph<'s>(&'s self, token: &'s AccessToken) -> Graph<'s> {
+        Graph::new(&self.caller, token)
     }
 
     async fn run(&self) -> StepResult {
@@ -731,7 +707,7 @@ impl Machine<'_> {
     async fn start_device(&self) -> StepResult {
         let step = StepId::SignIn;
         let scopes = format!("{} offline_access openid profile", self.graph_scope());
-        let auth = match device_code::start(&self.net, "organizations", self.client_id(), &scopes).await {
+        let auth = match device_code::start(&self.caller, "organizations", self.client_id(), &scopes).await {
             Ok(a) => a,
             Err(e) => return self.fail(step, &e),
         };
@@ -781,11 +757,11 @@ impl Machine<'_> {
             }
             let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
             let wait = Duration::from_millis(device.next_poll_at_ms.saturating_sub(now_ms).max(0) as u64);
-            if wait + Duration::from_millis(200) > self.net.remaining() {
+            if wait + Duration::from_millis(200) > self.caller.remaining() {
                 return Err(Stop::SignIn(Self::sign_in_view(&device)));
             }
             tokio::time::sleep(wait).await;
-            let poll = device_code::poll(&self.net, "organizations", self.client_id(), &device.device_code).await;
+            let poll = device_code::poll(&self.caller, "organizations", self.client_id(), &device.device_code).await;
             let after_ms = (self.now().unix_timestamp_nanos() / 1_000_000) as i64;
             match poll {
                 device_code::Poll::Pending => {
@@ -798,17 +774,11 @@ impl Machine<'_> {
                     self.st().device = Some(device.clone());
                 }
                 device_code::Poll::Granted(set) => {
-                    let now = self.now_s();
+                    let token = CachedToken::new(set.access, self.now(), set.expires_in.max(0) as u64);
+                    self.tokens.restore(self.token_key(&self.graph_scope()), token);
                     let mut st = self.st();
                     st.device = None;
                     st.tokens.refresh = set.refresh;
-                    st.tokens.access.insert(
-                        self.graph_scope(),
-                        CachedToken {
-                            token: set.access,
-                            expires_at: now + set.expires_in,
-                        },
-                    );
                     if st.tenant_id.is_none() {
                         st.tenant_id = set.tenant_id;
                     }
@@ -839,16 +809,10 @@ impl Machine<'_> {
                         "Run again to get a new code, and enter it within 15 minutes.",
                     );
                 }
-                device_code::Poll::Failed(CallError::Deadline) => {
+                device_code::Poll::OutOfTime => {
                     return Err(Stop::SignIn(Self::sign_in_view(&device)));
                 }
-                device_code::Poll::Failed(e)
-                    if e.has_aadsts(70018)
-                        || matches!(e.code(), Some("bad_verification_code") | Some("invalid_grant"))
-                            && !e.has_aadsts(53003) =>
-                {
-                    // The code was already redeemed by a call whose state never came back (or is
-                    // unknown): that sign-in is lost, so start a new one.
+                device_code::Poll::Restart => {
                     self.st().device = None;
                     return self.start_device().await;
                 }
@@ -887,7 +851,7 @@ impl Machine<'_> {
             return Ok(());
         }
         let token = self.token_for(step, &self.discovery_scope()).await?;
-        match crate::discovery::list_environments(&self.net, &self.net.http.endpoints().discovery, &token).await {
+        match crate::discovery::list_environments(&self.caller, &token).await {
             Ok(envs) if envs.is_empty() => Err(Stop::Failed(ProvisionError {
                 step: Some(step.as_str().into()),
                 code: "no_environments".into(),
@@ -1078,7 +1042,7 @@ impl Machine<'_> {
                 dv.roles_named(&custom_name),
                 futures_util::future::join_all(self.opts.tables.iter().map(|t| dv.table_privileges(&t.logical_name)))
             );
-            Ok::<_, (StepId, CallError)>((
+            Ok::<_, (StepId, Error)>((
                 existing.map_err(|e| (StepId::CustomRole, e))?,
                 privileges.into_iter().collect::<Vec<_>>(),
             ))
@@ -1353,7 +1317,7 @@ impl Machine<'_> {
         self.begin(step);
         let mut wait = Duration::from_secs(1);
         loop {
-            if self.net.remaining() < Duration::from_secs(2) {
+            if self.caller.remaining() < Duration::from_secs(2) {
                 return Err(Stop::Pending(step));
             }
             let (connection, options) = {
@@ -1368,7 +1332,7 @@ impl Machine<'_> {
                     },
                     VerifyOptions {
                         tables: self.opts.tables.clone(),
-                        timeout: Some(self.net.remaining()),
+                        timeout: Some(self.caller.remaining()),
                         secret_expires_at: Some(secret.expires_at),
                     },
                 )
@@ -1382,7 +1346,7 @@ impl Machine<'_> {
             if replicating {
                 let started = self.st().step_mut(step).started_at.unwrap_or_else(|| self.now_s());
                 if self.now_s() - started <= REPLICATION_BOUND_S {
-                    if wait + Duration::from_secs(2) > self.net.remaining() {
+                    if wait + Duration::from_secs(2) > self.caller.remaining() {
                         return Err(Stop::Pending(step));
                     }
                     tokio::time::sleep(wait).await;

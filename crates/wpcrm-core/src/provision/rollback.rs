@@ -5,8 +5,9 @@
 
 use super::steps::{StepStatus, StepView};
 use super::{Machine, ProvisionError, StepResult, Stop};
-use crate::provision::net::CallError;
+use crate::diagnosis::admin;
 use crate::provision::state::State;
+use crate::service::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Undo {
@@ -84,8 +85,8 @@ pub(super) fn views(st: &State) -> Vec<StepView> {
         .collect()
 }
 
-fn gone(e: &CallError) -> bool {
-    e.status() == Some(404)
+fn gone(e: &Error) -> bool {
+    e.is_not_found()
 }
 
 pub(super) async fn run(m: &Machine<'_>) -> StepResult {
@@ -125,20 +126,21 @@ pub(super) async fn run(m: &Machine<'_>) -> StepResult {
         let result = one(m, undo).await;
         let status = match &result {
             Ok(()) => StepStatus::Done,
-            Err(CallError::Deadline) => StepStatus::Pending,
+            Err(Error::Deadline) => StepStatus::Pending,
             Err(_) => StepStatus::Failed,
         };
         m.st().rollback.done.insert(undo.id().into(), status);
         match result {
             Ok(()) => {}
-            Err(CallError::Deadline) => return Err(Stop::PendingNamed(undo.id())),
+            Err(Error::Deadline) => return Err(Stop::PendingNamed(undo.id())),
             Err(e) => {
+                let d = admin::rollback_failed(&e);
                 return Err(Stop::Failed(ProvisionError {
                     step: Some(undo.id().into()),
-                    code: e.report_code(),
-                    message: e.message(),
-                    fix: Some("Run the rollback again; what was already removed stays removed.".into()),
-                }))
+                    code: d.code,
+                    message: d.detail,
+                    fix: d.fix,
+                }));
             }
         }
     }
@@ -161,9 +163,9 @@ pub(super) async fn run(m: &Machine<'_>) -> StepResult {
     Ok(())
 }
 
-async fn one(m: &Machine<'_>, undo: Undo) -> Result<(), CallError> {
+async fn one(m: &Machine<'_>, undo: Undo) -> Result<(), Error> {
     let st = m.st().clone();
-    let ok_if_gone = |r: Result<(), CallError>| match r {
+    let ok_if_gone = |r: Result<(), Error>| match r {
         Err(e) if gone(&e) => Ok(()),
         other => other,
     };

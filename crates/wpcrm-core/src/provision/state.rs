@@ -7,7 +7,7 @@
 //! zeroed as soon as it is sealed or parsed.
 
 use super::steps::{StepId, StepStatus};
-use crate::secret::{AccessToken, ClientSecret, DeviceCode, RefreshToken};
+use crate::secret::{ClientSecret, DeviceCode, RefreshToken};
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -30,37 +30,8 @@ pub enum StateError {
     BadKey,
 }
 
-/// Serde adapters for the secret newtypes, which deliberately implement neither trait: only the
-/// sealed state may contain their values.
-macro_rules! secret_serde {
-    ($mod_name:ident, $ty:ty) => {
-        pub mod $mod_name {
-            use serde::{Deserialize, Deserializer, Serializer};
-            pub fn serialize<S: Serializer>(v: &$ty, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(v.secret())
-            }
-            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
-                Ok(<$ty>::new(String::deserialize(d)?))
-            }
-            pub mod opt {
-                use serde::{Deserialize, Deserializer, Serializer};
-                pub fn serialize<S: Serializer>(v: &Option<$ty>, s: S) -> Result<S::Ok, S::Error> {
-                    match v {
-                        Some(v) => s.serialize_some(v.secret()),
-                        None => s.serialize_none(),
-                    }
-                }
-                pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$ty>, D::Error> {
-                    Ok(Option::<String>::deserialize(d)?.map(<$ty>::new))
-                }
-            }
-        }
-    };
-}
-secret_serde!(ser_client_secret, crate::secret::ClientSecret);
-secret_serde!(ser_access_token, crate::secret::AccessToken);
-secret_serde!(ser_refresh_token, crate::secret::RefreshToken);
-secret_serde!(ser_device_code, crate::secret::DeviceCode);
+use crate::oauth::CachedToken;
+use crate::secret::serde_adapters::{ser_client_secret, ser_device_code, ser_refresh_token};
 
 /// A pending device authorization (RFC 8628).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,19 +48,12 @@ pub struct DeviceState {
     pub next_poll_at_ms: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CachedToken {
-    #[serde(with = "ser_access_token")]
-    pub token: AccessToken,
-    /// Unix seconds.
-    pub expires_at: i64,
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Tokens {
     #[serde(with = "ser_refresh_token::opt", default)]
     pub refresh: Option<RefreshToken>,
-    /// Scope (`https://graph.microsoft.com/.default`, `{instance}/.default`, …) → token.
+    /// Scope (`https://graph.microsoft.com/.default`, `{instance}/.default`, …) → token: the snapshot
+    /// of a run's token cache.
     #[serde(default)]
     pub access: BTreeMap<String, CachedToken>,
 }

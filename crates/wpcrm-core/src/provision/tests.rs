@@ -3,7 +3,7 @@
 //! backoffs and device-code intervals run instantly.
 
 use super::*;
-use crate::engine::{Clock, EngineConfig};
+use crate::context::{Clock, EngineConfig};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::report::{Check, CheckStatus, OverallStatus};
 use std::collections::BTreeMap;

@@ -3,8 +3,8 @@
 //! A failed input check means no request at all is made: a bad URL must not be probed, a Secret ID
 //! must not be sent to Entra as if it were a secret.
 
-use super::fixes;
 use crate::api::{ConnectionInput, VerifyOptions};
+use crate::diagnosis::input as fixes;
 use crate::ids::{looks_like_secret_id, ClientId, TenantError, TenantId};
 use crate::instance_url::{normalize, InstanceUrl};
 use crate::report::CheckStatus;

@@ -18,19 +18,20 @@
 //! runs out the pending requests fail with `timeout` and the checks that depend on them are skipped.
 
 pub mod checks;
-pub mod fixes;
 pub mod input;
 
 use crate::api::{ConnectionInput, VerifyOptions};
 use crate::cloud::{Cloud, Endpoints};
-use crate::dataverse::{codes, DataverseClient, DataverseError};
+use crate::context::Context;
+use crate::dataverse::codes;
+use crate::dataverse::metadata::TableDefinition;
+use crate::dataverse::Dataverse;
 use crate::deadline::Deadline;
-use crate::engine::Context;
+use crate::diagnosis::{self as fixes, Diagnosis, Facts};
 use crate::http::HttpClient;
 use crate::oauth::{acquire_cached, ClientCredentials};
 use crate::report::{Check, CheckStatus, Depth, OverallStatus, TableReport, VerifyReport};
-use checks::TableDefinition;
-use fixes::{Diagnosis, Facts};
+use crate::service::{Caller, Error};
 use input::{AccessKind, TableSpec};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -169,7 +170,14 @@ pub async fn run(context: &Context, connection: ConnectionInput, options: Verify
                 Cloud::Sandbox => sandbox.and_then(|s| Endpoints::sandbox(s).ok()),
                 cloud => Some(Endpoints::real(cloud)),
             };
-            endpoints.map(|e| HttpClient::new(context.transport.clone(), e, deadline, context.clock.clone()))
+            endpoints.map(|e| {
+                Caller::new(HttpClient::new(
+                    context.transport.clone(),
+                    e,
+                    deadline,
+                    context.clock.clone(),
+                ))
+            })
         }
         _ => None,
     };
@@ -202,7 +210,7 @@ pub async fn run(context: &Context, connection: ConnectionInput, options: Verify
 
 async fn network_checks(
     context: &Context,
-    http: &HttpClient,
+    http: &Caller,
     valid: input::ValidInput,
     checks: &mut Checks,
     report: &mut VerifyReport,
@@ -283,7 +291,7 @@ async fn network_checks(
             checks.push(
                 "token",
                 TITLE_TOKEN,
-                Outcome::fail(fixes::token_error(&e, &facts)),
+                Outcome::fail(fixes::entra::token_error(&e, &facts)),
                 t0.elapsed(),
             );
             skip_rest(checks, 2, "Skipped: no access token.");
@@ -292,17 +300,13 @@ async fn network_checks(
     };
 
     // Identity ∥ metadata ∥ tables.
-    let dv = DataverseClient::new(http, instance, token);
+    let dv = Dataverse::new(http, instance, token);
     let identity_work = async {
         let t0 = Instant::now();
-        let who = checks::who_am_i(&dv).await;
+        let who = dv.who_am_i().await;
         let follow_up = match &who {
             Ok(id) => Some(
-                futures_util::future::join(
-                    checks::user_is_disabled(&dv, &id.user_id),
-                    checks::user_privileges(&dv, &id.user_id),
-                )
-                .await,
+                futures_util::future::join(dv.user_is_disabled(&id.user_id), dv.user_privileges(&id.user_id)).await,
             ),
             Err(_) => None,
         };
@@ -310,15 +314,15 @@ async fn network_checks(
     };
     let metadata_work = async {
         let t0 = Instant::now();
-        (checks::metadata(&dv).await, t0.elapsed())
+        (dv.probe_metadata().await, t0.elapsed())
     };
     let tables_work = futures_util::future::join_all(valid.tables.iter().map(|spec| {
         let dv = &dv;
         async move {
             let t0 = Instant::now();
-            let definition = checks::table_definition(dv, &spec.logical_name).await;
+            let definition = dv.table_definition(&spec.logical_name).await;
             let read = match &definition {
-                Ok(d) if spec.access.contains(&AccessKind::Read) => Some(checks::probe_read(dv, d).await),
+                Ok(d) if spec.access.contains(&AccessKind::Read) => Some(dv.read_one_row(d).await),
                 _ => None,
             };
             (definition, read, t0.elapsed())
@@ -333,9 +337,15 @@ async fn network_checks(
         None => (None, None),
     };
     let app_user = match (&who, &user_disabled) {
-        (Err(e), _) => Outcome::fail(fixes::dataverse(e, &facts, "identify the application user (WhoAmI)")),
-        (Ok(_), Some(Ok(Some(true)))) => Outcome::fail(fixes::user_disabled(&facts, None)),
-        (Ok(_), Some(Err(e))) if e.is_user_disabled() => Outcome::fail(fixes::user_disabled(&facts, e.code())),
+        (Err(e), _) => Outcome::fail(fixes::app::dataverse(
+            e,
+            &facts,
+            "identify the application user (WhoAmI)",
+        )),
+        (Ok(_), Some(Ok(Some(true)))) => Outcome::fail(fixes::app::user_disabled(&facts, None)),
+        (Ok(_), Some(Err(e))) if codes::is_user_disabled(e) => {
+            Outcome::fail(fixes::app::user_disabled(&facts, e.code()))
+        }
         (Ok(id), Some(Ok(Some(false)))) => Outcome::pass(format!(
             "The application user {} exists and is enabled (business unit {}).",
             id.user_id, id.business_unit_id
@@ -374,13 +384,9 @@ async fn network_checks(
     } else {
         let outcome = match &meta {
             Ok(()) => Outcome::pass("The application user can read table definitions."),
-            Err(e) if e.is_privilege_denied() => {
-                let privilege = e
-                    .message()
-                    .and_then(crate::dataverse::privilege_message::parse)
-                    .map(|m| m.privilege)
-                    .unwrap_or_else(|| "prvReadEntity".to_owned());
-                let mut d = fixes::missing_privilege(
+            Err(e) if codes::is_privilege_denied(e) => {
+                let privilege = missing_privilege_named(e).unwrap_or_else(|| "prvReadEntity".to_owned());
+                let mut d = fixes::app::missing_privilege(
                     &privilege,
                     "read table definitions (metadata)",
                     "the Basic User role includes it",
@@ -391,7 +397,7 @@ async fn network_checks(
                 ));
                 Outcome::fail(d)
             }
-            Err(e) => Outcome::fail(fixes::dataverse(e, &facts, "read table definitions (metadata)")),
+            Err(e) => Outcome::fail(fixes::app::dataverse(e, &facts, "read table definitions (metadata)")),
         };
         let ok = outcome.status != CheckStatus::Fail;
         checks.push("metadata", TITLE_METADATA, outcome, meta_elapsed);
@@ -399,7 +405,7 @@ async fn network_checks(
     };
 
     // tables
-    let privileges = privileges.map(|r| r.map_err(|e| fixes::dataverse(&e, &facts, "read its privileges")));
+    let privileges = privileges.map(|r| r.map_err(|e| fixes::app::dataverse(&e, &facts, "read its privileges")));
     for (spec, (definition, read, elapsed)) in valid.tables.iter().zip(table_results) {
         let id = format!("table:{}", spec.logical_name);
         if !app_user_ok || !meta_ok {
@@ -423,6 +429,12 @@ async fn network_checks(
     }
 }
 
+/// The privilege a missing-privilege message names.
+fn missing_privilege_named(e: &Error) -> Option<String> {
+    let refusal = e.refusal()?;
+    crate::dataverse::privilege_message::parse(&refusal.message).map(|m| m.privilege)
+}
+
 fn depth_word(d: Depth) -> &'static str {
     match d {
         Depth::None => "none",
@@ -435,30 +447,23 @@ fn depth_word(d: Depth) -> &'static str {
 
 fn judge_table(
     spec: &TableSpec,
-    definition: Result<TableDefinition, DataverseError>,
-    read: Option<Result<(), DataverseError>>,
+    definition: Result<TableDefinition, Error>,
+    read: Option<Result<(), Error>>,
     privileges: Option<&Result<HashMap<String, Depth>, Diagnosis>>,
     facts: &Facts,
 ) -> (Outcome, TableReport) {
     let name = &spec.logical_name;
     let definition = match definition {
         Ok(d) => d,
-        Err(e) if e.status() == Some(404) || e.code() == Some(codes::OBJECT_DOES_NOT_EXIST) => {
+        Err(e) if codes::is_missing_object(&e) => {
             return (
-                Outcome::fail(Diagnosis {
-                    code: "table_not_found".to_owned(),
-                    detail: format!("There is no table with the logical name '{name}' in {}.", facts.instance_url),
-                    fix: Some(format!(
-                        "Check the name: logical names are lower case and custom tables carry their publisher prefix (for example new_review). If the table comes from a solution, import it into {} first.",
-                        facts.instance_url
-                    )),
-                }),
+                Outcome::fail(fixes::app::table_not_found(name, facts)),
                 TableReport::default(),
             );
         }
         Err(e) => {
             return (
-                Outcome::fail(fixes::dataverse(
+                Outcome::fail(fixes::app::dataverse(
                     &e,
                     facts,
                     &format!("read the definition of table '{name}'"),
@@ -480,7 +485,7 @@ fn judge_table(
     };
     let mut missing: Vec<String> = Vec::new();
     for kind in &spec.access {
-        let privilege = definition.privilege_for(*kind, name);
+        let privilege = definition.privilege_for(kind.verb(), name);
         let depth = held.map(|m| m.get(&privilege.to_ascii_lowercase()).copied().unwrap_or(Depth::None));
         if let Some(depth) = depth {
             table.access.insert(kind.name().to_owned(), depth);
@@ -491,12 +496,9 @@ fn judge_table(
     }
     // The real read confirms (or overrides) what the privilege list says about `read`.
     match read {
-        Some(Err(e)) if e.is_privilege_denied() => {
-            let privilege = e
-                .message()
-                .and_then(crate::dataverse::privilege_message::parse)
-                .map(|m| m.privilege)
-                .unwrap_or_else(|| definition.privilege_for(AccessKind::Read, name));
+        Some(Err(e)) if codes::is_privilege_denied(&e) => {
+            let privilege =
+                missing_privilege_named(&e).unwrap_or_else(|| definition.privilege_for(AccessKind::Read.verb(), name));
             table.access.insert("read".to_owned(), Depth::None);
             if !missing.iter().any(|m| m.eq_ignore_ascii_case(&privilege)) {
                 missing.insert(0, privilege);
@@ -504,7 +506,7 @@ fn judge_table(
         }
         Some(Err(e)) => {
             return (
-                Outcome::fail(fixes::dataverse(&e, facts, &format!("read a row of '{display}'"))),
+                Outcome::fail(fixes::app::dataverse(&e, facts, &format!("read a row of '{display}'"))),
                 table,
             )
         }
@@ -522,7 +524,7 @@ fn judge_table(
             .map(|k| k.name())
             .collect();
         let list = missing.join(", ");
-        let mut d = fixes::missing_privilege(
+        let mut d = fixes::app::missing_privilege(
             &list,
             &format!("{} the table '{display}' ({name})", kinds.join("/")),
             "Organization level if the site must see every row",
@@ -562,7 +564,7 @@ fn judge_table(
             } else {
                 ("local_depth", "records in the application user's business unit")
             };
-            let privilege = definition.privilege_for(AccessKind::Read, name);
+            let privilege = definition.privilege_for(AccessKind::Read.verb(), name);
             (
                 Outcome::with(
                     CheckStatus::Warn,

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::api::TableRequest;
-use crate::engine::{Clock, EngineConfig};
+use crate::context::{Clock, EngineConfig};
 use crate::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::report::CloudName;
 use crate::secret::ClientSecret;
@@ -614,7 +614,7 @@ async fn secrets_and_tokens_never_appear_in_reports_or_errors() {
         printed.push_str(&format!("{r:?}\n{}\n", serde_json::to_string(&r).unwrap()));
     }
     // The protocol errors and what wraps them.
-    let http_err = crate::oauth::token_endpoint::parse_response(&json(
+    let http_err = crate::oauth::token_endpoint::read_token_response(&json(
         200,
         serde_json::json!({"access_token": TOKEN, "expires_in": 10}),
     ))

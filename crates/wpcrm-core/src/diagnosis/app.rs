@@ -1,0 +1,132 @@
+//! The site's own app against Dataverse, as verification finds it: what the application user lacks
+//! and where an admin gives it.
+
+use super::network::{deadline, throttled, transport, unexpected};
+use super::{Diagnosis, Facts, APP_USERS};
+use crate::dataverse::codes;
+use crate::service::{Code, Error, Refusal};
+
+/// The app is not an application user of the environment.
+pub fn not_a_member(facts: &Facts) -> Diagnosis {
+    Diagnosis::new(
+        codes::NOT_A_MEMBER,
+        format!(
+            "Dataverse says the application {} is not a member of the organization: the environment {} has no application user for it.",
+            facts.application_id, facts.instance_url
+        ),
+        format!(
+            "{APP_USERS} → New app user: pick the app {}, the root business unit, and security roles (Basic User plus a role that can read the tables the site needs).",
+            facts.application_id
+        ),
+    )
+}
+
+pub fn app_blocked(facts: &Facts) -> Diagnosis {
+    Diagnosis::new(
+        codes::APP_BLOCKED,
+        format!(
+            "A tenant policy blocks application {} from the Dataverse API.",
+            facts.application_id
+        ),
+        "Ask a Power Platform administrator to allow this application: the tenant restricts which app ids may call Dataverse (Power Platform admin center → Security / tenant settings, or the allow-list PowerShell cmdlets).",
+    )
+}
+
+pub fn user_disabled(facts: &Facts, code: Option<&str>) -> Diagnosis {
+    Diagnosis::new(
+        code.unwrap_or("user_disabled"),
+        format!(
+            "The application user of {} in {} is disabled.",
+            facts.application_id, facts.instance_url
+        ),
+        format!("{APP_USERS} → select the app user → Activate (application users need no licence)."),
+    )
+}
+
+/// Dataverse rejected the token itself (401).
+pub fn token_rejected(facts: &Facts) -> Diagnosis {
+    Diagnosis::new(
+        "unauthorized",
+        format!("Dataverse at {} rejected the access token (HTTP 401).", facts.instance_url),
+        "Check that the environment URL belongs to the tenant the token came from; if the tenant was typed, leave it empty to discover the environment's own tenant.",
+    )
+}
+
+/// A missing privilege, named (`prvReadEntity`, `prvReadincident`), with the role change that fixes it.
+pub fn missing_privilege(privilege: &str, what: &str, depth_hint: &str) -> Diagnosis {
+    Diagnosis::new(
+        codes::PRIVILEGE_DENIED,
+        format!("The application user lacks the privilege {privilege}, needed to {what}."),
+        format!(
+            "{APP_USERS} → select the app user → Edit security roles, and add a role that grants {privilege} ({depth_hint}); or, in Settings → Security roles, edit one of its roles and set that privilege on the table's row. Prefer a dedicated least-privilege role over System Administrator."
+        ),
+    )
+}
+
+/// Any other Dataverse failure while trying to `action` ("read the table list", …).
+pub fn dataverse(error: &Error, facts: &Facts, action: &str) -> Diagnosis {
+    let refusal = match error {
+        Error::Transport { error, .. } => return transport(error, "Dataverse"),
+        Error::Deadline => return deadline("Dataverse"),
+        Error::Unexpected { status: 429, .. } => return throttled("Dataverse"),
+        Error::Unexpected { detail, .. } => return unexpected(detail, "Dataverse"),
+        Error::Service(r) => r,
+    };
+    match refusal.status {
+        429 => return throttled("Dataverse"),
+        _ if error.code() == Some(codes::NOT_A_MEMBER) => return not_a_member(facts),
+        _ if error.code() == Some(codes::APP_BLOCKED) => return app_blocked(facts),
+        _ if codes::is_user_disabled(error) => return user_disabled(facts, error.code()),
+        _ if codes::is_privilege_denied(error) => {
+            let privilege = crate::dataverse::privilege_message::parse(&refusal.message)
+                .map(|m| m.privilege)
+                .unwrap_or_else(|| "a privilege".to_owned());
+            return missing_privilege(&privilege, action, "Organization level");
+        }
+        401 => return token_rejected(facts),
+        _ => {}
+    }
+    refused(refusal, action)
+}
+
+/// A refusal the catalogue has no entry for: its code (or status) and message, and the general fix.
+fn refused(refusal: &Refusal, action: &str) -> Diagnosis {
+    let status = refusal.status;
+    let code = match &refusal.code {
+        Code::Dataverse { code: Some(code) } => code.clone(),
+        _ => format!("http_{status}"),
+    };
+    let message = match refusal.code {
+        Code::None => "",
+        _ => refusal.message.as_str(),
+    };
+    let fix = if status >= 500 {
+        "Dataverse had an internal error; retry in a few minutes, and check the Power Platform admin center's service health if it persists."
+    } else {
+        "Check the environment URL and the application user's security roles."
+    };
+    Diagnosis::new(
+        code,
+        format!(
+            "Dataverse refused to {action} (HTTP {status}){}",
+            if message.is_empty() {
+                ".".to_owned()
+            } else {
+                format!(": {}", message.chars().take(300).collect::<String>())
+            }
+        ),
+        fix,
+    )
+}
+
+/// A table the environment does not have.
+pub fn table_not_found(name: &str, facts: &Facts) -> Diagnosis {
+    Diagnosis::new(
+        "table_not_found",
+        format!("There is no table with the logical name '{name}' in {}.", facts.instance_url),
+        format!(
+            "Check the name: logical names are lower case and custom tables carry their publisher prefix (for example new_review). If the table comes from a solution, import it into {} first.",
+            facts.instance_url
+        ),
+    )
+}
