@@ -4,8 +4,8 @@
 //! Not logged: reads of the request log itself. Never returned: secret values, tokens.
 
 use crate::http::{Req, Resp};
-use crate::server::Shared;
-use crate::store::{Config, DeviceStatus, Fault, World};
+use crate::state::Shared;
+use crate::store::{approve, default_admin, normalize_user_code, Config, DeviceStatus, Fault, World};
 use crate::util::{iso, now, parse_guid};
 use serde_json::{json, Value};
 
@@ -121,12 +121,12 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
                     Some(u) => u.id,
                     None => return bad(format!("unknown user '{upn}'")),
                 },
-                None => match crate::entra::default_admin(&w) {
+                None => match default_admin(&w) {
                     Some(u) => u,
                     None => return bad("the seed has no users"),
                 },
             };
-            if crate::entra::approve(&mut w, code, user) {
+            if approve(&mut w, code, user) {
                 done()
             } else {
                 not_found(format!("unknown user code '{code}'"))
@@ -136,7 +136,7 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
             let Some(code) = str_field(&body, "user_code") else {
                 return bad("user_code is required");
             };
-            let code = crate::entra::normalize_user_code(code);
+            let code = normalize_user_code(code);
             let status = if sub.ends_with("decline") {
                 DeviceStatus::Declined
             } else {

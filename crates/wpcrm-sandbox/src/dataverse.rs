@@ -37,28 +37,17 @@
 //! teams, field security, impersonation (`CallerObjectId`), change tracking, the concurrency and
 //! execution-time limits.
 
-use crate::entra::Caller;
+use crate::auth::{verify_bearer, Caller};
 use crate::errors::Dv;
 use crate::http::{Req, Resp};
-use crate::odata;
-use crate::server::Shared;
+use crate::odata::{self, odata_headers};
+use crate::state::Shared;
 use crate::store::{Depth, Env, Record, Role, SystemUser, TableDef, World};
 use crate::util::{iso, new_uuid, now, parse_guid};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
-
-pub fn odata_headers(r: Resp, req: &Req) -> Resp {
-    let mut r = r
-        .header("OData-Version", "4.0")
-        .header("x-ms-service-request-id", req.request_id.clone())
-        .header("REQ_ID", req.request_id.clone());
-    if !r.body.is_empty() {
-        r = r.header("Content-Type", "application/json; odata.metadata=minimal");
-    }
-    r
-}
 
 struct Cx<'a> {
     req: &'a Req,
@@ -108,7 +97,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
         }
         .render(req)
     };
-    let caller = match crate::entra::verify_bearer(shared, req) {
+    let caller = match verify_bearer(shared, req) {
         Ok(Some(c)) => c,
         _ => return challenge(),
     };

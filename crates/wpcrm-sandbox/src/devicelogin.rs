@@ -11,10 +11,9 @@
 //! Not emulated: MFA, account pickers, SSO cookies (step 3 trusts the e-mail carried by the form),
 //! localisation, `verification_uri_complete`.
 
-use crate::entra::{approve, normalize_user_code};
 use crate::http::{Req, Resp};
-use crate::server::Shared;
-use crate::store::{DeviceStatus, World};
+use crate::state::Shared;
+use crate::store::{approve, normalize_user_code, DeviceStatus, World};
 use crate::util::now;
 
 fn esc(s: &str) -> String {

@@ -11,11 +11,12 @@
 //! `{"error":{"code":"Forbidden","message":…}}`.
 //! Not emulated: the v1 discovery endpoints, `$orderby`, `$top`, the regional discovery hosts.
 
-use crate::entra::{verify_bearer, DISCO};
+use crate::auth::verify_bearer;
 use crate::errors::Disco;
 use crate::http::{Req, Resp};
 use crate::odata;
-use crate::server::Shared;
+use crate::resources::DISCO;
+use crate::state::Shared;
 use crate::util::iso;
 use serde_json::{json, Value};
 
@@ -25,6 +26,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let unauthorized = || {
         Disco::Unauthenticated {
             authorization_uri: format!("{}/{}/oauth2/authorize", shared.origin, w.tenant_id),
+            resource_id: format!("{DISCO}/"),
         }
         .render(req)
     };

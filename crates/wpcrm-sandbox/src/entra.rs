@@ -18,16 +18,14 @@
 
 use crate::errors::{aad_headers, Aad};
 use crate::http::{Req, Resp};
-use crate::server::Shared;
-use crate::store::{DeviceCode, DeviceStatus, RefreshGrant, User, World};
+use crate::resources::{DISCO, GRAPH, GRAPH_APP_ID};
+use crate::state::Shared;
+use crate::store::{approve, default_admin, DeviceCode, DeviceStatus, RefreshGrant, User, World};
 use crate::util::{b64url, new_uuid, now, parse_guid, random_string, unix};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub const GRAPH: &str = "https://graph.microsoft.com";
-pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
-pub const DISCO: &str = "https://globaldisco.crm.dynamics.com";
 const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
 
 pub enum TenantSeg {
@@ -483,42 +481,6 @@ fn first_resource(w: &World, shared: &Shared, scopes: &[String]) -> Result<Strin
     })
 }
 
-/// Marks a pending device code approved by `user` (or blocked, when Conditional Access applies).
-/// Returns false for an unknown code.
-pub fn approve(w: &mut World, user_code: &str, user: Uuid) -> bool {
-    let blocked_user = w.user_by_id(user).map(|u| u.ca_blocked).unwrap_or(false);
-    let policy = w.device_code_blocked;
-    let code = normalize_user_code(user_code);
-    match w.devices.iter_mut().find(|d| d.user_code == code) {
-        Some(d) => {
-            d.status = if blocked_user || policy {
-                DeviceStatus::Blocked
-            } else {
-                DeviceStatus::Approved(user)
-            };
-            true
-        }
-        None => false,
-    }
-}
-
-/// The seeded admin: the first user that may register apps (`admin@…` in the default seed).
-pub fn default_admin(w: &World) -> Option<Uuid> {
-    w.users
-        .iter()
-        .find(|u| u.upn.starts_with("admin@"))
-        .or_else(|| w.users.iter().find(|u| u.can_register_apps() && !u.ca_blocked))
-        .or(w.users.first())
-        .map(|u| u.id)
-}
-
-pub fn normalize_user_code(c: &str) -> String {
-    c.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase()
-}
-
 fn device_poll(
     shared: &Shared,
     w: &mut World,
@@ -717,30 +679,4 @@ fn issue_user_tokens(
         ));
     }
     Ok(body)
-}
-
-/// Claims of a verified bearer token (any audience), for the resource services.
-pub struct Caller {
-    pub claims: Value,
-}
-
-impl Caller {
-    pub fn aud(&self) -> &str {
-        self.claims["aud"].as_str().unwrap_or("")
-    }
-    pub fn is_user(&self) -> bool {
-        self.claims["idtyp"].as_str() == Some("user")
-    }
-    pub fn oid(&self) -> Option<Uuid> {
-        self.claims["oid"].as_str().and_then(parse_guid)
-    }
-    pub fn appid(&self) -> Option<Uuid> {
-        self.claims["appid"].as_str().and_then(parse_guid)
-    }
-}
-
-pub fn verify_bearer(shared: &Shared, req: &Req) -> Result<Option<Caller>, crate::jwt::TokenError> {
-    let Some(token) = req.bearer() else { return Ok(None) };
-    let claims = shared.signer.verify(token, &shared.instance, unix(now()))?;
-    Ok(Some(Caller { claims }))
 }

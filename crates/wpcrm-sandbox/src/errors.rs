@@ -22,6 +22,7 @@
 //! - Unknown table in `EntityDefinitions(LogicalName='x')` → 404 `0x80040217` with the MetadataCache text.
 
 use crate::http::{Req, Resp};
+use crate::odata::odata_headers;
 use crate::util::{aad_timestamp, graph_date, new_uuid, now};
 use serde_json::{json, Value};
 
@@ -333,14 +334,14 @@ impl Dv {
             resource_id,
         } = self
         {
-            return crate::dataverse::odata_headers(Resp::new(401), req).header(
+            return odata_headers(Resp::new(401), req).header(
                 "WWW-Authenticate",
                 format!("Bearer authorization_uri={authorization_uri}, resource_id={resource_id}"),
             );
         }
         let (status, code, message) = self.parts();
         let mut r = Resp::json(status, &json!({"error":{"code":code,"message":message}}));
-        r = crate::dataverse::odata_headers(r, req);
+        r = odata_headers(r, req);
         if let Dv::Throttled { retry_after, .. } = self {
             r = r.header("Retry-After", retry_after.to_string());
         }
@@ -354,6 +355,7 @@ pub enum Disco {
     /// 401 with a challenge naming the discovery resource, empty body.
     Unauthenticated {
         authorization_uri: String,
+        resource_id: String,
     },
     AppOnly,
     SegmentNotFound(String),
@@ -363,10 +365,13 @@ pub enum Disco {
 impl Disco {
     pub fn render(&self, _req: &Req) -> Resp {
         let (status, code, message) = match self {
-            Disco::Unauthenticated { authorization_uri } => {
+            Disco::Unauthenticated {
+                authorization_uri,
+                resource_id,
+            } => {
                 return Resp::new(401).header(
                     "WWW-Authenticate",
-                    format!("Bearer authorization_uri={authorization_uri}, resource_id={}/", crate::entra::DISCO),
+                    format!("Bearer authorization_uri={authorization_uri}, resource_id={resource_id}"),
                 )
             }
             Disco::AppOnly => (403, "Forbidden", "The Global Discovery Service lists environments for signed-in users only; app-only tokens are not accepted.".to_string()),

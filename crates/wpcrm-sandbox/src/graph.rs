@@ -26,11 +26,12 @@
 //! federated/key credentials, app roles and consent grants, directory objects other than
 //! applications, service principals, the signed-in user and the organization, batching, throttling.
 
-use crate::entra::{verify_bearer, Caller, GRAPH, GRAPH_APP_ID};
+use crate::auth::{verify_bearer, Caller};
 use crate::errors::Graph as E;
 use crate::http::{Req, Resp};
 use crate::odata;
-use crate::server::Shared;
+use crate::resources::{GRAPH, GRAPH_APP_ID};
+use crate::state::Shared;
 use crate::store::{App, Secret, ServicePrincipal, User, World};
 use crate::util::{det_uuid, iso, new_uuid, now, parse_guid, parse_iso, random_string};
 use serde_json::{json, Map, Value};

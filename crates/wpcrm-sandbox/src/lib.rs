@@ -15,6 +15,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 pub mod control;
 pub mod dataverse;
 pub mod devicelogin;
@@ -25,8 +26,10 @@ pub mod graph;
 pub mod http;
 pub mod jwt;
 pub mod odata;
+pub mod resources;
 pub mod seed;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod tls;
 pub mod util;
@@ -78,7 +81,7 @@ pub struct StartError(pub String);
 
 /// A running sandbox. Dropping it shuts the server down.
 pub struct Sandbox {
-    shared: Arc<server::Shared>,
+    shared: Arc<state::Shared>,
     shutdown: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -202,7 +205,7 @@ impl Control<'_> {
     }
 }
 
-type Ready = Result<(Arc<server::Shared>, watch::Sender<bool>), String>;
+type Ready = Result<(Arc<state::Shared>, watch::Sender<bool>), String>;
 
 fn spawn_server(
     options: SandboxOptions,
@@ -236,7 +239,7 @@ fn spawn_server(
 
 async fn prepare(
     options: SandboxOptions,
-) -> Result<(tokio::net::TcpListener, tokio_rustls::TlsAcceptor, Arc<server::Shared>), String> {
+) -> Result<(tokio::net::TcpListener, tokio_rustls::TlsAcceptor, Arc<state::Shared>), String> {
     if !options.listen.ip().is_loopback() {
         return Err(format!(
             "refusing to listen on {}: the sandbox serves loopback only",
@@ -272,7 +275,7 @@ async fn prepare(
     } else {
         format!("https://{}:{}", addr.ip(), addr.port())
     };
-    let shared = Arc::new(server::Shared {
+    let shared = Arc::new(state::Shared {
         world: Mutex::new(world),
         signer: jwt::Signer::new(),
         origin,

@@ -3,39 +3,18 @@
 //! its own task, so requests (and their latency) run concurrently.
 
 use crate::http::{Req, Resp};
-use crate::jwt::Signer;
-use crate::seed::Seed;
-use crate::store::{Config, Fault, LogEntry, World};
+use crate::state::Shared;
+use crate::store::{Fault, LogEntry};
 use crate::util::new_uuid;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
-
-pub struct Shared {
-    pub world: Mutex<World>,
-    pub signer: Signer,
-    /// `https://127.0.0.1:PORT`
-    pub origin: String,
-    pub port: u16,
-    /// Per-instance token claim (`xms_sbx`).
-    pub instance: String,
-    pub seed: Seed,
-    pub initial_config: Config,
-    pub ca_pem: String,
-}
-
-impl Shared {
-    pub fn world(&self) -> MutexGuard<'_, World> {
-        // A panicking handler must not wedge the sandbox for every later test.
-        self.world.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Service {

@@ -714,3 +714,41 @@ fn build_env(
         records,
     })
 }
+
+// ---------------------------------------------------------------- device codes
+
+/// Marks a pending device code approved by `user` (or blocked, when Conditional Access applies).
+/// Returns false for an unknown code.
+pub fn approve(w: &mut World, user_code: &str, user: Uuid) -> bool {
+    let blocked_user = w.user_by_id(user).map(|u| u.ca_blocked).unwrap_or(false);
+    let policy = w.device_code_blocked;
+    let code = normalize_user_code(user_code);
+    match w.devices.iter_mut().find(|d| d.user_code == code) {
+        Some(d) => {
+            d.status = if blocked_user || policy {
+                DeviceStatus::Blocked
+            } else {
+                DeviceStatus::Approved(user)
+            };
+            true
+        }
+        None => false,
+    }
+}
+
+/// The seeded admin: the first user that may register apps (`admin@…` in the default seed).
+pub fn default_admin(w: &World) -> Option<Uuid> {
+    w.users
+        .iter()
+        .find(|u| u.upn.starts_with("admin@"))
+        .or_else(|| w.users.iter().find(|u| u.can_register_apps() && !u.ca_blocked))
+        .or(w.users.first())
+        .map(|u| u.id)
+}
+
+pub fn normalize_user_code(c: &str) -> String {
+    c.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
