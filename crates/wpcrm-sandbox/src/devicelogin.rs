@@ -4,7 +4,8 @@
 //! 2. sign in as a seeded user: `#email`, `#password`, button "Sign in";
 //! 3. approve: button "Approve and continue" (`#approve`) or "Decline" (`#decline`).
 //!
-//! Mirrors the real flow's outcomes (entra-and-graph.md §1.3, §4): a wrong code is refused on the
+//! Mirrors the real flow's outcomes
+//! (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code>): a wrong code is refused on the
 //! page, a wrong password shows AADSTS50126, a user blocked by Conditional Access (or the
 //! device-code policy) sees "You don't have access to this" with error 53003 and the poller gets
 //! AADSTS53003, declining makes the poller get `authorization_declined`.

@@ -2,11 +2,17 @@
 //! the Global Discovery Service and the Dataverse Web API v9.2, on one origin on 127.0.0.1.
 //!
 //! The contract (CLI, seed, token audiences, control API) is `docs/sandbox.md`; the wire formats follow
-//! `shared/reference/entra-and-graph.md` and `shared/reference/dataverse-web-api.md`.
+//! Microsoft's documentation on learn.microsoft.com, cited in each service module.
 //!
-//! Layout: one module per service (`entra`, `graph`, `discovery`, `dataverse`, `control`), one error
-//! catalogue (`errors`), one resettable store behind a lock (`store`), the HTTPS server (`server`,
-//! `tls`) and the token signer (`jwt`).
+//! Layout, in layers (a module only uses modules of the layers before it):
+//! 1. helpers: `util`, `http` (request/response values), `odata` (`$filter`, OData headers),
+//!    `seed` (the seed JSON), `resources` (resource ids), `tls`;
+//! 2. `errors` (the one error catalogue), `store` (the resettable world), `jwt` (the token signer),
+//!    `fixtures` (the seeded world's ids and secrets, for tests);
+//! 3. `state` (what handlers share: the world behind its lock, the signer), `auth` (bearer tokens);
+//! 4. one module per service: `entra` (with `devicelogin`), `graph`, `discovery`, `dataverse`,
+//!    `control`;
+//! 5. `server` (HTTPS, faults, routing to the services), then this file (start/stop).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), wpcrm_sandbox::StartError> {

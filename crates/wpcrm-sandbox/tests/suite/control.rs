@@ -164,6 +164,32 @@ async fn world_steering_endpoints() {
             .status,
         400
     );
+    // Fault kinds are an enum inside, but the control API answers exactly as when they were strings:
+    // the fields are checked first, then the kind.
+    let r = h
+        .control("POST", "/faults", json!({"path": "/x", "kind": "explode"}))
+        .await;
+    assert_eq!(
+        r.json["error"],
+        "unknown fault kind 'explode'; one of [\"latency\", \"status\", \"drop\", \"hang\", \"malformed_json\", \"truncated_json\", \"html\", \"redirect\"]"
+    );
+    let r = h
+        .control("POST", "/faults", json!({"kind": "explode", "times": "x"}))
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json["error"],
+        "invalid fault: invalid type: string \"x\", expected u64"
+    );
+    let r = h.control("POST", "/faults", json!({"kind": 5})).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json["error"],
+        "invalid fault: invalid type: integer `5`, expected a string"
+    );
+    let r = h.control("POST", "/faults", json!({"path": "/x"})).await;
+    assert_eq!(r.json["error"], "invalid fault: missing field `kind`");
+    assert_eq!(h.control("GET", "/faults", Value::Null).await.json, json!([]));
     assert_eq!(
         h.control(
             "POST",
