@@ -28,6 +28,7 @@ pub mod devicelogin;
 pub mod discovery;
 pub mod entra;
 pub mod errors;
+pub mod fixtures;
 pub mod graph;
 pub mod http;
 pub mod jwt;

@@ -60,6 +60,7 @@ async fn health_state_log_and_reset() {
 
 #[tokio::test]
 async fn world_steering_endpoints() {
+    let tenant = tenant();
     let h = start().await;
     let api = h.api("contoso");
     let scope = format!("{}/contoso/.default", h.url);
@@ -70,7 +71,7 @@ async fn world_steering_endpoints() {
         204
     );
     assert_aad_error(
-        &h.token_cc(TENANT, &WP_OK, &scope).await,
+        &h.token_cc(tenant, &WP_OK, &scope).await,
         401,
         "invalid_client",
         7000222,
@@ -87,7 +88,7 @@ async fn world_steering_endpoints() {
         204
     );
     assert_aad_error(
-        &h.token_cc(TENANT, &WP_OK, &scope).await,
+        &h.token_cc(tenant, &WP_OK, &scope).await,
         401,
         "invalid_client",
         7000222,
