@@ -208,13 +208,7 @@ fn associate_user_role(cx: &Cx, w: &mut World, target: &SystemUser) -> R {
             "Cannot insert duplicate key. A record with matching key values already exists.".into(),
         ));
     }
-    let env = &mut w.envs[cx.ei];
-    env.users
-        .iter_mut()
-        .find(|u| u.id == target.id)
-        .expect("target")
-        .roles
-        .push(role_id);
+    roles_of(w, cx, target).push(role_id);
     Ok(Resp::new(204))
 }
 
@@ -223,12 +217,12 @@ fn disassociate_user_role(cx: &Cx, w: &mut World, target: &SystemUser, key: Opti
     let role_id = key_guid(&key)
         .or_else(|| cx.req.q("$id").and_then(|v| bind_guid(&json!(v), "roles")))
         .ok_or_else(|| Dv::InvalidArgument("Specify the role to disassociate.".into()))?;
-    let env = &mut w.envs[cx.ei];
-    env.users
-        .iter_mut()
-        .find(|u| u.id == target.id)
-        .expect("target")
-        .roles
-        .retain(|r| *r != role_id);
+    roles_of(w, cx, target).retain(|r| *r != role_id);
     Ok(Resp::new(204))
+}
+
+/// The role assignments of `target`, to change them.
+fn roles_of<'w>(w: &'w mut World, cx: &Cx, target: &SystemUser) -> &'w mut Vec<Uuid> {
+    let env = &mut w.envs[cx.ei];
+    &mut env.users.iter_mut().find(|u| u.id == target.id).expect("target").roles
 }

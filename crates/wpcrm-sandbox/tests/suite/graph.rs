@@ -45,7 +45,9 @@ async fn audience_and_caller_checks() {
         .get(&format!("{}/v1.0/users/me-token-to-replace", h.url), Some(&maker))
         .await;
     assert_eq!(me.json["userPrincipalName"], maker_upn());
-    let admin = h.get(&format!("{}/v1.0/users/{}", h.url, admin_upn()), Some(&maker)).await;
+    let admin = h
+        .get(&format!("{}/v1.0/users/{}", h.url, admin_upn()), Some(&maker))
+        .await;
     assert_eq!(admin.json["id"], fixtures::admin().id);
     assert_graph_error(
         &h.get(&format!("{}/v1.0/users/nobody@{}", h.url, domain()), Some(&maker))
