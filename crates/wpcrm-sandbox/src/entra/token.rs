@@ -4,9 +4,9 @@
 //! <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#authenticating-the-user>,
 //! <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token>
 
-use super::tenant::resolve_tenant;
 use super::tenant::{
-    client_auth, first_resource, resolve_resource, split_scope, user_flow_client, TenantSeg, OIDC_SCOPES,
+    client_auth, first_resource, resolve_resource, resolve_tenant, split_scope, user_flow_client, TenantSeg,
+    OIDC_SCOPES,
 };
 use crate::errors::{aad_headers, Aad};
 use crate::http::{Req, Resp};

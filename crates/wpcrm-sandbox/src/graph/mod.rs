@@ -79,7 +79,7 @@ fn split_key(seg: &str) -> (String, Option<String>) {
 }
 
 /// `appId='…'` → the GUID.
-pub(super) fn alt_key(key: &str) -> Option<String> {
+fn alt_key(key: &str) -> Option<String> {
     let v = key.strip_prefix("appId=")?;
     Some(v.trim_matches('\'').to_string())
 }
