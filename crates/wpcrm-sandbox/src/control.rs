@@ -4,21 +4,10 @@
 //! Not logged: reads of the request log itself. Never returned: secret values, tokens.
 
 use crate::http::{Req, Resp};
-use crate::server::Shared;
-use crate::store::{Config, DeviceStatus, Fault, World};
+use crate::state::Shared;
+use crate::store::{approve, default_admin, normalize_user_code, Config, DeviceStatus, Fault, FaultKind, World};
 use crate::util::{iso, now, parse_guid};
 use serde_json::{json, Value};
-
-const FAULT_KINDS: [&str; 8] = [
-    "latency",
-    "status",
-    "drop",
-    "hang",
-    "malformed_json",
-    "truncated_json",
-    "html",
-    "redirect",
-];
 
 pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let body = if req.body.is_empty() {
@@ -75,12 +64,23 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
         }
         ("GET", "/faults") => (200, serde_json::to_value(&w.faults).unwrap_or(Value::Null)),
         ("POST", "/faults") => {
-            let mut f: Fault = match serde_json::from_value(body) {
+            // The fields are checked first and the kind last, with the same messages as when the
+            // kind was a free string: an unknown kind stands in as a known one for the first check.
+            let unknown_kind = body
+                .get("kind")
+                .and_then(Value::as_str)
+                .filter(|k| FaultKind::from_name(k).is_none())
+                .map(str::to_string);
+            let mut fields = body;
+            if unknown_kind.is_some() {
+                fields["kind"] = json!(FaultKind::Latency.name());
+            }
+            let mut f: Fault = match serde_json::from_value(fields) {
                 Ok(f) => f,
                 Err(e) => return bad(format!("invalid fault: {e}")),
             };
-            if !FAULT_KINDS.contains(&f.kind.as_str()) {
-                return bad(format!("unknown fault kind '{}'; one of {FAULT_KINDS:?}", f.kind));
+            if let Some(kind) = unknown_kind {
+                return bad(format!("unknown fault kind '{kind}'; one of {:?}", FaultKind::names()));
             }
             f.id = w.next_fault_id;
             w.next_fault_id += 1;
@@ -121,12 +121,12 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
                     Some(u) => u.id,
                     None => return bad(format!("unknown user '{upn}'")),
                 },
-                None => match crate::entra::default_admin(&w) {
+                None => match default_admin(&w) {
                     Some(u) => u,
                     None => return bad("the seed has no users"),
                 },
             };
-            if crate::entra::approve(&mut w, code, user) {
+            if approve(&mut w, code, user) {
                 done()
             } else {
                 not_found(format!("unknown user code '{code}'"))
@@ -136,7 +136,7 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
             let Some(code) = str_field(&body, "user_code") else {
                 return bad("user_code is required");
             };
-            let code = crate::entra::normalize_user_code(code);
+            let code = normalize_user_code(code);
             let status = if sub.ends_with("decline") {
                 DeviceStatus::Declined
             } else {

@@ -4,17 +4,17 @@
 //! 2. sign in as a seeded user: `#email`, `#password`, button "Sign in";
 //! 3. approve: button "Approve and continue" (`#approve`) or "Decline" (`#decline`).
 //!
-//! Mirrors the real flow's outcomes (entra-and-graph.md §1.3, §4): a wrong code is refused on the
+//! Mirrors the real flow's outcomes
+//! (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code>): a wrong code is refused on the
 //! page, a wrong password shows AADSTS50126, a user blocked by Conditional Access (or the
 //! device-code policy) sees "You don't have access to this" with error 53003 and the poller gets
 //! AADSTS53003, declining makes the poller get `authorization_declined`.
 //! Not emulated: MFA, account pickers, SSO cookies (step 3 trusts the e-mail carried by the form),
 //! localisation, `verification_uri_complete`.
 
-use crate::entra::{approve, normalize_user_code};
 use crate::http::{Req, Resp};
-use crate::server::Shared;
-use crate::store::{DeviceStatus, World};
+use crate::state::Shared;
+use crate::store::{approve, normalize_user_code, DeviceStatus, World};
 use crate::util::now;
 
 fn esc(s: &str) -> String {

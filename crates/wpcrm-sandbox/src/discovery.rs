@@ -1,21 +1,22 @@
 //! Global Discovery Service v2.0: `GET /api/discovery/v2.0/Instances` (and keyed forms
 //! `Instances(<guid>)`, `Instances(UniqueName='x')`, which still return an array).
 //!
-//! Follows dataverse-web-api.md §6: the documented instance fields, `$select`, `$filter` with
+//! Follows <https://learn.microsoft.com/power-apps/developer/data-platform/discovery-service>: the documented instance fields, `$select`, `$filter` with
 //! case-sensitive string comparison, only environments where the signed-in user has an enabled
 //! systemuser (none → empty `value`), `IsUserSysAdmin` from the user's roles there. The token must
 //! carry the audience `https://globaldisco.crm.dynamics.com`; otherwise 401 with an empty body.
 //! `ApiUrl` equals `Url` in the sandbox (there is no separate `.api.` host).
 //!
-//! Choice where the reference is silent (marked U): app-only tokens get 403
+//! Choice where the documentation is silent (marked U): app-only tokens get 403
 //! `{"error":{"code":"Forbidden","message":…}}`.
 //! Not emulated: the v1 discovery endpoints, `$orderby`, `$top`, the regional discovery hosts.
 
-use crate::entra::{verify_bearer, DISCO};
+use crate::auth::verify_bearer;
 use crate::errors::Disco;
 use crate::http::{Req, Resp};
 use crate::odata;
-use crate::server::Shared;
+use crate::resources::DISCO;
+use crate::state::Shared;
 use crate::util::iso;
 use serde_json::{json, Value};
 
@@ -25,6 +26,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
     let unauthorized = || {
         Disco::Unauthenticated {
             authorization_uri: format!("{}/{}/oauth2/authorize", shared.origin, w.tenant_id),
+            resource_id: format!("{DISCO}/"),
         }
         .render(req)
     };

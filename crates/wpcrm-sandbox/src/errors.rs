@@ -1,13 +1,14 @@
 //! The one error catalogue: every error the sandbox can answer with on a Microsoft path, each
 //! rendering the exact body shape and status of the real service.
 //!
-//! Entra (entra-and-graph.md §1.5, §2): `{"error","error_description":"AADSTSnnnn: …\r\nTrace ID:
+//! Entra (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>): `{"error","error_description":"AADSTSnnnn: …\r\nTrace ID:
 //! …\r\nCorrelation ID: …\r\nTimestamp: …","error_codes":[n],"timestamp","trace_id","correlation_id",
 //! "error_uri"}`; `invalid_client` is 401, everything else 400.
-//! Graph (§3.5): `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
-//! Dataverse (dataverse-web-api.md §2): `{"error":{"code":"0x…","message":"…"}}`.
+//! Graph (<https://learn.microsoft.com/graph/errors>): `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
+//! Dataverse (<https://learn.microsoft.com/power-apps/developer/data-platform/reference/web-service-error-codes>):
+//! `{"error":{"code":"0x…","message":"…"}}`.
 //!
-//! Unconfirmed choices (the reference marks them "unconfirmed" or "U"), picked as the most plausible:
+//! Unconfirmed choices (the documentation does not show them), picked as the most plausible:
 //! - 700016 → 400 `unauthorized_client`; 50059, 900144 → 400; `authorization_declined` and
 //!   `bad_verification_code` → 400.
 //! - `authorization_declined` carries AADSTS65004 ("User declined to consent"), `bad_verification_code`
@@ -15,13 +16,14 @@
 //! - 53003 reaches the device-code poller as `invalid_grant` (400).
 //! - Unknown/revoked refresh token → 400 `invalid_grant` AADSTS9002313.
 //! - A disabled Dataverse user is refused with 403 `0x80040225` and the documented message.
-//! - Duplicate application user → 412 `0x80040237` (DuplicateRecord family, §2.2).
+//! - Duplicate application user → 412 `0x80040237` (DuplicateRecord family).
 //! - Deleting an enabled application user → 400 `0x80040203` (InvalidArgument).
 //! - Dataverse 429 body `{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit
 //!   of N over time window of S seconds."}}`.
 //! - Unknown table in `EntityDefinitions(LogicalName='x')` → 404 `0x80040217` with the MetadataCache text.
 
 use crate::http::{Req, Resp};
+use crate::odata::odata_headers;
 use crate::util::{aad_timestamp, graph_date, new_uuid, now};
 use serde_json::{json, Value};
 
@@ -263,7 +265,8 @@ impl Graph {
 #[derive(Debug, Clone)]
 pub enum Dv {
     /// No token, a bad token, or a token for another audience: 401 with the tenant-discovery
-    /// challenge and an empty body (dataverse-web-api.md §2.4).
+    /// challenge and an empty body
+    /// (<https://learn.microsoft.com/power-apps/developer/data-platform/authenticate-oauth>).
     Unauthenticated {
         authorization_uri: String,
         resource_id: String,
@@ -333,14 +336,14 @@ impl Dv {
             resource_id,
         } = self
         {
-            return crate::dataverse::odata_headers(Resp::new(401), req).header(
+            return odata_headers(Resp::new(401), req).header(
                 "WWW-Authenticate",
                 format!("Bearer authorization_uri={authorization_uri}, resource_id={resource_id}"),
             );
         }
         let (status, code, message) = self.parts();
         let mut r = Resp::json(status, &json!({"error":{"code":code,"message":message}}));
-        r = crate::dataverse::odata_headers(r, req);
+        r = odata_headers(r, req);
         if let Dv::Throttled { retry_after, .. } = self {
             r = r.header("Retry-After", retry_after.to_string());
         }
@@ -348,12 +351,14 @@ impl Dv {
     }
 }
 
-/// Global Discovery Service errors (dataverse-web-api.md §6; bodies unconfirmed, OData-style chosen).
+/// Global Discovery Service errors (bodies unconfirmed, OData-style chosen;
+/// <https://learn.microsoft.com/power-apps/developer/data-platform/discovery-service>).
 #[derive(Debug, Clone)]
 pub enum Disco {
     /// 401 with a challenge naming the discovery resource, empty body.
     Unauthenticated {
         authorization_uri: String,
+        resource_id: String,
     },
     AppOnly,
     SegmentNotFound(String),
@@ -363,10 +368,13 @@ pub enum Disco {
 impl Disco {
     pub fn render(&self, _req: &Req) -> Resp {
         let (status, code, message) = match self {
-            Disco::Unauthenticated { authorization_uri } => {
+            Disco::Unauthenticated {
+                authorization_uri,
+                resource_id,
+            } => {
                 return Resp::new(401).header(
                     "WWW-Authenticate",
-                    format!("Bearer authorization_uri={authorization_uri}, resource_id={}/", crate::entra::DISCO),
+                    format!("Bearer authorization_uri={authorization_uri}, resource_id={resource_id}"),
                 )
             }
             Disco::AppOnly => (403, "Forbidden", "The Global Discovery Service lists environments for signed-in users only; app-only tokens are not accepted.".to_string()),

@@ -2,11 +2,17 @@
 //! the Global Discovery Service and the Dataverse Web API v9.2, on one origin on 127.0.0.1.
 //!
 //! The contract (CLI, seed, token audiences, control API) is `docs/sandbox.md`; the wire formats follow
-//! `shared/reference/entra-and-graph.md` and `shared/reference/dataverse-web-api.md`.
+//! Microsoft's documentation on learn.microsoft.com, cited in each service module.
 //!
-//! Layout: one module per service (`entra`, `graph`, `discovery`, `dataverse`, `control`), one error
-//! catalogue (`errors`), one resettable store behind a lock (`store`), the HTTPS server (`server`,
-//! `tls`) and the token signer (`jwt`).
+//! Layout, in layers (a module only uses modules of the layers before it):
+//! 1. helpers: `util`, `http` (request/response values), `odata` (`$filter`, OData headers),
+//!    `seed` (the seed JSON), `resources` (resource ids), `tls`;
+//! 2. `errors` (the one error catalogue), `store` (the resettable world), `jwt` (the token signer),
+//!    `fixtures` (the seeded world's ids and secrets, for tests);
+//! 3. `state` (what handlers share: the world behind its lock, the signer), `auth` (bearer tokens);
+//! 4. one module per service: `entra` (with `devicelogin`), `graph`, `discovery`, `dataverse`,
+//!    `control`;
+//! 5. `server` (HTTPS, faults, routing to the services), then this file (start/stop).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), wpcrm_sandbox::StartError> {
@@ -15,18 +21,22 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 pub mod control;
 pub mod dataverse;
 pub mod devicelogin;
 pub mod discovery;
 pub mod entra;
 pub mod errors;
+pub mod fixtures;
 pub mod graph;
 pub mod http;
 pub mod jwt;
 pub mod odata;
+pub mod resources;
 pub mod seed;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod tls;
 pub mod util;
@@ -78,7 +88,7 @@ pub struct StartError(pub String);
 
 /// A running sandbox. Dropping it shuts the server down.
 pub struct Sandbox {
-    shared: Arc<server::Shared>,
+    shared: Arc<state::Shared>,
     shutdown: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -202,7 +212,7 @@ impl Control<'_> {
     }
 }
 
-type Ready = Result<(Arc<server::Shared>, watch::Sender<bool>), String>;
+type Ready = Result<(Arc<state::Shared>, watch::Sender<bool>), String>;
 
 fn spawn_server(
     options: SandboxOptions,
@@ -236,7 +246,7 @@ fn spawn_server(
 
 async fn prepare(
     options: SandboxOptions,
-) -> Result<(tokio::net::TcpListener, tokio_rustls::TlsAcceptor, Arc<server::Shared>), String> {
+) -> Result<(tokio::net::TcpListener, tokio_rustls::TlsAcceptor, Arc<state::Shared>), String> {
     if !options.listen.ip().is_loopback() {
         return Err(format!(
             "refusing to listen on {}: the sandbox serves loopback only",
@@ -272,7 +282,7 @@ async fn prepare(
     } else {
         format!("https://{}:{}", addr.ip(), addr.port())
     };
-    let shared = Arc::new(server::Shared {
+    let shared = Arc::new(state::Shared {
         world: Mutex::new(world),
         signer: jwt::Signer::new(),
         origin,

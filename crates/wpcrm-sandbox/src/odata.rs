@@ -3,8 +3,23 @@
 //! escapes, `null`, booleans, numbers, unquoted GUIDs, namespaced enum literals
 //! (`Microsoft.Dynamics.CRM.X'Y'`), `startswith`/`endswith`/`contains`, and `prop/any(x:x eq …)`.
 //! Anything else is a parse error the caller renders in its own service's error shape.
+//! Also the OData response headers Dataverse puts on every answer.
 
+use crate::http::{Req, Resp};
 use serde_json::Value;
+
+/// The OData envelope headers of every Dataverse Web API answer (`OData-Version: 4.0`, the
+/// request id, and the minimal-metadata content type when there is a body).
+pub fn odata_headers(r: Resp, req: &Req) -> Resp {
+    let mut r = r
+        .header("OData-Version", "4.0")
+        .header("x-ms-service-request-id", req.request_id.clone())
+        .header("REQ_ID", req.request_id.clone());
+    if !r.body.is_empty() {
+        r = r.header("Content-Type", "application/json; odata.metadata=minimal");
+    }
+    r
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lit {

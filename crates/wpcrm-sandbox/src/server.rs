@@ -3,39 +3,18 @@
 //! its own task, so requests (and their latency) run concurrently.
 
 use crate::http::{Req, Resp};
-use crate::jwt::Signer;
-use crate::seed::Seed;
-use crate::store::{Config, Fault, LogEntry, World};
+use crate::state::Shared;
+use crate::store::{Fault, FaultKind, LogEntry};
 use crate::util::new_uuid;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
-
-pub struct Shared {
-    pub world: Mutex<World>,
-    pub signer: Signer,
-    /// `https://127.0.0.1:PORT`
-    pub origin: String,
-    pub port: u16,
-    /// Per-instance token claim (`xms_sbx`).
-    pub instance: String,
-    pub seed: Seed,
-    pub initial_config: Config,
-    pub ca_pem: String,
-}
-
-impl Shared {
-    pub fn world(&self) -> MutexGuard<'_, World> {
-        // A panicking handler must not wedge the sandbox for every later test.
-        self.world.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -194,7 +173,7 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
                 if !glob_match(&f.path, &path) {
                     continue;
                 }
-                if f.kind == "latency" {
+                if f.kind == FaultKind::Latency {
                     delays.push(f.latency_ms.unwrap_or(0));
                 } else if terminal.is_some() {
                     continue;
@@ -218,15 +197,15 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
     }
 
     let mut resp = match &terminal {
-        Terminal::Fault(f) if f.kind == "drop" => {
+        Terminal::Fault(f) if f.kind == FaultKind::Drop => {
             log(&shared, &req, service, 0, started);
             return Err(Dropped);
         }
-        Terminal::Fault(f) if f.kind == "hang" => {
+        Terminal::Fault(f) if f.kind == FaultKind::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             return Err(Dropped);
         }
-        Terminal::Fault(f) if f.kind == "status" => {
+        Terminal::Fault(f) if f.kind == FaultKind::Status => {
             let status = f.status.unwrap_or(500);
             let mut r = Resp::new(status).body(f.body.clone().unwrap_or_default().into_bytes());
             if f.body
@@ -247,26 +226,26 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
             }
             r
         }
-        Terminal::Fault(f) if f.kind == "html" => {
+        Terminal::Fault(f) if f.kind == FaultKind::Html => {
             let body = f.body.clone().unwrap_or_else(|| {
                 "<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The proxy could not reach the service.</p></body></html>".into()
             });
             Resp::html(f.status.unwrap_or(200), body)
         }
-        Terminal::Fault(f) if f.kind == "redirect" => Resp::new(f.status.unwrap_or(302)).header(
+        Terminal::Fault(f) if f.kind == FaultKind::Redirect => Resp::new(f.status.unwrap_or(302)).header(
             "Location",
             f.location.clone().unwrap_or_else(|| "https://example.invalid/".into()),
         ),
         _ => route(&shared, &req, service),
     };
     if let Terminal::Fault(f) = &terminal {
-        if f.kind == "malformed_json" {
+        if f.kind == FaultKind::MalformedJson {
             resp.body = b"{\"error\": {\"code\": \"0x0\", \"message\": oops}".to_vec();
             resp = resp.header("Content-Type", "application/json; charset=utf-8");
             if let Some(s) = f.status {
                 resp.status = s;
             }
-        } else if f.kind == "truncated_json" {
+        } else if f.kind == FaultKind::TruncatedJson {
             let n = resp.body.len() / 2;
             resp.body.truncate(n.max(1).min(resp.body.len()));
             if let Some(s) = f.status {

@@ -1,56 +1,51 @@
 #![allow(dead_code)]
 
+use once_cell::sync::Lazy;
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 use std::sync::Arc;
+pub use wpcrm_sandbox::fixtures;
 use wpcrm_sandbox::{Sandbox, SandboxOptions};
 
-pub const TENANT: &str = "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e";
-pub const DOMAIN: &str = "contoso.onmicrosoft.com";
-pub const AZ_CLI: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 pub const GRAPH: &str = "https://graph.microsoft.com/.default";
 pub const DISCO: &str = "https://globaldisco.crm.dynamics.com/.default";
 
+/// The seeded tenant's id, domain, and the public client the device-code tests use: read from
+/// `seed/default.json` through `wpcrm_sandbox::fixtures`.
+pub fn tenant() -> &'static str {
+    fixtures::tenant_id()
+}
+pub fn domain() -> &'static str {
+    fixtures::tenant_domain()
+}
+pub fn az_cli() -> &'static str {
+    fixtures::public_client("Microsoft Azure CLI").app_id
+}
+
+/// Client credentials as a test sends them: a seeded app's (below) or made up.
 pub struct SeedApp {
     pub app_id: &'static str,
     pub secret: &'static str,
     pub key_id: &'static str,
 }
-pub const WP_OK: SeedApp = SeedApp {
-    app_id: "11111111-1111-4111-8111-111111111111",
-    secret: "Sbx8Q~okSecretValue.0000000000000000000001",
-    key_id: "a1111111-1111-4111-8111-111111111111",
-};
-pub const WP_NOUSER: SeedApp = SeedApp {
-    app_id: "22222222-2222-4222-8222-222222222222",
-    secret: "Sbx8Q~noUserSecretValue.00000000000000002",
-    key_id: "a2222222-2222-4222-8222-222222222222",
-};
-pub const WP_DISABLED: SeedApp = SeedApp {
-    app_id: "33333333-3333-4333-8333-333333333333",
-    secret: "Sbx8Q~disabledSecretValue.000000000000003",
-    key_id: "a3333333-3333-4333-8333-333333333333",
-};
-pub const WP_BASIC: SeedApp = SeedApp {
-    app_id: "44444444-4444-4444-8444-444444444444",
-    secret: "Sbx8Q~basicSecretValue.000000000000000004",
-    key_id: "a4444444-4444-4444-8444-444444444444",
-};
-pub const WP_NOROLES: SeedApp = SeedApp {
-    app_id: "55555555-5555-4555-8555-555555555555",
-    secret: "Sbx8Q~noRolesSecretValue.0000000000000005",
-    key_id: "a5555555-5555-4555-8555-555555555555",
-};
-pub const WP_BLOCKED: SeedApp = SeedApp {
-    app_id: "66666666-6666-4666-8666-666666666666",
-    secret: "Sbx8Q~blockedSecretValue.00000000000000006",
-    key_id: "a6666666-6666-4666-8666-666666666666",
-};
-pub const WP_EXPIRED: SeedApp = SeedApp {
-    app_id: "77777777-7777-4777-8777-777777777777",
-    secret: "Sbx8Q~expiredSecretValue.0000000000000007",
-    key_id: "a7777777-7777-4777-8777-777777777777",
-};
+impl SeedApp {
+    /// The seeded application `name` with its first secret.
+    pub fn seeded(name: &str) -> SeedApp {
+        let a = fixtures::app(name);
+        SeedApp {
+            app_id: a.app_id,
+            secret: a.secret,
+            key_id: a.key_id,
+        }
+    }
+}
+pub static WP_OK: Lazy<SeedApp> = Lazy::new(|| SeedApp::seeded("wp-ok"));
+pub static WP_NOUSER: Lazy<SeedApp> = Lazy::new(|| SeedApp::seeded("wp-nouser"));
+pub static WP_DISABLED: Lazy<SeedApp> = Lazy::new(|| SeedApp::seeded("wp-disabled"));
+pub static WP_BASIC: Lazy<SeedApp> = Lazy::new(|| SeedApp::seeded("wp-basic"));
+pub static WP_NOROLES: Lazy<SeedApp> = Lazy::new(|| SeedApp::seeded("wp-noroles"));
+pub static WP_BLOCKED: Lazy<SeedApp> = Lazy::new(|| SeedApp::seeded("wp-blocked"));
+pub static WP_EXPIRED: Lazy<SeedApp> = Lazy::new(|| SeedApp::seeded("wp-expired"));
 
 pub struct H {
     pub sb: Sandbox,
@@ -147,7 +142,8 @@ impl H {
         .await
     }
     pub async fn app_token(&self, app: &SeedApp, scope: &str) -> String {
-        let r = self.token_cc(TENANT, app, scope).await;
+        let tenant = tenant();
+        let r = self.token_cc(tenant, app, scope).await;
         assert_eq!(r.status, 200, "{}", r.text);
         r.json["access_token"].as_str().expect("access_token").to_string()
     }
@@ -186,11 +182,13 @@ impl H {
     }
     /// Device code with Azure CLI for `scope`, approved through the control API as `user`.
     pub async fn user_tokens(&self, user: &str, scope: &str) -> Value {
+        let tenant = tenant();
+        let az_cli = az_cli();
         let full = format!("{scope} offline_access openid profile");
         let dc = self
             .post_form(
-                &format!("/{TENANT}/oauth2/v2.0/devicecode"),
-                &[("client_id", AZ_CLI), ("scope", &full)],
+                &format!("/{tenant}/oauth2/v2.0/devicecode"),
+                &[("client_id", az_cli), ("scope", &full)],
             )
             .await;
         assert_eq!(dc.status, 200, "{}", dc.text);
@@ -201,10 +199,10 @@ impl H {
         assert_eq!(r.status, 204, "{}", r.text);
         let t = self
             .post_form(
-                &format!("/{TENANT}/oauth2/v2.0/token"),
+                &format!("/{tenant}/oauth2/v2.0/token"),
                 &[
                     ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                    ("client_id", AZ_CLI),
+                    ("client_id", az_cli),
                     ("device_code", dc.json["device_code"].as_str().unwrap()),
                     ("client_info", "1"),
                 ],

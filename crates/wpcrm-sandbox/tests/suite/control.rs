@@ -60,6 +60,7 @@ async fn health_state_log_and_reset() {
 
 #[tokio::test]
 async fn world_steering_endpoints() {
+    let tenant = tenant();
     let h = start().await;
     let api = h.api("contoso");
     let scope = format!("{}/contoso/.default", h.url);
@@ -70,7 +71,7 @@ async fn world_steering_endpoints() {
         204
     );
     assert_aad_error(
-        &h.token_cc(TENANT, &WP_OK, &scope).await,
+        &h.token_cc(tenant, &WP_OK, &scope).await,
         401,
         "invalid_client",
         7000222,
@@ -87,7 +88,7 @@ async fn world_steering_endpoints() {
         204
     );
     assert_aad_error(
-        &h.token_cc(TENANT, &WP_OK, &scope).await,
+        &h.token_cc(tenant, &WP_OK, &scope).await,
         401,
         "invalid_client",
         7000222,
@@ -164,6 +165,32 @@ async fn world_steering_endpoints() {
             .status,
         400
     );
+    // Fault kinds are an enum inside, but the control API answers exactly as when they were strings:
+    // the fields are checked first, then the kind.
+    let r = h
+        .control("POST", "/faults", json!({"path": "/x", "kind": "explode"}))
+        .await;
+    assert_eq!(
+        r.json["error"],
+        "unknown fault kind 'explode'; one of [\"latency\", \"status\", \"drop\", \"hang\", \"malformed_json\", \"truncated_json\", \"html\", \"redirect\"]"
+    );
+    let r = h
+        .control("POST", "/faults", json!({"kind": "explode", "times": "x"}))
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json["error"],
+        "invalid fault: invalid type: string \"x\", expected u64"
+    );
+    let r = h.control("POST", "/faults", json!({"kind": 5})).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json["error"],
+        "invalid fault: invalid type: integer `5`, expected a string"
+    );
+    let r = h.control("POST", "/faults", json!({"path": "/x"})).await;
+    assert_eq!(r.json["error"], "invalid fault: missing field `kind`");
+    assert_eq!(h.control("GET", "/faults", Value::Null).await.json, json!([]));
     assert_eq!(
         h.control(
             "POST",

@@ -3,6 +3,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn challenge_audience_and_functions() {
+    let tenant = tenant();
     let h = start().await;
     let api = h.api("contoso");
     let r = h.get(&format!("{api}/"), None).await;
@@ -10,7 +11,7 @@ async fn challenge_audience_and_functions() {
     assert_eq!(
         r.header("www-authenticate").unwrap(),
         format!(
-            "Bearer authorization_uri={}/{TENANT}/oauth2/authorize, resource_id={}/contoso/",
+            "Bearer authorization_uri={}/{tenant}/oauth2/authorize, resource_id={}/contoso/",
             h.url, h.url
         )
     );
@@ -41,9 +42,9 @@ async fn challenge_audience_and_functions() {
     }
     let r = h.get(&format!("{api}/RetrieveCurrentOrganization(AccessType=@p)?@p=Microsoft.Dynamics.CRM.EndpointAccessType'Default'"), Some(&t)).await;
     assert_eq!(r.json["Detail"]["FriendlyName"], "Contoso", "{}", r.text);
-    assert_eq!(r.json["Detail"]["TenantId"], TENANT);
+    assert_eq!(r.json["Detail"]["TenantId"], tenant);
     let admin = h
-        .user_token("admin@contoso.onmicrosoft.com", &format!("{}/contoso/.default", h.url))
+        .user_token(fixtures::admin().upn, &format!("{}/contoso/.default", h.url))
         .await;
     let st = h.sb.control().state();
     let reader = st["environments"]["contoso"]["roles"]
@@ -225,7 +226,8 @@ async fn privilege_enforcement_and_depth() {
         403,
         "0x80040220",
     );
-    assert!(m.starts_with(&format!("Principal user (Id={uid}, type=8, roleCount=0, privilegeCount=0, accessMode='4 Non-interactive', AADObjectId='c5555555-5555-4555-8555-555555555555', ")), "{m}");
+    let noroles_sp = fixtures::app("wp-noroles").service_principal_id.unwrap();
+    assert!(m.starts_with(&format!("Principal user (Id={uid}, type=8, roleCount=0, privilegeCount=0, accessMode='4 Non-interactive', AADObjectId='{noroles_sp}', ")), "{m}");
     assert!(m.contains("is missing prvReadEntity privilege (Id="), "{m}");
     assert!(m.ends_with(&format!("context.Caller={uid}")), "{m}");
 
@@ -418,7 +420,7 @@ async fn provisioning_an_application_user_as_admin() {
     let h = start().await;
     let api = h.api("contoso");
     let t = h
-        .user_token("admin@contoso.onmicrosoft.com", &format!("{}/contoso/.default", h.url))
+        .user_token(fixtures::admin().upn, &format!("{}/contoso/.default", h.url))
         .await;
     let who = h.get(&format!("{api}/WhoAmI"), Some(&t)).await;
     assert_eq!(who.status, 200, "{}", who.text);
@@ -665,7 +667,7 @@ async fn provisioning_an_application_user_as_admin() {
 
     // A maker (Basic User) cannot create application users.
     let maker = h
-        .user_token("maker@contoso.onmicrosoft.com", &format!("{}/contoso/.default", h.url))
+        .user_token(fixtures::user("maker").upn, &format!("{}/contoso/.default", h.url))
         .await;
     let r = h
         .send_json("POST", &format!("{api}/systemusers"), &maker, &body, None)
@@ -704,7 +706,7 @@ async fn local_depth_sees_the_business_unit_and_global_sees_all() {
     let h = start().await;
     let api = h.api("contoso");
     let admin = h
-        .user_token("admin@contoso.onmicrosoft.com", &format!("{}/contoso/.default", h.url))
+        .user_token(fixtures::admin().upn, &format!("{}/contoso/.default", h.url))
         .await;
     let st = h.sb.control().state();
     let env = &st["environments"]["contoso"];
@@ -785,6 +787,7 @@ async fn local_depth_sees_the_business_unit_and_global_sees_all() {
 
 #[tokio::test]
 async fn the_origin_itself_is_the_first_environment() {
+    let tenant = tenant();
     let h = start().await;
     let api = format!("{}/api/data/v9.2", h.url);
     let r = h.get(&format!("{api}/"), None).await;
@@ -792,7 +795,7 @@ async fn the_origin_itself_is_the_first_environment() {
     assert_eq!(
         r.header("www-authenticate").unwrap(),
         format!(
-            "Bearer authorization_uri={}/{TENANT}/oauth2/authorize, resource_id={}/",
+            "Bearer authorization_uri={}/{tenant}/oauth2/authorize, resource_id={}/",
             h.url, h.url
         )
     );

@@ -5,12 +5,12 @@ async fn instances_for_users_with_the_discovery_audience() {
     let h = start().await;
     let url = format!("{}/api/discovery/v2.0/Instances", h.url);
     assert_eq!(h.get(&url, None).await.status, 401);
-    let graph = h.user_token("admin@contoso.onmicrosoft.com", GRAPH).await;
+    let graph = h.user_token(fixtures::admin().upn, GRAPH).await;
     assert_eq!(h.get(&url, Some(&graph)).await.status, 401);
     let app = h.app_token(&WP_OK, DISCO).await;
     assert_eq!(h.get(&url, Some(&app)).await.status, 403);
 
-    let admin = h.user_token("admin@contoso.onmicrosoft.com", DISCO).await;
+    let admin = h.user_token(fixtures::admin().upn, DISCO).await;
     let r = h.get(&url, Some(&admin)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json["value"].as_array().unwrap();
@@ -73,7 +73,7 @@ async fn instances_for_users_with_the_discovery_audience() {
         .await;
     assert_eq!(r.json["value"].as_array().unwrap().len(), 1);
 
-    let maker = h.user_token("maker@contoso.onmicrosoft.com", DISCO).await;
+    let maker = h.user_token(fixtures::user("maker").upn, DISCO).await;
     let r = h.get(&url, Some(&maker)).await;
     assert!(r.json["value"]
         .as_array()

@@ -3,8 +3,10 @@ use serde_json::json;
 
 #[tokio::test]
 async fn openid_configuration_for_guid_domain_and_generic_tenants() {
+    let tenant = tenant();
+    let domain = domain();
     let h = start().await;
-    for t in [TENANT, DOMAIN, "organizations", "common"] {
+    for t in [tenant, domain, "organizations", "common"] {
         let r = h
             .get(&format!("{}/{t}/v2.0/.well-known/openid-configuration", h.url), None)
             .await;
@@ -22,13 +24,13 @@ async fn openid_configuration_for_guid_domain_and_generic_tenants() {
     }
     let r = h
         .get(
-            &format!("{}/{DOMAIN}/v2.0/.well-known/openid-configuration", h.url),
+            &format!("{}/{domain}/v2.0/.well-known/openid-configuration", h.url),
             None,
         )
         .await;
     assert_eq!(
         r.json["token_endpoint"],
-        format!("{}/{TENANT}/oauth2/v2.0/token", h.url)
+        format!("{}/{tenant}/oauth2/v2.0/token", h.url)
     );
     let r = h
         .get(
@@ -51,8 +53,9 @@ async fn openid_configuration_for_guid_domain_and_generic_tenants() {
 
 #[tokio::test]
 async fn jwks_and_instance_discovery() {
+    let tenant = tenant();
     let h = start().await;
-    let r = h.get(&format!("{}/{TENANT}/discovery/v2.0/keys", h.url), None).await;
+    let r = h.get(&format!("{}/{tenant}/discovery/v2.0/keys", h.url), None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json["keys"][0]["kty"], "RSA");
     let token = h.app_token(&WP_OK, GRAPH).await;
@@ -69,19 +72,21 @@ async fn jwks_and_instance_discovery() {
     assert_eq!(r.json["keys"][0]["kid"], kid);
     // MSAL drops the port from authorization_endpoint (entra-and-graph.md §6.1).
     let r = h
-        .get(&format!("{}/common/discovery/instance?api-version=1.0&authorization_endpoint=https://127.0.0.1/{TENANT}/oauth2/v2.0/authorize", h.url), None)
+        .get(&format!("{}/common/discovery/instance?api-version=1.0&authorization_endpoint=https://127.0.0.1/{tenant}/oauth2/v2.0/authorize", h.url), None)
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         r.json["tenant_discovery_endpoint"],
-        format!("{}/{TENANT}/v2.0/.well-known/openid-configuration", h.url)
+        format!("{}/{tenant}/v2.0/.well-known/openid-configuration", h.url)
     );
 }
 
 #[tokio::test]
 async fn client_credentials_issues_tokens_for_each_audience() {
+    let tenant = tenant();
+    let domain = domain();
     let h = start().await;
-    let r = h.token_cc(DOMAIN, &WP_OK, &format!("{}/contoso/.default", h.url)).await;
+    let r = h.token_cc(domain, &WP_OK, &format!("{}/contoso/.default", h.url)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["token_type"], "Bearer");
     assert_eq!(r.json["expires_in"], 3599);
@@ -91,8 +96,8 @@ async fn client_credentials_issues_tokens_for_each_audience() {
     let c = claims(r.json["access_token"].as_str().unwrap());
     assert_eq!(c["aud"], format!("{}/contoso", h.url));
     assert_eq!(c["appid"], WP_OK.app_id);
-    assert_eq!(c["tid"], TENANT);
-    assert_eq!(c["oid"], "c1111111-1111-4111-8111-111111111111");
+    assert_eq!(c["tid"], tenant);
+    assert_eq!(c["oid"], fixtures::app("wp-ok").service_principal_id.unwrap());
     assert!(c["roles"].is_array() && c["scp"].is_null());
     assert_eq!(
         claims(&h.app_token(&WP_OK, GRAPH).await)["aud"],
@@ -121,7 +126,7 @@ async fn client_credentials_issues_tokens_for_each_audience() {
     ));
     let r = res(h
         .c
-        .post(format!("{}/{TENANT}/oauth2/v2.0/token", h.url))
+        .post(format!("{}/{tenant}/oauth2/v2.0/token", h.url))
         .header("Authorization", format!("Basic {basic}"))
         .form(&[
             ("grant_type", "client_credentials"),
@@ -138,6 +143,7 @@ async fn client_credentials_issues_tokens_for_each_audience() {
 
 #[tokio::test]
 async fn client_credentials_errors() {
+    let tenant = tenant();
     let h = start().await;
     let scope = format!("{}/contoso/.default", h.url);
     // Wrong secret, and the Secret ID pasted as the secret: 7000215.
@@ -147,13 +153,13 @@ async fn client_credentials_errors() {
         key_id: "",
     };
     assert_aad_error(
-        &h.token_cc(TENANT, &wrong, &scope).await,
+        &h.token_cc(tenant, &wrong, &scope).await,
         401,
         "invalid_client",
         7000215,
     );
     wrong.secret = WP_OK.key_id;
-    let r = h.token_cc(TENANT, &wrong, &scope).await;
+    let r = h.token_cc(tenant, &wrong, &scope).await;
     assert_aad_error(&r, 401, "invalid_client", 7000215);
     assert!(r.json["error_description"]
         .as_str()
@@ -161,7 +167,7 @@ async fn client_credentials_errors() {
         .contains("not the client secret ID"));
     // Expired secret.
     assert_aad_error(
-        &h.token_cc(TENANT, &WP_EXPIRED, &scope).await,
+        &h.token_cc(tenant, &WP_EXPIRED, &scope).await,
         401,
         "invalid_client",
         7000222,
@@ -173,7 +179,7 @@ async fn client_credentials_errors() {
         key_id: "",
     };
     assert_aad_error(
-        &h.token_cc(TENANT, &unknown, &scope).await,
+        &h.token_cc(tenant, &unknown, &scope).await,
         400,
         "unauthorized_client",
         700016,
@@ -199,20 +205,20 @@ async fn client_credentials_errors() {
     );
     // Unknown resource (a typo in the environment), and two resources at once.
     assert_aad_error(
-        &h.token_cc(TENANT, &WP_OK, &format!("{}/contsoo/.default", h.url)).await,
+        &h.token_cc(tenant, &WP_OK, &format!("{}/contsoo/.default", h.url)).await,
         400,
         "invalid_resource",
         500011,
     );
     assert_aad_error(
-        &h.token_cc(TENANT, &WP_OK, "https://contoso.crm.dynamics.com/.default")
+        &h.token_cc(tenant, &WP_OK, "https://contoso.crm.dynamics.com/.default")
             .await,
         400,
         "invalid_resource",
         500011,
     );
     assert_aad_error(
-        &h.token_cc(TENANT, &WP_OK, &format!("{GRAPH} {DISCO}")).await,
+        &h.token_cc(tenant, &WP_OK, &format!("{GRAPH} {DISCO}")).await,
         400,
         "invalid_scope",
         700022,
@@ -220,7 +226,7 @@ async fn client_credentials_errors() {
     // No secret at all.
     let r = h
         .post_form(
-            &format!("/{TENANT}/oauth2/v2.0/token"),
+            &format!("/{tenant}/oauth2/v2.0/token"),
             &[
                 ("client_id", WP_OK.app_id),
                 ("scope", &scope),
@@ -245,7 +251,7 @@ async fn client_credentials_errors() {
     // A JSON body has no grant_type (entra-and-graph.md §2, 900144).
     let r = res(h
         .c
-        .post(format!("{}/{TENANT}/oauth2/v2.0/token", h.url))
+        .post(format!("{}/{tenant}/oauth2/v2.0/token", h.url))
         .json(&json!({"grant_type":"client_credentials"}))
         .send()
         .await
@@ -255,16 +261,18 @@ async fn client_credentials_errors() {
 }
 
 async fn devicecode(h: &H, client: &str, scope: &str) -> Res {
+    let tenant = tenant();
     h.post_form(
-        &format!("/{TENANT}/oauth2/v2.0/devicecode"),
+        &format!("/{tenant}/oauth2/v2.0/devicecode"),
         &[("client_id", client), ("scope", scope)],
     )
     .await
 }
 
 async fn poll(h: &H, client: &str, device_code: &str) -> Res {
+    let tenant = tenant();
     h.post_form(
-        &format!("/{TENANT}/oauth2/v2.0/token"),
+        &format!("/{tenant}/oauth2/v2.0/token"),
         &[
             ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
             ("client_id", client),
@@ -278,8 +286,10 @@ async fn poll(h: &H, client: &str, device_code: &str) -> Res {
 
 #[tokio::test]
 async fn device_code_flow_and_refresh_across_resources() {
+    let tenant = tenant();
+    let az_cli = az_cli();
     let h = start().await;
-    let dc = devicecode(&h, AZ_CLI, &format!("{GRAPH} offline_access openid profile")).await;
+    let dc = devicecode(&h, az_cli, &format!("{GRAPH} offline_access openid profile")).await;
     assert_eq!(dc.status, 200, "{}", dc.text);
     let code = dc.json["user_code"].as_str().unwrap();
     assert_eq!(code.len(), 8);
@@ -290,12 +300,12 @@ async fn device_code_flow_and_refresh_across_resources() {
     assert!(dc.json["message"].as_str().unwrap().contains(code));
     let device = dc.json["device_code"].as_str().unwrap();
 
-    assert_aad_error(&poll(&h, AZ_CLI, device).await, 400, "authorization_pending", 70016);
+    assert_aad_error(&poll(&h, az_cli, device).await, 400, "authorization_pending", 70016);
     // Polling again at once is faster than the interval.
-    assert_eq!(poll(&h, AZ_CLI, device).await.json["error"], "slow_down");
+    assert_eq!(poll(&h, az_cli, device).await.json["error"], "slow_down");
     let pending = h.control("GET", "/device/pending", serde_json::Value::Null).await;
     assert_eq!(pending.json[0]["user_code"], code);
-    assert_eq!(pending.json[0]["client_id"], AZ_CLI);
+    assert_eq!(pending.json[0]["client_id"], az_cli);
 
     assert_eq!(
         h.control("POST", "/device/approve", json!({"user_code": code}))
@@ -303,17 +313,17 @@ async fn device_code_flow_and_refresh_across_resources() {
             .status,
         204
     );
-    let t = poll(&h, AZ_CLI, device).await;
+    let t = poll(&h, az_cli, device).await;
     assert_eq!(t.status, 200, "{}", t.text);
     for k in ["access_token", "refresh_token", "id_token", "client_info", "scope"] {
         assert!(t.json[k].is_string(), "{k}");
     }
     let c = claims(t.json["access_token"].as_str().unwrap());
     assert_eq!(c["aud"], "https://graph.microsoft.com");
-    assert_eq!(c["upn"], "admin@contoso.onmicrosoft.com");
+    assert_eq!(c["upn"], fixtures::admin().upn);
     assert!(c["scp"].as_str().unwrap().contains("Application.ReadWrite.All"));
     // A code is redeemed once.
-    assert_eq!(poll(&h, AZ_CLI, device).await.json["error"], "bad_verification_code");
+    assert_eq!(poll(&h, az_cli, device).await.json["error"], "bad_verification_code");
 
     // One refresh token yields Graph, discovery and Dataverse tokens.
     let rt = t.json["refresh_token"].as_str().unwrap().to_string();
@@ -330,7 +340,7 @@ async fn device_code_flow_and_refresh_across_resources() {
                 "/organizations/oauth2/v2.0/token",
                 &[
                     ("grant_type", "refresh_token"),
-                    ("client_id", AZ_CLI),
+                    ("client_id", az_cli),
                     ("refresh_token", &rt),
                     ("scope", &scope),
                 ],
@@ -342,10 +352,10 @@ async fn device_code_flow_and_refresh_across_resources() {
     }
     let r = h
         .post_form(
-            &format!("/{TENANT}/oauth2/v2.0/token"),
+            &format!("/{tenant}/oauth2/v2.0/token"),
             &[
                 ("grant_type", "refresh_token"),
-                ("client_id", AZ_CLI),
+                ("client_id", az_cli),
                 ("refresh_token", "bogus"),
                 ("scope", GRAPH),
             ],
@@ -354,10 +364,10 @@ async fn device_code_flow_and_refresh_across_resources() {
     assert_aad_error(&r, 400, "invalid_grant", 9002313);
     let r = h
         .post_form(
-            &format!("/{TENANT}/oauth2/v2.0/token"),
+            &format!("/{tenant}/oauth2/v2.0/token"),
             &[
                 ("grant_type", "refresh_token"),
-                ("client_id", AZ_CLI),
+                ("client_id", az_cli),
                 ("refresh_token", &rt),
                 ("scope", "https://nope.example/.default"),
             ],
@@ -368,52 +378,53 @@ async fn device_code_flow_and_refresh_across_resources() {
 
 #[tokio::test]
 async fn device_code_terminal_errors() {
+    let az_cli = az_cli();
     let h = start().await;
     // Declined.
-    let dc = devicecode(&h, AZ_CLI, GRAPH).await;
+    let dc = devicecode(&h, az_cli, GRAPH).await;
     h.control("POST", "/device/decline", json!({"user_code": dc.json["user_code"]}))
         .await;
     assert_aad_error(
-        &poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await,
+        &poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await,
         400,
         "authorization_declined",
         65004,
     );
     // Expired.
-    let dc = devicecode(&h, AZ_CLI, GRAPH).await;
+    let dc = devicecode(&h, az_cli, GRAPH).await;
     h.control("POST", "/device/expire", json!({"user_code": dc.json["user_code"]}))
         .await;
     assert_aad_error(
-        &poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await,
+        &poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await,
         400,
         "expired_token",
         70020,
     );
     // Expiry by time.
     h.control("POST", "/config", json!({"device_expires_s": 0})).await;
-    let dc = devicecode(&h, AZ_CLI, GRAPH).await;
+    let dc = devicecode(&h, az_cli, GRAPH).await;
     assert_eq!(
-        poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await.json["error"],
+        poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await.json["error"],
         "expired_token"
     );
     h.control("POST", "/config", json!({"device_expires_s": 900})).await;
     // Unknown device code.
     assert_aad_error(
-        &poll(&h, AZ_CLI, "not-a-code").await,
+        &poll(&h, az_cli, "not-a-code").await,
         400,
         "bad_verification_code",
         70018,
     );
     // Conditional Access: the blocked user, then the tenant-wide device-code policy.
-    let dc = devicecode(&h, AZ_CLI, GRAPH).await;
+    let dc = devicecode(&h, az_cli, GRAPH).await;
     h.control(
         "POST",
         "/device/approve",
-        json!({"user_code": dc.json["user_code"], "user": "blocked@contoso.onmicrosoft.com"}),
+        json!({"user_code": dc.json["user_code"], "user": fixtures::user("blocked").upn}),
     )
     .await;
     assert_aad_error(
-        &poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await,
+        &poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await,
         400,
         "invalid_grant",
         53003,
@@ -424,11 +435,11 @@ async fn device_code_terminal_errors() {
             .status,
         204
     );
-    let dc = devicecode(&h, AZ_CLI, GRAPH).await;
+    let dc = devicecode(&h, az_cli, GRAPH).await;
     h.control("POST", "/device/approve", json!({"user_code": dc.json["user_code"]}))
         .await;
     assert_aad_error(
-        &poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await,
+        &poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await,
         400,
         "invalid_grant",
         53003,
@@ -450,7 +461,7 @@ async fn device_code_terminal_errors() {
         700016,
     );
     assert_aad_error(
-        &devicecode(&h, AZ_CLI, "https://nope.example/.default").await,
+        &devicecode(&h, az_cli, "https://nope.example/.default").await,
         400,
         "invalid_resource",
         500011,
@@ -466,24 +477,26 @@ async fn device_code_terminal_errors() {
 
 #[tokio::test]
 async fn auto_approve_signs_in_the_admin() {
+    let az_cli = az_cli();
     let h = start_with(wpcrm_sandbox::SandboxOptions {
         auto_approve: true,
         ..Default::default()
     })
     .await;
-    let dc = devicecode(&h, AZ_CLI, &format!("{}/contoso/.default", h.url)).await;
-    let t = poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await;
+    let dc = devicecode(&h, az_cli, &format!("{}/contoso/.default", h.url)).await;
+    let t = poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await;
     assert_eq!(t.status, 200, "{}", t.text);
     assert_eq!(
         claims(t.json["access_token"].as_str().unwrap())["upn"],
-        "admin@contoso.onmicrosoft.com"
+        fixtures::admin().upn
     );
 }
 
 #[tokio::test]
 async fn device_login_page_signs_in_approves_and_declines() {
+    let az_cli = az_cli();
     let h = start().await;
-    let dc = devicecode(&h, AZ_CLI, GRAPH).await;
+    let dc = devicecode(&h, az_cli, GRAPH).await;
     let code = dc.json["user_code"].as_str().unwrap().to_string();
     let page = h.get(&format!("{}/devicelogin", h.url), None).await;
     assert!(page.text.contains("id=\"user_code\"") && page.text.contains(">Next<"));
@@ -499,7 +512,7 @@ async fn device_login_page_signs_in_approves_and_declines() {
     let p = post(vec![
         ("step", "signin".into()),
         ("user_code", code.clone()),
-        ("email", "admin@contoso.onmicrosoft.com".into()),
+        ("email", fixtures::admin().upn.into()),
         ("password", "bad".into()),
     ])
     .await;
@@ -507,51 +520,51 @@ async fn device_login_page_signs_in_approves_and_declines() {
     let p = post(vec![
         ("step", "signin".into()),
         ("user_code", code.clone()),
-        ("email", "admin@contoso.onmicrosoft.com".into()),
-        ("password", "sandbox".into()),
+        ("email", fixtures::admin().upn.into()),
+        ("password", fixtures::admin().password.into()),
     ])
     .await;
     assert!(p.text.contains("Approve and continue") && p.text.contains(">Decline<"));
     let p = post(vec![
         ("step", "consent".into()),
         ("user_code", code.clone()),
-        ("email", "admin@contoso.onmicrosoft.com".into()),
+        ("email", fixtures::admin().upn.into()),
         ("decision", "approve".into()),
     ])
     .await;
     assert!(p.text.contains("You have signed in"));
     assert_eq!(
-        poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await.status,
+        poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await.status,
         200
     );
 
-    let dc = devicecode(&h, AZ_CLI, GRAPH).await;
+    let dc = devicecode(&h, az_cli, GRAPH).await;
     let code = dc.json["user_code"].as_str().unwrap().to_string();
     post(vec![
         ("step", "consent".into()),
         ("user_code", code.clone()),
-        ("email", "maker@contoso.onmicrosoft.com".into()),
+        ("email", fixtures::user("maker").upn.into()),
         ("decision", "decline".into()),
     ])
     .await;
     assert_eq!(
-        poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await.json["error"],
+        poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await.json["error"],
         "authorization_declined"
     );
 
-    let dc = devicecode(&h, AZ_CLI, GRAPH).await;
+    let dc = devicecode(&h, az_cli, GRAPH).await;
     let code = dc.json["user_code"].as_str().unwrap().to_string();
     let p = post(vec![
         ("step", "signin".into()),
         ("user_code", code),
-        ("email", "blocked@contoso.onmicrosoft.com".into()),
-        ("password", "sandbox".into()),
+        ("email", fixtures::user("blocked").upn.into()),
+        ("password", fixtures::user("blocked").password.into()),
     ])
     .await;
     assert!(p.text.contains("You don&#39;t have access to this") || p.text.contains("You don't have access to this"));
     assert!(p.text.contains("53003"));
     assert_eq!(
-        poll(&h, AZ_CLI, dc.json["device_code"].as_str().unwrap()).await.json["error_codes"][0],
+        poll(&h, az_cli, dc.json["device_code"].as_str().unwrap()).await.json["error_codes"][0],
         53003
     );
 }

@@ -1,8 +1,13 @@
 use crate::common::*;
 use serde_json::{json, Value};
 
-const ADMIN: &str = "admin@contoso.onmicrosoft.com";
-const MAKER: &str = "maker@contoso.onmicrosoft.com";
+/// The seeded admin (may register apps) and the seeded user without directory roles.
+fn admin_upn() -> &'static str {
+    fixtures::admin().upn
+}
+fn maker_upn() -> &'static str {
+    fixtures::user("maker").upn
+}
 
 fn assert_graph_error(r: &Res, status: u16, code: &str) {
     assert_eq!(r.status, status, "{}", r.text);
@@ -24,7 +29,7 @@ async fn audience_and_caller_checks() {
     assert_graph_error(&h.get(&g, Some("not.a.token")).await, 401, "InvalidAuthenticationToken");
     let app = h.app_token(&WP_OK, GRAPH).await;
     assert_graph_error(&h.get(&g, Some(&app)).await, 403, "Authorization_RequestDenied");
-    let maker = h.user_token(MAKER, GRAPH).await;
+    let maker = h.user_token(maker_upn(), GRAPH).await;
     let r = h
         .send_json("POST", &g, &maker, &json!({"displayName": "nope"}), None)
         .await;
@@ -35,19 +40,18 @@ async fn audience_and_caller_checks() {
     );
     let me = h.get(&format!("{}/v1.0/me", h.url), Some(&maker)).await;
     assert_eq!(me.status, 200);
-    assert_eq!(me.json["userPrincipalName"], MAKER);
+    assert_eq!(me.json["userPrincipalName"], maker_upn());
     let me = h
         .get(&format!("{}/v1.0/users/me-token-to-replace", h.url), Some(&maker))
         .await;
-    assert_eq!(me.json["userPrincipalName"], MAKER);
-    let admin = h.get(&format!("{}/v1.0/users/{ADMIN}", h.url), Some(&maker)).await;
-    assert_eq!(admin.json["id"], "9f1b2c3d-0001-4a5b-8c6d-7e8f9a0b1c2d");
+    assert_eq!(me.json["userPrincipalName"], maker_upn());
+    let admin = h
+        .get(&format!("{}/v1.0/users/{}", h.url, admin_upn()), Some(&maker))
+        .await;
+    assert_eq!(admin.json["id"], fixtures::admin().id);
     assert_graph_error(
-        &h.get(
-            &format!("{}/v1.0/users/nobody@contoso.onmicrosoft.com", h.url),
-            Some(&maker),
-        )
-        .await,
+        &h.get(&format!("{}/v1.0/users/nobody@{}", h.url, domain()), Some(&maker))
+            .await,
         404,
         "Request_ResourceNotFound",
     );
@@ -60,8 +64,9 @@ async fn audience_and_caller_checks() {
 
 #[tokio::test]
 async fn application_lifecycle() {
+    let tenant = tenant();
     let h = start().await;
-    let t = h.user_token(ADMIN, GRAPH).await;
+    let t = h.user_token(admin_upn(), GRAPH).await;
     let base = format!("{}/v1.0", h.url);
     let r = h.send_json("POST", &format!("{base}/applications"), &t, &json!({"displayName": "wpcrm-site", "signInAudience": "AzureADMyOrg", "tags": ["wpcrm", "wpcrm-site:https://example.org"]}), None).await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -216,7 +221,7 @@ async fn application_lifecycle() {
         secret: Box::leak(secret.clone().into_boxed_str()),
         key_id: "",
     };
-    let tok = h.token_cc(TENANT, &app, GRAPH).await;
+    let tok = h.token_cc(tenant, &app, GRAPH).await;
     assert_eq!(tok.status, 200, "{}", tok.text);
     assert_eq!(claims(tok.json["access_token"].as_str().unwrap())["oid"], sp_id);
 
@@ -231,7 +236,7 @@ async fn application_lifecycle() {
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
-    assert_aad_error(&h.token_cc(TENANT, &app, GRAPH).await, 401, "invalid_client", 7000215);
+    assert_aad_error(&h.token_cc(tenant, &app, GRAPH).await, 401, "invalid_client", 7000215);
     assert_graph_error(
         &h.send_json(
             "POST",
@@ -267,7 +272,7 @@ async fn application_lifecycle() {
 #[tokio::test]
 async fn secret_lifetime_policy() {
     let h = start().await;
-    let t = h.user_token(ADMIN, GRAPH).await;
+    let t = h.user_token(admin_upn(), GRAPH).await;
     let base = format!("{}/v1.0", h.url);
     h.control("POST", "/config", json!({"secret_max_lifetime_days": 180}))
         .await;
@@ -307,8 +312,9 @@ async fn secret_lifetime_policy() {
 
 #[tokio::test]
 async fn replication_delay_then_success() {
+    let tenant = tenant();
     let h = start().await;
-    let t = h.user_token(ADMIN, GRAPH).await;
+    let t = h.user_token(admin_upn(), GRAPH).await;
     let base = format!("{}/v1.0", h.url);
     h.control("POST", "/config", json!({"replication_delay_ms": 1500}))
         .await;
@@ -356,7 +362,7 @@ async fn replication_delay_then_success() {
         key_id: "",
     };
     assert_aad_error(
-        &h.token_cc(TENANT, &app, GRAPH).await,
+        &h.token_cc(tenant, &app, GRAPH).await,
         400,
         "unauthorized_client",
         700016,
@@ -375,7 +381,7 @@ async fn replication_delay_then_success() {
         .status,
         201
     );
-    assert_eq!(h.token_cc(TENANT, &app, GRAPH).await.status, 200);
+    assert_eq!(h.token_cc(tenant, &app, GRAPH).await.status, 200);
     // A secret added to an existing app is not accepted until it has replicated (7000215).
     let p = h
         .send_json(
@@ -391,7 +397,7 @@ async fn replication_delay_then_success() {
         secret: Box::leak(p.json["secretText"].as_str().unwrap().to_string().into_boxed_str()),
         key_id: "",
     };
-    assert_aad_error(&h.token_cc(TENANT, &fresh, GRAPH).await, 401, "invalid_client", 7000215);
+    assert_aad_error(&h.token_cc(tenant, &fresh, GRAPH).await, 401, "invalid_client", 7000215);
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
-    assert_eq!(h.token_cc(TENANT, &fresh, GRAPH).await.status, 200);
+    assert_eq!(h.token_cc(tenant, &fresh, GRAPH).await.status, 200);
 }

@@ -45,6 +45,7 @@ async fn futures_join<F: std::future::Future<Output = u16> + Send + 'static>(
 
 #[tokio::test]
 async fn tls_is_verified_against_the_sandbox_ca_only() {
+    let tenant = tenant();
     let h = start().await;
     // A client with an unrelated CA refuses the sandbox certificate.
     let other = wpcrm_sandbox::Sandbox::start(Default::default()).await.unwrap();
@@ -64,7 +65,7 @@ async fn tls_is_verified_against_the_sandbox_ca_only() {
     let foreign = {
         let oc = client_for(other.ca_pem());
         let r = oc
-            .post(format!("{}/{TENANT}/oauth2/v2.0/token", other.url()))
+            .post(format!("{}/{tenant}/oauth2/v2.0/token", other.url()))
             .form(&[
                 ("client_id", WP_OK.app_id),
                 ("client_secret", WP_OK.secret),
@@ -80,7 +81,7 @@ async fn tls_is_verified_against_the_sandbox_ca_only() {
     let _ = foreign;
     let other_graph = {
         let oc = client_for(other.ca_pem());
-        oc.post(format!("{}/{TENANT}/oauth2/v2.0/token", other.url()))
+        oc.post(format!("{}/{tenant}/oauth2/v2.0/token", other.url()))
             .form(&[
                 ("client_id", WP_OK.app_id),
                 ("client_secret", WP_OK.secret),

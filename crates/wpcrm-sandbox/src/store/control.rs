@@ -1,0 +1,145 @@
+//! Control-plane state: the runtime configuration, the injected faults and the request log.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// Runtime configuration, settable through `POST /_sandbox/config`. Field names are the JSON names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Config {
+    pub latency_ms: u64,
+    pub replication_delay_ms: u64,
+    pub request_budget: Option<u64>,
+    pub request_window_ms: u64,
+    pub secret_max_lifetime_days: Option<u64>,
+    pub token_lifetime_s: u64,
+    pub device_interval_s: u64,
+    pub device_expires_s: u64,
+    pub auto_approve: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            latency_ms: 0,
+            replication_delay_ms: 0,
+            request_budget: None,
+            request_window_ms: 300_000,
+            secret_max_lifetime_days: None,
+            token_lifetime_s: 3599,
+            device_interval_s: 1,
+            device_expires_s: 900,
+            auto_approve: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fault {
+    #[serde(default)]
+    pub id: u64,
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Glob over the request path; absent means every Microsoft path.
+    #[serde(default = "every_path")]
+    pub path: String,
+    pub kind: FaultKind,
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub headers: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub times: Option<u64>,
+}
+
+fn every_path() -> String {
+    "/**".into()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub status: u16,
+    pub elapsed_ms: u64,
+    pub service: &'static str,
+}
+
+/// What an injected fault does (`kind` in `POST /_sandbox/faults`, see `docs/sandbox.md`). On the
+/// wire it is the snake_case name (`"malformed_json"`), as before the enum existed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Adds `latency_ms` and lets the request proceed.
+    Latency,
+    /// Answers `status` with the given `body` and `headers`.
+    Status,
+    /// Closes the connection (HTTP/2: resets the stream).
+    Drop,
+    /// Never answers.
+    Hang,
+    /// Replaces the real answer's body with invalid JSON.
+    MalformedJson,
+    /// Cuts the real answer's body in half.
+    TruncatedJson,
+    /// Answers an HTML page, like a proxy in the way.
+    Html,
+    /// Answers a redirect to `location`.
+    Redirect,
+}
+
+impl FaultKind {
+    /// Every kind, in the order the control API lists them.
+    pub const ALL: [FaultKind; 8] = [
+        FaultKind::Latency,
+        FaultKind::Status,
+        FaultKind::Drop,
+        FaultKind::Hang,
+        FaultKind::MalformedJson,
+        FaultKind::TruncatedJson,
+        FaultKind::Html,
+        FaultKind::Redirect,
+    ];
+
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Latency => "latency",
+            FaultKind::Status => "status",
+            FaultKind::Drop => "drop",
+            FaultKind::Hang => "hang",
+            FaultKind::MalformedJson => "malformed_json",
+            FaultKind::TruncatedJson => "truncated_json",
+            FaultKind::Html => "html",
+            FaultKind::Redirect => "redirect",
+        }
+    }
+
+    /// The wire names, in the order of [`FaultKind::ALL`].
+    pub fn names() -> [&'static str; 8] {
+        FaultKind::ALL.map(FaultKind::name)
+    }
+
+    /// The kind named `name` (exact, case-sensitive, as the control API always matched).
+    pub fn from_name(name: &str) -> Option<FaultKind> {
+        FaultKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// A kind is a string first (so a non-string is refused as "expected a string", as before), then
+/// one of the known names.
+impl<'de> Deserialize<'de> for FaultKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        FaultKind::from_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown fault kind '{name}'; one of {:?}", FaultKind::names()))
+        })
+    }
+}

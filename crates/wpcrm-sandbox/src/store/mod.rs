@@ -1,0 +1,18 @@
+//! The one resettable store: the whole emulated world (tenant, directory, environments), the
+//! control-plane state (config, faults, request log) and the in-flight OAuth state (device codes,
+//! refresh tokens). It lives behind one `Mutex` in `Shared`; handlers are synchronous functions over
+//! `&mut World`, so no lock is ever held across an await.
+
+//!
+//! Layout: `model` (the directory and environment entities), `control` (runtime config, injected
+//! faults, request log), `world` (the world itself, its lookups and device-code approvals),
+//! `seeding` (building a world from the seed).
+
+mod control;
+mod model;
+mod seeding;
+mod world;
+
+pub use control::{Config, Fault, FaultKind, LogEntry};
+pub use model::*;
+pub use world::{approve, default_admin, normalize_user_code, World};
