@@ -122,3 +122,27 @@ async fn sovereign_clouds_get_their_own_authority() {
         assert!(seen[0].contains(&format!("scope={scope}")), "{}", seen[0]);
     }
 }
+
+/// A Public-cloud instance whose challenge names the US Government authority: the per-cloud list of
+/// challenge authorities decides, which the sandbox (one origin, one cloud) cannot exercise.
+#[tokio::test(start_paused = true)]
+async fn a_challenge_naming_another_clouds_authority_is_not_trusted() {
+    let transport = |_req: HttpRequest, _t: Duration| async {
+        Ok::<_, TransportError>(
+            http::Response::builder()
+                .status(401)
+                .header("www-authenticate", format!("Bearer authorization_uri=https://login.microsoftonline.us/{TENANT}/oauth2/authorize, resource_id={ORG}/"))
+                .body(Vec::new())
+                .unwrap(),
+        )
+    };
+    let ctx = Context::new(EngineConfig::default(), Arc::new(transport), Arc::new(FixedClock));
+    let r = run(&ctx, connection(SECRET, None), VerifyOptions::default()).await;
+    let tenant = check(&r, "tenant");
+    assert_eq!(
+        (tenant.status, tenant.code.as_deref()),
+        (CheckStatus::Fail, Some("untrusted_authority")),
+        "{r:#?}"
+    );
+    assert_eq!(r.requests, 1);
+}
