@@ -11,7 +11,7 @@
 //!
 //! Messages never contain a secret, a token, or the proxy URL (which may carry credentials).
 
-use crate::{WPCRM_ERR_CONFIGURATION, WPCRM_ERR_INTERNAL, WPCRM_ERR_INVALID_ARGUMENT, WPCRM_ERR_RUNTIME};
+use crate::constants::{WPCRM_ERR_CONFIGURATION, WPCRM_ERR_INTERNAL, WPCRM_ERR_INVALID_ARGUMENT, WPCRM_ERR_RUNTIME};
 use ext_php_rs::builders::ClassBuilder;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::zend::{ce, ClassEntry};

@@ -31,9 +31,9 @@ fn print() {
         .join(", ");
     info_table_start!();
     info_table_header!("wpcrm support", "enabled");
-    info_table_row!("Extension version", crate::EXTENSION_VERSION);
+    info_table_row!("Extension version", crate::constants::EXTENSION_VERSION);
     info_table_row!("Engine version", wpcrm_core::VERSION);
-    info_table_row!("PHP API version", crate::WPCRM_API_VERSION.to_string());
+    info_table_row!("PHP API version", crate::constants::WPCRM_API_VERSION.to_string());
     info_table_row!("Supported clouds", clouds);
     info_table_end!();
     info_table_start!();

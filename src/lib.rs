@@ -4,8 +4,10 @@
 //!
 //! Reading order: `functions` (the two PHP functions), `convert` (PHP <-> Rust values),
 //! `exceptions` (the one place engine errors become PHP exceptions), `engine` (the lazily
-//! created process-wide engine), `ini` (php.ini settings), `info` (phpinfo), `panic`.
+//! created process-wide engine), `constants` (versions and exception codes), `ini` (php.ini
+//! settings), `info` (phpinfo), `panic`.
 
+mod constants;
 mod convert;
 mod engine;
 mod exceptions;
@@ -15,32 +17,6 @@ mod ini;
 mod panic;
 
 use ext_php_rs::prelude::*;
-
-/// Version of the extension (also `WPCRM_VERSION` in PHP).
-pub const EXTENSION_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// Version of the PHP API contract in `shared/DESIGN.md`; bumped on any incompatible change, so the
-/// plugin can check it before calling anything.
-#[php_const]
-pub const WPCRM_API_VERSION: i64 = 1;
-
-/// The extension's version string.
-#[php_const]
-pub const WPCRM_VERSION: &str = EXTENSION_VERSION;
-
-// Stable codes of the exceptions wpcrm throws (see `exceptions`).
-/// Code of `Wpcrm\ConfigurationException`.
-#[php_const]
-pub const WPCRM_ERR_CONFIGURATION: i64 = 1;
-/// Code of `Wpcrm\InvalidArgumentException`.
-#[php_const]
-pub const WPCRM_ERR_INVALID_ARGUMENT: i64 = 2;
-/// Code of a plain `Wpcrm\Exception`: the engine cannot run (e.g. no async runtime).
-#[php_const]
-pub const WPCRM_ERR_RUNTIME: i64 = 3;
-/// Code of the `\Error` thrown when wpcrm hits an internal bug (a Rust panic).
-#[php_const]
-pub const WPCRM_ERR_INTERNAL: i64 = 4;
 
 /// Module start-up: registers the php.ini settings, the panic hook and the exception classes.
 /// Never starts the engine: php-fpm forks its workers after this runs.
@@ -61,13 +37,7 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
 #[php_module]
 #[php(startup = "startup")]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    module
-        .constant(wrap_constant!(WPCRM_API_VERSION))
-        .constant(wrap_constant!(WPCRM_VERSION))
-        .constant(wrap_constant!(WPCRM_ERR_CONFIGURATION))
-        .constant(wrap_constant!(WPCRM_ERR_INVALID_ARGUMENT))
-        .constant(wrap_constant!(WPCRM_ERR_RUNTIME))
-        .constant(wrap_constant!(WPCRM_ERR_INTERNAL))
+    constants::register(module)
         .function(functions::verify_connection_entry()) // wpcrm_verify_connection()
         .function(functions::provision_entry()) // wpcrm_provision()
         .info_function(info::module_info)
