@@ -28,87 +28,102 @@ fn aadsts(error: &Error, facts: &Facts) -> Diagnosis {
         Some(n) => format!("AADSTS{n}"),
         None => oauth_error.to_owned(),
     };
+    let entry = app_entry(number, facts).or_else(|| sign_in_entry(number));
+    let (detail, fix) = entry.unwrap_or_else(|| {
+        (
+            format!("Entra ID refused the token request: {oauth_error} ({}).", first_sentence(&error.message())),
+            format!("Look up {code} at https://login.microsoftonline.com/error?code={} and check the application ID, secret and tenant.", code.trim_start_matches("AADSTS")),
+        )
+    });
+    Diagnosis::new(code, detail, fix)
+}
+
+/// Codes about the app's registration, its secret, the tenant or the resource.
+fn app_entry(number: Option<u32>, facts: &Facts) -> Option<(String, String)> {
     let app = &facts.application_id;
     let tenant = &facts.tenant;
-    let (detail, fix): (String, String) = match number {
-        Some(7000215) => (
+    Some(match number? {
+        7000215 => (
             format!("Entra ID rejected the client secret of application {app}. Most often the Secret ID was pasted instead of the secret Value, or the secret belongs to another app or was replaced."),
             input::SECRET_ID_FIX.to_owned(),
         ),
-        Some(7000222) => (
+        7000222 => (
             format!("The client secrets of application {app} have expired."),
             "In the Microsoft Entra admin center → App registrations → your app → Certificates & secrets, add a new client secret, paste its Value here, and delete the expired one. Note the new expiry date.".to_owned(),
         ),
-        Some(7000218) => (
+        7000218 => (
             "The token request carried no client secret.".to_owned(),
             "Enter the client secret Value; the application is a confidential client and must authenticate with it.".to_owned(),
         ),
-        Some(700024) => (
+        700024 => (
             "The client assertion is outside its valid time range.".to_owned(),
             "Check the server's clock (enable NTP) and try again.".to_owned(),
         ),
-        Some(700016) => (
+        700016 => (
             format!("Entra ID has no application {app} in the tenant {tenant}."),
             format!("Check the Application (client) ID and the tenant: the app must be registered in tenant {tenant} (Microsoft Entra admin center → App registrations → All applications). If the app was created in the last few minutes, wait a minute and retry: new registrations take time to replicate."),
         ),
-        Some(90002) => (
+        90002 => (
             format!("The tenant {tenant} does not exist in the {} cloud.", facts.cloud),
             format!("Check the Directory (tenant) ID (Microsoft Entra admin center → Overview), or leave it empty to discover it from the environment. {}", cloud_hint(facts)),
         ),
-        Some(900023) => (
+        900023 => (
             format!("'{tenant}' is not a valid tenant identifier."),
             input::TENANT_ID.to_owned(),
         ),
-        Some(500011) => (
+        500011 => (
             format!("Entra ID does not know the resource {} in the tenant {tenant}.", facts.instance_url),
             "Check the environment URL for typos and that the environment belongs to this tenant; if the tenant was typed, check it too (or leave it empty to discover it).".to_owned(),
         ),
-        Some(50059) => (
+        50059 => (
             "The token request named no tenant.".to_owned(),
             input::TENANT_ID.to_owned(),
         ),
-        Some(90014) | Some(900144) => (
+        90014 | 900144 => (
             "The token request was missing a required field.".to_owned(),
             "This is a client bug or a proxy rewriting the request body; check for a TLS-inspecting proxy that alters POST bodies.".to_owned(),
         ),
-        Some(700022) | Some(700023) | Some(70011) => (
+        700022 | 700023 | 70011 => (
             format!("Entra ID rejected the requested scope {}/.default.", facts.instance_url),
             "Check the environment URL: the scope is built from it.".to_owned(),
         ),
-        Some(50034) => (
-            "The account does not exist in this directory.".to_owned(),
-            "Use an account of this tenant, or invite it as a guest.".to_owned(),
-        ),
-        Some(50126) => (
-            "Wrong user name or password.".to_owned(),
-            "Re-enter the credentials.".to_owned(),
-        ),
-        Some(50076) | Some(50079) => (
-            "Multi-factor authentication is required.".to_owned(),
-            "Complete MFA in the browser sign-in step.".to_owned(),
-        ),
-        Some(53003) => (
-            "Conditional Access blocked the sign-in.".to_owned(),
-            "Ask an Entra administrator to exclude this app or user from the blocking Conditional Access policy, or sign in another way.".to_owned(),
-        ),
-        Some(65001) => (
-            "The application has no consent for this resource.".to_owned(),
-            "Grant admin consent for the application in the Microsoft Entra admin center → Enterprise applications.".to_owned(),
-        ),
-        Some(65002) => (
-            "This first-party client is not pre-authorized for the resource.".to_owned(),
-            "Use a pre-authorized client or your own app registration.".to_owned(),
-        ),
-        Some(7000112) | Some(7000114) => (
+        7000112 | 7000114 => (
             format!("Application {app} is disabled in tenant {tenant}."),
             "Enable the application's service principal (Microsoft Entra admin center → Enterprise applications → the app → Properties → Enabled for users to sign in).".to_owned(),
         ),
-        _ => (
-            format!("Entra ID refused the token request: {oauth_error} ({}).", first_sentence(&error.message())),
-            format!("Look up {code} at https://login.microsoftonline.com/error?code={} and check the application ID, secret and tenant.", code.trim_start_matches("AADSTS")),
+        _ => return None,
+    })
+}
+
+/// Codes about a person signing in (the admin, during setup).
+fn sign_in_entry(number: Option<u32>) -> Option<(String, String)> {
+    Some(match number? {
+        50034 => (
+            "The account does not exist in this directory.".to_owned(),
+            "Use an account of this tenant, or invite it as a guest.".to_owned(),
         ),
-    };
-    Diagnosis::new(code, detail, fix)
+        50126 => (
+            "Wrong user name or password.".to_owned(),
+            "Re-enter the credentials.".to_owned(),
+        ),
+        50076 | 50079 => (
+            "Multi-factor authentication is required.".to_owned(),
+            "Complete MFA in the browser sign-in step.".to_owned(),
+        ),
+        53003 => (
+            "Conditional Access blocked the sign-in.".to_owned(),
+            "Ask an Entra administrator to exclude this app or user from the blocking Conditional Access policy, or sign in another way.".to_owned(),
+        ),
+        65001 => (
+            "The application has no consent for this resource.".to_owned(),
+            "Grant admin consent for the application in the Microsoft Entra admin center → Enterprise applications.".to_owned(),
+        ),
+        65002 => (
+            "This first-party client is not pre-authorized for the resource.".to_owned(),
+            "Use a pre-authorized client or your own app registration.".to_owned(),
+        ),
+        _ => return None,
+    })
 }
 
 fn cloud_hint(facts: &Facts) -> String {
