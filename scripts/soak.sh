@@ -48,6 +48,14 @@ stop_all() {
 wpt_load_extension_env
 trap stop_all EXIT INT TERM
 [ -n "${WPCRM_SO:-}" ] || { echo "soak: the extension is not available" >&2; exit 1; }
+# wpcrm_php and wpcrm_seeded_connection come from php-ext-env.sh, which lib.sh does not source when
+# the caller provides the extension and the sandbox: source it then, keeping the caller's extension.
+if ! declare -F wpcrm_seeded_connection >/dev/null; then
+  caller_so=$WPCRM_SO
+  # shellcheck source=php-ext-env.sh
+  source scripts/php-ext-env.sh
+  WPCRM_SO=$caller_so
+fi
 
 out=$WPT_BUILD/run
 rm -rf "$out"
