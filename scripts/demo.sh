@@ -10,16 +10,18 @@ source scripts/php-ext-env.sh
 wpcrm_env_up
 echo "sandbox: $WPCRM_SANDBOX_URL (log: $WPCRM_SANDBOX_LOG)"
 
-# The seeded connection of docs/sandbox.md (a sandbox-only secret, not a real one).
+# The seeded connection of docs/sandbox.md, read from seed/default.json (a sandbox-only secret, not a
+# real one).
+wpcrm_seeded_connection
 status=0
-wpcrm_php <<'PHP' || status=$?
+wpcrm_php -- "$WPCRM_SEED_INSTANCE_URL" "$WPCRM_SEED_APP_ID" "$WPCRM_SEED_SECRET" "$WPCRM_SEED_TENANT_ID" <<'PHP' || status=$?
 <?php
-$sandbox = ini_get('wpcrm.sandbox_url');
+[, $instance_url, $application_id, $client_secret, $tenant_id] = $argv;
 $connection = [
-    'instance_url' => "$sandbox/contoso",
-    'application_id' => '11111111-1111-4111-8111-111111111111',
-    'client_secret' => 'Sbx8Q~okSecretValue.0000000000000000000001',
-    'tenant_id' => '8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e',
+    'instance_url' => $instance_url,
+    'application_id' => $application_id,
+    'client_secret' => $client_secret,
+    'tenant_id' => $tenant_id,
 ];
 $options = ['tables' => ['account', 'contact', 'lead' => ['read', 'create', 'write'], 'incident']];
 

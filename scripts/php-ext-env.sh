@@ -108,3 +108,15 @@ wpcrm_php() {
   php -n -d extension="$WPCRM_SO" -d wpcrm.sandbox_url="$WPCRM_SANDBOX_URL" \
     -d wpcrm.ca_file="$WPCRM_CA_FILE" "$@"
 }
+
+# The seeded working connection (app registration wp-ok in the seeded environment), read with jq from
+# seed/default.json, the one place the sandbox's ids and secrets are written. Sets
+# WPCRM_SEED_INSTANCE_URL (needs the sandbox started), WPCRM_SEED_APP_ID, WPCRM_SEED_SECRET and
+# WPCRM_SEED_TENANT_ID; none is exported.
+wpcrm_seeded_connection() {
+  local seed="$WPCRM_ROOT/seed/default.json" app='.applications[] | select(.name == "wp-ok")'
+  WPCRM_SEED_INSTANCE_URL="$WPCRM_SANDBOX_URL/$(jq -er '.environments[0].name' "$seed")" || return 1
+  WPCRM_SEED_APP_ID=$(jq -er "$app | .app_id" "$seed") || return 1
+  WPCRM_SEED_SECRET=$(jq -er "$app | .secrets[0].value" "$seed") || return 1
+  WPCRM_SEED_TENANT_ID=$(jq -er '.tenant.id' "$seed") || return 1
+}

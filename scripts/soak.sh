@@ -48,6 +48,14 @@ stop_all() {
 wpt_load_extension_env
 trap stop_all EXIT INT TERM
 [ -n "${WPCRM_SO:-}" ] || { echo "soak: the extension is not available" >&2; exit 1; }
+# wpcrm_php and wpcrm_seeded_connection come from php-ext-env.sh, which lib.sh does not source when
+# the caller provides the extension and the sandbox: source it then, keeping the caller's extension.
+if ! declare -F wpcrm_seeded_connection >/dev/null; then
+  caller_so=$WPCRM_SO
+  # shellcheck source=php-ext-env.sh
+  source scripts/php-ext-env.sh
+  WPCRM_SO=$caller_so
+fi
 
 out=$WPT_BUILD/run
 rm -rf "$out"
@@ -57,8 +65,10 @@ fpm_port=$(wpt_free_port)
 export WPT_URL=http://127.0.0.1:$web_port
 wpt_setup "$WPT_URL" >"$out/setup.log" 2>&1
 # shellcheck disable=SC2034 # read by wpt_php
-wpt_php tests/soak/configure.php "$WPT_WP_DIR" "$WPCRM_SANDBOX_URL/contoso" \
-  11111111-1111-4111-8111-111111111111 'Sbx8Q~okSecretValue.0000000000000000000001' >"$out/configure.log"
+# The seeded wp-ok connection, read from seed/default.json.
+wpcrm_seeded_connection
+wpt_php tests/soak/configure.php "$WPT_WP_DIR" "$WPCRM_SEED_INSTANCE_URL" \
+  "$WPCRM_SEED_APP_ID" "$WPCRM_SEED_SECRET" >"$out/configure.log"
 
 # php-fpm: its own config, loopback only, static pool, the extension and its INI on the command line.
 workers=${SOAK_WORKERS:-4}
@@ -173,8 +183,8 @@ sampler_pid=
 pids_after=$(pgrep -P "$master" | sort | paste -sd ' ')
 
 # Fork after first use, outside FPM (Debian's php8.2-cli has pcntl built in; fork.php says so if not).
-fork_line=$(wpcrm_php tests/soak/fork.php "$WPCRM_SANDBOX_URL/contoso" \
-  11111111-1111-4111-8111-111111111111 'Sbx8Q~okSecretValue.0000000000000000000001' 2>&1 || true)
+fork_line=$(wpcrm_php tests/soak/fork.php "$WPCRM_SEED_INSTANCE_URL" \
+  "$WPCRM_SEED_APP_ID" "$WPCRM_SEED_SECRET" 2>&1 || true)
 
 crashes=$(grep -c -E 'exited on signal|exited with code|SIGSEGV|core dumped' "$out/php-fpm.log" || true)
 # RSS growth: each worker's last sample against its sample at the end of warm-up (a quarter of the run).

@@ -15,26 +15,26 @@ import urllib.request
 
 import pytest
 
+import seed_fixtures
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-TENANT_ID = "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e"
-TENANT_DOMAIN = "contoso.onmicrosoft.com"
-AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+# The seeded world (seed/default.json, docs/sandbox.md), read through seed_fixtures.
+TENANT_ID = seed_fixtures.tenant()["id"]
+TENANT_DOMAIN = seed_fixtures.tenant()["domain"]
+AZURE_CLI = seed_fixtures.public_client("Microsoft Azure CLI")
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-ADMIN = "admin@contoso.onmicrosoft.com"
-MAKER = "maker@contoso.onmicrosoft.com"
+ADMIN = seed_fixtures.user("admin")["upn"]
+MAKER = seed_fixtures.user("maker")["upn"]
+BLOCKED = seed_fixtures.user("blocked")["upn"]
+ENVIRONMENT = seed_fixtures.environment()["name"]
 
-# Seeded app registrations (docs/sandbox.md): name -> (client id, secret value, secret id)
-APPS = {
-    "wp-ok": ("11111111-1111-4111-8111-111111111111", "Sbx8Q~okSecretValue.0000000000000000000001",
-              "a1111111-1111-4111-8111-111111111111"),
-    "wp-basic": ("44444444-4444-4444-8444-444444444444", "Sbx8Q~basicSecretValue.000000000000000004",
-                 "a4444444-4444-4444-8444-444444444444"),
-    "wp-expired": ("77777777-7777-4777-8777-777777777777", "Sbx8Q~expiredSecretValue.0000000000000007",
-                   "a7777777-7777-4777-8777-777777777777"),
-    "wp-nouser": ("22222222-2222-4222-8222-222222222222", "Sbx8Q~noUserSecretValue.00000000000000002",
-                  "a2222222-2222-4222-8222-222222222222"),
-}
+# Seeded app registrations: name -> (client id, secret value, secret id)
+APPS = {a["name"]: seed_fixtures.credentials(a["name"]) for a in seed_fixtures.seed()["applications"]}
+
+# Deliberately not seeded: ids the sandbox must not know.
+UNKNOWN_APP_ID = "99999999-9999-4999-8999-999999999999"
+UNKNOWN_TENANT_ID = "00000000-0000-4000-8000-000000000000"
 
 
 def _binary():
@@ -54,7 +54,7 @@ class Sandbox:
         self.ca_file = ca_file
         self._ssl = ssl.create_default_context(cafile=ca_file)
 
-    def env_url(self, env="contoso"):
+    def env_url(self, env=ENVIRONMENT):
         return f"{self.url}/{env}"
 
     def control(self, method, path, body=None):

@@ -10,7 +10,8 @@ import time
 
 import msal
 
-from conftest import APPS, AZURE_CLI, GRAPH_SCOPE, MAKER, TENANT_DOMAIN, TENANT_ID, jwt_claims
+from conftest import (APPS, AZURE_CLI, BLOCKED, GRAPH_SCOPE, MAKER, TENANT_DOMAIN, TENANT_ID, UNKNOWN_APP_ID,
+                      UNKNOWN_TENANT_ID, jwt_claims)
 
 
 def confidential(sandbox, app, secret=None, tenant=TENANT_ID, **kwargs):
@@ -74,7 +75,7 @@ def test_expired_secret_is_7000222(sandbox):
 
 def test_unknown_application_is_700016(sandbox):
     app = msal.ConfidentialClientApplication(
-        "99999999-9999-4999-8999-999999999999", client_credential="whatever",
+        UNKNOWN_APP_ID, client_credential="whatever",
         authority=f"{sandbox.url}/{TENANT_ID}", instance_discovery=False, verify=sandbox.ca_file)
     result = app.acquire_token_for_client(scopes=[sandbox.env_url() + "/.default"])
     assert 700016 in result["error_codes"], result
@@ -90,7 +91,7 @@ def test_unknown_tenant_fails_discovery_with_90002(sandbox):
     try:
         msal.ConfidentialClientApplication(
             APPS["wp-ok"][0], client_credential=APPS["wp-ok"][1],
-            authority=f"{sandbox.url}/00000000-0000-4000-8000-000000000000", instance_discovery=False,
+            authority=f"{sandbox.url}/{UNKNOWN_TENANT_ID}", instance_discovery=False,
             verify=sandbox.ca_file)
     except ValueError as error:
         assert "90002" in str(error) or "invalid_tenant" in str(error) or "400" in str(error)
@@ -158,6 +159,6 @@ def test_device_code_blocked_by_conditional_access(sandbox):
 def test_device_code_for_a_user_under_conditional_access(sandbox):
     app = public_client(sandbox)
     flow = bounded(app.initiate_device_flow(scopes=[GRAPH_SCOPE]))
-    threading.Timer(0.5, sandbox.approve, args=(flow["user_code"], "blocked@contoso.onmicrosoft.com")).start()
+    threading.Timer(0.5, sandbox.approve, args=(flow["user_code"], BLOCKED)).start()
     result = app.acquire_token_by_device_flow(flow)
     assert 53003 in result.get("error_codes", []), result

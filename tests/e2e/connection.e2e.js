@@ -35,14 +35,18 @@ const SANDBOX = mustEnv('WPCRM_SANDBOX_URL').replace(/\/$/, '');
 const ADMIN_USER = process.env.WPT_ADMIN_USER || 'admin';
 const ADMIN_PASSWORD = process.env.WPT_ADMIN_PASSWORD || 'wpcrm-admin';
 const ARTIFACTS = process.env.E2E_ARTIFACTS || path.join(__dirname, 'artifacts');
-const ENVIRONMENT = 'contoso';
+// The seeded world (seed/default.json): the one place the sandbox's ids, users and secrets are written.
+const SEED = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'seed', 'default.json'), 'utf8'));
+const seededUser = (name) => SEED.users.find((u) => u.upn.split('@')[0] === name);
+const ENVIRONMENT = SEED.environments[0].name;
+const ENVIRONMENT_NAME = SEED.environments[0].friendly_name;
 // account and contact are also readable (own rows only) through Basic User, which setup assigns as
 // well; incident ("Case") only through the role setup creates, so removing that role must fail it.
 const TABLES = 'account: read\ncontact: read\nincident: read';
 const BROKEN_TABLE = 'incident';
 const SCENARIO = process.env.E2E_SCENARIO || 'settings-page'; // or dynamics-tab
-const MS_ADMIN = 'admin@contoso.onmicrosoft.com';
-const MS_PASSWORD = 'sandbox';
+const MS_ADMIN = seededUser('admin');
+const MS_MAKER = seededUser('maker'); // may not register apps
 // What a client secret Value looks like (3 characters, a digit, "Q~", 34 more): the sandbox issues the
 // same shape as Entra. None may ever reach the browser.
 const SECRET_SHAPE = /[A-Za-z0-9]{3}[0-9]Q~[A-Za-z0-9_.~-]{30,}/;
@@ -388,15 +392,15 @@ async function stageApproveInSecondTab() {
     await signInPage.locator('#email, #error').first().waitFor();
     check(await signInPage.locator('#error').count() === 0, `code refused: ${await textOf(signInPage.locator('#error'))}`);
     trace('code accepted');
-    await signInPage.locator('#email').fill(MS_ADMIN);
-    await signInPage.locator('#password').fill(MS_PASSWORD);
+    await signInPage.locator('#email').fill(MS_ADMIN.upn);
+    await signInPage.locator('#password').fill(MS_ADMIN.password);
     await shot(signInPage, 'signin-account');
     await signInPage.locator('#signin').click();
     await signInPage.locator('#signed_in_as, #error, #blocked').first().waitFor();
     check(await signInPage.locator('#blocked').count() === 0, `sign-in blocked: ${await textOf(signInPage.locator('main'))}`);
     check(await signInPage.locator('#error').count() === 0, `sign-in refused: ${await textOf(signInPage.locator('#error'))}`);
     trace('signed in');
-    check((await signInPage.locator('#signed_in_as').innerText()).trim() === MS_ADMIN, 'consent page does not show the admin');
+    check((await signInPage.locator('#signed_in_as').innerText()).trim() === MS_ADMIN.upn, 'consent page does not show the admin');
     await shot(signInPage, 'signin-consent');
     await signInPage.locator('#approve').click();
     await signInPage.locator('#done').waitFor();
@@ -420,7 +424,7 @@ async function stageChooseEnvironment() {
     check(await radio.count() === 1, `environment ${SANDBOX}/${ENVIRONMENT} not offered; offered: ${labels.join(' | ')}`);
     const id = await radio.getAttribute('id');
     const label = (await panelPage.locator(`label[for="${id}"]`).innerText()).trim();
-    check(label.startsWith('Contoso ('), `label of ${ENVIRONMENT} reads "${label}"`);
+    check(label.startsWith(`${ENVIRONMENT_NAME} (`), `label of ${ENVIRONMENT} reads "${label}"`);
     await radio.check();
     await shot(panelPage, 'choose-environment');
     await panelPage.locator('#wpcrm-environment-continue').click();
@@ -629,8 +633,8 @@ async function settingsPageScenario() {
       await signInPage.bringToFront();
       await signInPage.locator('#user_code').fill(userCode);
       await signInPage.locator('#next').click();
-      await signInPage.locator('#email').fill(MS_ADMIN);
-      await signInPage.locator('#password').fill(MS_PASSWORD);
+      await signInPage.locator('#email').fill(MS_ADMIN.upn);
+      await signInPage.locator('#password').fill(MS_ADMIN.password);
       await signInPage.locator('#signin').click();
       await signInPage.locator('#approve').click();
       await signInPage.locator('#done').waitFor();
@@ -683,8 +687,8 @@ async function dynamicsTabScenario() {
     await tab.bringToFront();
     await tab.locator('#user_code').fill(code);
     await tab.locator('#next').click();
-    await tab.locator('#email').fill('maker@contoso.onmicrosoft.com');
-    await tab.locator('#password').fill(MS_PASSWORD);
+    await tab.locator('#email').fill(MS_MAKER.upn);
+    await tab.locator('#password').fill(MS_MAKER.password);
     await tab.locator('#signin').click();
     await tab.locator('#approve').click();
     await tab.locator('#done').waitFor();

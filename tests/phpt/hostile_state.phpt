@@ -7,7 +7,7 @@ hostile input from PHP: tampered, foreign-key, non-UTF-8 and oversized provision
 require __DIR__ . '/sandbox.inc';
 sbx_reset();
 $key = random_bytes(32); // binary, as derived from salts
-$base = ['state_key' => $key, 'instance_url' => sbx_url() . '/contoso', 'app_name' => 'WordPress (hostile)', 'timeout' => 5];
+$base = ['state_key' => $key, 'instance_url' => sbx_instance_url(), 'app_name' => 'WordPress (hostile)', 'timeout' => 5];
 $first = wpcrm_provision($base);
 echo "first: ", $first['status'], "\n";
 $state = $first['state'];

@@ -15,8 +15,8 @@ $cases = [
     'application_id not UTF-8' => ['application_id' => "\xc3\x28\xa0\xa1"],
     'application_id 8 MiB' => ['application_id' => $big],
     'client_secret not UTF-8' => ['client_secret' => "Sbx8Q~\xff\xfe\xfd"],
-    'tenant_id not UTF-8' => ['tenant_id' => "\x80contoso.onmicrosoft.com"],
-    'tenant_id with CRLF' => ['tenant_id' => "contoso.onmicrosoft.com\r\nX-Injected: 1"],
+    'tenant_id not UTF-8' => ['tenant_id' => "\x80" . Fixtures::tenant()['domain']],
+    'tenant_id with CRLF' => ['tenant_id' => Fixtures::tenant()['domain'] . "\r\nX-Injected: 1"],
 ];
 foreach ($cases as $name => $override) {
     $t = microtime(true);

@@ -8,7 +8,7 @@ require __DIR__ . '/sandbox.inc';
 sbx_reset();
 $request = [
     'state_key' => str_repeat("\x07", 32),
-    'instance_url' => sbx_url() . '/contoso',
+    'instance_url' => sbx_instance_url(),
     'app_name' => 'PHPT failures',
 ];
 
@@ -34,8 +34,8 @@ function after_sign_in(array $request, string $action, ?string $user = null): ar
 
 show('declined', after_sign_in($request, 'decline'));
 show('expired', after_sign_in($request, 'expire'));
-show('blocked', after_sign_in($request, 'approve', 'blocked@contoso.onmicrosoft.com'));
-show('maker', after_sign_in($request, 'approve', 'maker@contoso.onmicrosoft.com'));
+show('blocked', after_sign_in($request, 'approve', Fixtures::user('blocked')['upn']));
+show('maker', after_sign_in($request, 'approve', Fixtures::user('maker')['upn']));
 sbx_call('POST', '/_sandbox/config', ['secret_max_lifetime_days' => 90]);
 show('policy', after_sign_in($request, 'approve'));
 show('too long', wpcrm_provision(['secret_lifetime_days' => 731] + $request));

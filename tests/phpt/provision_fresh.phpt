@@ -27,7 +27,7 @@ function drive(array $request): array
 
 $request = [
     'state_key' => str_repeat("\x07", 32),
-    'instance_url' => sbx_url() . '/contoso',
+    'instance_url' => sbx_instance_url(),
     'app_name' => 'PHPT site',
     'site_id' => 'https://phpt.example',
     'tables' => ['incident', 'lead' => ['read', 'write']],
@@ -46,7 +46,7 @@ echo $done['status'], "\n";
 echo steps($done), "\n";
 echo implode(',', array_keys($done['connection'])), "\n";
 $c = $done['connection'];
-var_dump($c['instance_url'] === sbx_url() . '/contoso', $c['tenant_id'], strlen($c['client_secret']) >= 16);
+var_dump($c['instance_url'] === sbx_instance_url(), $c['tenant_id'] === Fixtures::tenant()['id'], strlen($c['client_secret']) >= 16);
 echo $done['verification']['status'], "\n";
 print_checks($done['verification']);
 // Nothing secret outside connection.client_secret (and the sealed state).
@@ -80,7 +80,7 @@ done
 sign_in=done environment=done register_app=done service_principal=done client_secret=done business_unit=done app_user=done roles=done custom_role=done verify=done
 instance_url,tenant_id,application_id,client_secret,secret_expires_at,application_object_id,service_principal_id,application_user_id,role_id
 bool(true)
-string(36) "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e"
+bool(true)
 bool(true)
 pass
 input pass -

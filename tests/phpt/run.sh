@@ -50,7 +50,7 @@ cp "$WPCRM_SANDBOX_LOG" "$work/sandbox.log"
 # Secret hygiene: no seeded secret and nothing JWT-shaped in any output of the run (every test's
 # output in run-tests.log, the generated .php scripts, .out/.diff/.log of failures, the sandbox log).
 secrets="$work/.secrets"
-php -n -r 'require "tests/phpt/sandbox.inc"; foreach (SBX_APPS as [, $secret]) echo $secret, "\n";' >"$secrets"
+php -n -r 'require "tests/phpt/fixtures.inc"; echo implode("\n", Fixtures::secret_values()), "\n";' >"$secrets"
 mapfile -t outputs < <(find "$work" -maxdepth 1 -type f \( -name '*.out' -o -name '*.diff' -o -name '*.log' -o -name '*.php' \))
 leaks=0
 if [ ${#outputs[@]} -gt 0 ]; then

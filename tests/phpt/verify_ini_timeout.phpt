@@ -8,7 +8,7 @@ wpcrm.timeout=2
 <?php
 require __DIR__ . '/sandbox.inc';
 sbx_reset();
-sbx_fault(["method" => "GET", "path" => "/contoso/api/data/v9.2/**", "kind" => "hang"]);
+sbx_fault(["method" => "GET", "path" => sbx_env_path("/api/data/v9.2/**"), "kind" => "hang"]);
 $t0 = microtime(true);
 $r = wpcrm_verify_connection(sbx_connection("wp-ok"), ["tables" => ["account"]]);
 $wall = microtime(true) - $t0;

@@ -8,7 +8,7 @@ require __DIR__ . '/sandbox.inc';
 sbx_reset();
 $r = wpcrm_verify_connection(sbx_connection('wp-ok'), ['tables' => SBX_DEMO_TABLES]);
 var_dump(array_keys($r));
-var_dump($r['ok'], $r['status'], $r['cloud'], $r['instance_url'] === sbx_url() . '/contoso', $r['tenant_id']);
+var_dump($r['ok'], $r['status'], $r['cloud'], $r['instance_url'] === sbx_instance_url(), $r['tenant_id'] === Fixtures::tenant()['id']);
 var_dump(array_keys($r['identity']));
 print_checks($r);
 var_dump(array_keys($r['tables']));
@@ -45,7 +45,7 @@ bool(true)
 string(4) "pass"
 string(7) "sandbox"
 bool(true)
-string(36) "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e"
+bool(true)
 array(3) {
   [0]=>
   string(7) "user_id"

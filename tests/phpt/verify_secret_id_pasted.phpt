@@ -6,7 +6,7 @@ verify: a Secret ID pasted where the secret Value belongs is recognised and name
 <?php
 require __DIR__ . '/sandbox.inc';
 sbx_reset();
-$r = wpcrm_verify_connection(sbx_connection("wp-ok", ["client_secret" => SBX_APPS["wp-ok"][2]]), ["tables" => ["account"]]);
+$r = wpcrm_verify_connection(sbx_connection("wp-ok", ["client_secret" => Fixtures::secret("wp-ok")["key_id"]]), ["tables" => ["account"]]);
 var_dump($r["ok"]);
 $said = false;
 foreach ($r["checks"] as $c) {

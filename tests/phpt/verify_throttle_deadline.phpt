@@ -6,7 +6,7 @@ verify: throttling that outlasts the deadline ends the call on time with throttl
 <?php
 require __DIR__ . '/sandbox.inc';
 sbx_reset();
-sbx_fault(["method" => "GET", "path" => "/contoso/api/data/v9.2/**", "kind" => "status", "status" => 429, "headers" => ["Retry-After" => "30"]]);
+sbx_fault(["method" => "GET", "path" => sbx_env_path("/api/data/v9.2/**"), "kind" => "status", "status" => 429, "headers" => ["Retry-After" => "30"]]);
 $t0 = microtime(true);
 $r = wpcrm_verify_connection(sbx_connection("wp-ok"), ["tables" => ["account"], "timeout" => 3]);
 $wall = microtime(true) - $t0;

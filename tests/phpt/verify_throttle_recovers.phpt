@@ -6,7 +6,7 @@ verify: Dataverse 429s with Retry-After are retried inside the deadline and the 
 <?php
 require __DIR__ . '/sandbox.inc';
 sbx_reset();
-sbx_fault(["method" => "GET", "path" => "/contoso/api/data/v9.2/**", "kind" => "status", "status" => 429, "times" => 2]);
+sbx_fault(["method" => "GET", "path" => sbx_env_path("/api/data/v9.2/**"), "kind" => "status", "status" => 429, "times" => 2]);
 $r = wpcrm_verify_connection(sbx_connection("wp-ok"), ["tables" => ["account"], "timeout" => 15]);
 var_dump($r["ok"]);
 $throttled = array_filter(sbx_service_requests(), fn ($q) => $q["status"] === 429);

@@ -6,7 +6,8 @@ verify: an unknown application id fails the token check with AADSTS700016
 <?php
 require __DIR__ . '/sandbox.inc';
 sbx_reset();
-$r = wpcrm_verify_connection(sbx_connection("wp-ok", ["application_id" => "99999999-9999-4999-8999-999999999999"]), ["tables" => ["account"]]);
+$not_a_seeded_app = "99999999-9999-4999-8999-999999999999";
+$r = wpcrm_verify_connection(sbx_connection("wp-ok", ["application_id" => $not_a_seeded_app]), ["tables" => ["account"]]);
 var_dump($r["ok"]);
 $t = report_check($r, "token");
 echo $t["status"], " ", $t["code"], "\n";

@@ -6,7 +6,8 @@ verify: an unknown tenant fails with AADSTS90002
 <?php
 require __DIR__ . '/sandbox.inc';
 sbx_reset();
-$r = wpcrm_verify_connection(sbx_connection("wp-ok", ["tenant_id" => "00000000-0000-4000-8000-0000000000aa"]), ["tables" => ["account"]]);
+$not_a_seeded_tenant = "00000000-0000-4000-8000-0000000000aa";
+$r = wpcrm_verify_connection(sbx_connection("wp-ok", ["tenant_id" => $not_a_seeded_tenant]), ["tables" => ["account"]]);
 var_dump($r["ok"]);
 print_r(failed_checks($r));
 assert_no_secret($r);

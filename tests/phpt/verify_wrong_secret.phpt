@@ -6,7 +6,8 @@ verify: a wrong secret fails the token check with AADSTS7000215 and skips the re
 <?php
 require __DIR__ . '/sandbox.inc';
 sbx_reset();
-$r = wpcrm_verify_connection(sbx_connection("wp-ok", ["client_secret" => "Sbx8Q~notTheRightValue.000000000000000099"]), ["tables" => ["account"]]);
+$not_the_seeded_secret = "Sbx8Q~notTheRightValue.000000000000000099";
+$r = wpcrm_verify_connection(sbx_connection("wp-ok", ["client_secret" => $not_the_seeded_secret]), ["tables" => ["account"]]);
 var_dump($r["ok"], $r["status"]);
 print_checks($r);
 var_dump(report_check($r, "token")["fix"] !== null);

@@ -22,6 +22,7 @@ $_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
 require $wp_dir . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/admin.php';
 
+require dirname( __DIR__ ) . '/phpt/fixtures.inc';
 require __DIR__ . '/support/WP_CLI.php';
 require __DIR__ . '/support/Sandbox.php';
 require __DIR__ . '/support/Scripted_Engine.php';

@@ -42,6 +42,8 @@ done
 echo "wordpress ready: $WPT_URL"
 echo "  admin:    $WPT_URL/wp-admin/options-general.php?page=wpcrm-connect"
 echo "  login:    $WPT_ADMIN_USER / $WPT_ADMIN_PASSWORD"
-echo "  sandbox:  ${WPCRM_SANDBOX_URL:-(not running)}  (sign in as admin@contoso.onmicrosoft.com / sandbox)"
+# The seeded admin's sign-in, from the seed (the one place it is written).
+seeded_admin=$(jq -r '.users[] | select(.upn | startswith("admin@")) | "\(.upn) / \(.password)"' seed/default.json)
+echo "  sandbox:  ${WPCRM_SANDBOX_URL:-(not running)}  (sign in as $seeded_admin)"
 echo "  extension: ${WPCRM_SO:-(not loaded: buttons are disabled)}"
 wait "$server_pid"

@@ -1,16 +1,33 @@
 <?php
 /**
- * Talks to the sandbox's control API (/_sandbox/...) from the tests.
+ * Talks to the sandbox's control API (/_sandbox/...) from the tests, and names the seeded values the
+ * tests use. Those come from seed/default.json through \Fixtures (tests/phpt/fixtures.inc), the one
+ * PHP reader of the seed; none is written here.
  */
 
 namespace Wpcrm\Connect\Tests;
 
 final class Sandbox {
 
-	public const ADMIN       = 'admin@contoso.onmicrosoft.com';
-	public const APP_OK      = '11111111-1111-4111-8111-111111111111';
-	public const SECRET_OK   = 'Sbx8Q~okSecretValue.0000000000000000000001';
-	public const ENVIRONMENT = 'contoso';
+	/** The UPN of the seeded admin (may provision). */
+	public static function admin(): string {
+		return \Fixtures::admin()['upn'];
+	}
+
+	/** The application id of the seeded working app registration, wp-ok. */
+	public static function app_ok(): string {
+		return \Fixtures::app( 'wp-ok' )['app_id'];
+	}
+
+	/** The seeded client secret Value of wp-ok. */
+	public static function secret_ok(): string {
+		return \Fixtures::secret( 'wp-ok' )['value'];
+	}
+
+	/** The name of the seeded Dataverse environment. */
+	public static function environment(): string {
+		return \Fixtures::environment()['name'];
+	}
 
 	public static function url(): string {
 		return rtrim( (string) ( getenv( 'WPCRM_SANDBOX_URL' ) ?: ini_get( 'wpcrm.sandbox_url' ) ), '/' );
@@ -20,8 +37,8 @@ final class Sandbox {
 		return '' !== self::url() && extension_loaded( 'wpcrm' );
 	}
 
-	public static function instance_url( string $env = self::ENVIRONMENT ): string {
-		return self::url() . '/' . $env;
+	public static function instance_url( ?string $env = null ): string {
+		return self::url() . '/' . ( $env ?? self::environment() );
 	}
 
 	/**
@@ -59,12 +76,12 @@ final class Sandbox {
 		self::call( 'POST', '/_sandbox/reset', array() );
 	}
 
-	public static function approve( string $user_code, string $user = self::ADMIN ): int {
-		return self::call( 'POST', '/_sandbox/device/approve', array( 'user_code' => $user_code, 'user' => $user ) )['status'];
+	public static function approve( string $user_code, ?string $user = null ): int {
+		return self::call( 'POST', '/_sandbox/device/approve', array( 'user_code' => $user_code, 'user' => $user ?? self::admin() ) )['status'];
 	}
 
-	public static function remove_role( string $app_id, string $role, string $env = self::ENVIRONMENT ): int {
-		return self::call( 'POST', '/_sandbox/roles/remove', array( 'environment' => $env, 'application_id' => $app_id, 'role' => $role ) )['status'];
+	public static function remove_role( string $app_id, string $role, ?string $env = null ): int {
+		return self::call( 'POST', '/_sandbox/roles/remove', array( 'environment' => $env ?? self::environment(), 'application_id' => $app_id, 'role' => $role ) )['status'];
 	}
 
 	public static function state(): array {

@@ -104,8 +104,8 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		$this->service( 'settings' )->save(
 			array(
 				'instance_url'   => Sandbox::instance_url(),
-				'application_id' => Sandbox::APP_OK,
-				'client_secret'  => Sandbox::SECRET_OK,
+				'application_id' => Sandbox::app_ok(),
+				'client_secret'  => Sandbox::secret_ok(),
 				'tables'         => $tables,
 			)
 		);

@@ -78,7 +78,7 @@ final class CliTest extends TestCase {
 		$ids = wp_list_pluck( $items['items'], 'check' );
 		$this->assertSame( array( 'input', 'tenant', 'token', 'app_user', 'metadata', 'table:contact' ), array_slice( $ids, 0, 6 ) );
 		$this->assertCount( 1, \WP_CLI::of( 'success' ) );
-		$this->assertStringNotContainsString( Sandbox::SECRET_OK, \WP_CLI::transcript() );
+		$this->assertStringNotContainsString( Sandbox::secret_ok(), \WP_CLI::transcript() );
 		$this->assertSame( 'cli', $this->service( 'verifier' )->last()['trigger'] );
 	}
 
@@ -87,8 +87,8 @@ final class CliTest extends TestCase {
 		$this->service( 'settings' )->save(
 			array(
 				'instance_url'   => Sandbox::instance_url(),
-				'application_id' => Sandbox::APP_OK,
-				'client_secret'  => 'a1111111-1111-4111-8111-111111111111', // The Secret ID pasted instead of the Value.
+				'application_id' => Sandbox::app_ok(),
+				'client_secret'  => \Fixtures::secret( 'wp-ok' )['key_id'], // The Secret ID pasted instead of the Value.
 			)
 		);
 		$this->assertSame( 1, $this->run_command( 'verify', array( 'format' => 'json', 'tables' => 'contact' ) ) );
@@ -109,8 +109,8 @@ final class CliTest extends TestCase {
 		$this->assertNull( $this->run_command( 'status', array( 'format' => 'json' ) ) );
 		$rows = wp_list_pluck( \WP_CLI::of( 'format_items' )[0][1]['items'], 'value', 'key' );
 		$this->assertSame( 'set', $rows['client_secret'] );
-		$this->assertSame( Sandbox::APP_OK, $rows['application_id'] );
-		$this->assertStringNotContainsString( Sandbox::SECRET_OK, \WP_CLI::transcript() );
+		$this->assertSame( Sandbox::app_ok(), $rows['application_id'] );
+		$this->assertStringNotContainsString( Sandbox::secret_ok(), \WP_CLI::transcript() );
 	}
 
 	public function test_provision_asks_for_confirmation(): void {

@@ -92,16 +92,17 @@ final class HealthTest extends TestCase {
 	}
 
 	public function test_debug_information_is_masked(): void {
-		$secret = 'Sbx8Q~okSecretValue.0000000000000000000001';
-		$this->service( 'settings' )->save( array( 'application_id' => '11111111-1111-4111-8111-111111111111', 'client_secret' => $secret ) );
+		$secret = Sandbox::secret_ok();
+		$app    = Sandbox::app_ok();
+		$this->service( 'settings' )->save( array( 'application_id' => $app, 'client_secret' => $secret ) );
 		$info   = apply_filters( 'debug_information', array() );
 		$fields = $info['wpcrm-connect']['fields'];
 		$dump   = wp_json_encode( $info['wpcrm-connect'] );
 		$this->assertStringNotContainsString( $secret, $dump );
-		$this->assertStringNotContainsString( '11111111-1111-4111-8111-111111111111', $dump );
+		$this->assertStringNotContainsString( $app, $dump );
 		$this->assertSame( 'set', $fields['client_secret']['value'] );
 		$this->assertTrue( $fields['client_secret']['private'] );
-		$this->assertStringStartsWith( '1111', $fields['application_id']['value'] );
+		$this->assertStringStartsWith( substr( $app, 0, 4 ), $fields['application_id']['value'] );
 	}
 
 	public function test_the_daily_check_is_scheduled_on_activation_and_cleared_on_deactivation(): void {
@@ -131,7 +132,7 @@ final class HealthTest extends TestCase {
 		$this->assertSame( 'good', $this->health()->test()['status'] );
 
 		// Break it the way an admin would: remove the role that grants read on incident.
-		$this->assertSame( 204, Sandbox::remove_role( Sandbox::APP_OK, 'WordPress Site Reader' ) );
+		$this->assertSame( 204, Sandbox::remove_role( Sandbox::app_ok(), 'WordPress Site Reader' ) );
 		do_action( Daily_Check::HOOK );
 		$last = $this->service( 'verifier' )->last();
 		$this->assertSame( 'fail', Verifier::status( $last['report'] ) );

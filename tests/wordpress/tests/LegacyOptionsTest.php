@@ -9,8 +9,6 @@ use Wpcrm\Connect\Legacy_Options;
 
 final class LegacyOptionsTest extends TestCase {
 
-	private const SECRET = 'Sbx8Q~okSecretValue.0000000000000000000001';
-
 	/** Stand-ins of that plugin's own encryption filters (AES-256-CBC, key from AUTH_KEY), as documented. */
 	public static function encrypt( $value ) {
 		if ( is_array( $value ) && ! empty( $value['clientSecret'] ) ) {
@@ -60,24 +58,24 @@ final class LegacyOptionsTest extends TestCase {
 		update_option( Legacy_Options::OPTION, $this->existing() );
 		$this->with_legacy_plugin_filters();
 
-		( new Legacy_Options() )->write( 'https://contoso.crm.dynamics.com', '11111111-1111-4111-8111-111111111111', self::SECRET );
+		( new Legacy_Options() )->write( 'https://contoso.crm.dynamics.com', Sandbox::app_ok(), Sandbox::secret_ok() );
 
 		$read = get_option( Legacy_Options::OPTION );
 		$this->assertSame( 'OnlineFederation', $read['authMode'] );
 		$this->assertSame( 'sharedSecretAuth', $read['authMethod'] );
 		$this->assertSame( 'https://contoso.crm.dynamics.com', $read['serverUrlSsa'] );
-		$this->assertSame( '11111111-1111-4111-8111-111111111111', $read['applicationId'] );
-		$this->assertSame( self::SECRET, $read['clientSecret'], 'that plugin reads the secret back through its decrypt filter' );
+		$this->assertSame( Sandbox::app_ok(), $read['applicationId'] );
+		$this->assertSame( Sandbox::secret_ok(), $read['clientSecret'], 'that plugin reads the secret back through its decrypt filter' );
 		$this->assertFalse( $read['connected'], 'that plugin reconnects itself on settings-updated=true' );
 		foreach ( array( 'username', 'serverUrl', 'ignoreSslErrors', 'crmRegion', 'organizationName' ) as $key ) {
 			$this->assertSame( $this->existing()[ $key ], $read[ $key ], "other key $key kept" );
 		}
-		$this->assertNotSame( self::SECRET, $this->raw()['clientSecret'], 'stored encrypted by that plugin\'s filter' );
+		$this->assertNotSame( Sandbox::secret_ok(), $this->raw()['clientSecret'], 'stored encrypted by that plugin\'s filter' );
 	}
 
 	public function test_without_that_plugins_filters_the_value_is_stored_as_written(): void {
-		( new Legacy_Options() )->write( 'https://contoso.crm.dynamics.com', '11111111-1111-4111-8111-111111111111', self::SECRET );
-		$this->assertSame( self::SECRET, $this->raw()['clientSecret'] );
+		( new Legacy_Options() )->write( 'https://contoso.crm.dynamics.com', Sandbox::app_ok(), Sandbox::secret_ok() );
+		$this->assertSame( Sandbox::secret_ok(), $this->raw()['clientSecret'] );
 		$this->assertSame( 'OnlineFederation', $this->raw()['authMode'] );
 	}
 
@@ -96,10 +94,10 @@ final class LegacyOptionsTest extends TestCase {
 
 	public function test_forget_only_clears_the_values_provisioning_wrote(): void {
 		$legacy = new Legacy_Options();
-		$legacy->write( 'https://contoso.crm.dynamics.com', '11111111-1111-4111-8111-111111111111', self::SECRET );
-		$legacy->forget( '22222222-2222-4222-8222-222222222222' );
-		$this->assertSame( '11111111-1111-4111-8111-111111111111', get_option( Legacy_Options::OPTION )['applicationId'] );
-		$legacy->forget( '11111111-1111-4111-8111-111111111111' );
+		$legacy->write( 'https://contoso.crm.dynamics.com', Sandbox::app_ok(), Sandbox::secret_ok() );
+		$legacy->forget( \Fixtures::app( 'wp-nouser' )['app_id'] );
+		$this->assertSame( Sandbox::app_ok(), get_option( Legacy_Options::OPTION )['applicationId'] );
+		$legacy->forget( Sandbox::app_ok() );
 		$this->assertSame( '', get_option( Legacy_Options::OPTION )['applicationId'] );
 		$this->assertSame( '', get_option( Legacy_Options::OPTION )['clientSecret'] );
 		$this->assertSame( 'https://contoso.crm.dynamics.com', get_option( Legacy_Options::OPTION )['serverUrlSsa'] );

@@ -41,7 +41,7 @@ final class ProvisioningLogicTest extends TestCase {
 			'steps'        => $this->steps( 'done' ),
 			'connection'   => array(
 				'instance_url'      => 'https://contoso.crm.dynamics.com',
-				'tenant_id'         => '8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e',
+				'tenant_id'         => \Fixtures::tenant()['id'],
 				'application_id'    => self::APP,
 				'client_secret'     => self::SECRET,
 				'secret_expires_at' => '2027-05-25T00:00:00Z',

@@ -12,8 +12,6 @@ use Wpcrm\Connect\Tables;
 
 final class SettingsTest extends TestCase {
 
-	private const SECRET = 'Sbx8Q~okSecretValue.0000000000000000000001';
-
 	private function settings(): Settings {
 		return $this->service( 'settings' );
 	}
@@ -27,28 +25,28 @@ final class SettingsTest extends TestCase {
 		$this->settings()->save(
 			array(
 				'instance_url'   => 'https://contoso.crm.dynamics.com/',
-				'tenant_id'      => 'Contoso.onmicrosoft.com',
-				'application_id' => '11111111-1111-4111-8111-111111111111',
-				'client_secret'  => self::SECRET,
+				'tenant_id'      => ucfirst( \Fixtures::tenant()['domain'] ), // Stored lower-cased.
+				'application_id' => Sandbox::app_ok(),
+				'client_secret'  => Sandbox::secret_ok(),
 				'tables'         => "contact: read\nlead: read, create",
 			)
 		);
 
 		$raw = $this->raw_option();
-		$this->assertStringNotContainsString( self::SECRET, $raw, 'the secret is not stored in plain text' );
+		$this->assertStringNotContainsString( Sandbox::secret_ok(), $raw, 'the secret is not stored in plain text' );
 		$this->assertStringContainsString( 'sb1:', $raw );
 
 		$stored = $this->settings()->stored();
 		$this->assertArrayNotHasKey( 'client_secret', $stored );
 		$this->assertSame( 'https://contoso.crm.dynamics.com', $stored['instance_url'] );
-		$this->assertSame( 'contoso.onmicrosoft.com', $stored['tenant_id'] );
+		$this->assertSame( \Fixtures::tenant()['domain'], $stored['tenant_id'] );
 
 		$conn = $this->settings()->connection();
-		$this->assertSame( self::SECRET, $conn['client_secret'] );
-		$this->assertSame( '11111111-1111-4111-8111-111111111111', $conn['application_id'] );
+		$this->assertSame( Sandbox::secret_ok(), $conn['client_secret'] );
+		$this->assertSame( Sandbox::app_ok(), $conn['application_id'] );
 		$this->assertSame( array( 'contact' => array( 'read' ), 'lead' => array( 'read', 'create' ) ), $this->settings()->tables() );
 		$this->assertSame( 'set', $this->settings()->secret_state() );
-		$this->assertSame( '001', $this->settings()->secret_hint() );
+		$this->assertSame( substr( Sandbox::secret_ok(), -3 ), $this->settings()->secret_hint() );
 		$this->assertTrue( $this->settings()->is_complete() );
 	}
 
@@ -56,15 +54,15 @@ final class SettingsTest extends TestCase {
 		// The option does not exist yet: update_option() falls back to add_option(), which sanitizes again.
 		global $wpdb;
 		$this->assertNull( $wpdb->get_var( $wpdb->prepare( "SELECT option_id FROM {$wpdb->options} WHERE option_name = %s", Settings::OPTION ) ) );
-		update_option( Settings::OPTION, array( 'client_secret' => self::SECRET ) );
-		$this->assertSame( self::SECRET, $this->settings()->secret() );
+		update_option( Settings::OPTION, array( 'client_secret' => Sandbox::secret_ok() ) );
+		$this->assertSame( Sandbox::secret_ok(), $this->settings()->secret() );
 	}
 
 	public function test_an_empty_secret_field_keeps_the_stored_secret_and_clear_removes_it(): void {
-		$this->settings()->save( array( 'client_secret' => self::SECRET ) );
+		$this->settings()->save( array( 'client_secret' => Sandbox::secret_ok() ) );
 		// What options.php posts when the admin leaves the password field empty.
 		update_option( Settings::OPTION, array( 'instance_url' => 'https://contoso.crm.dynamics.com', 'client_secret' => '', 'application_id' => '' ) );
-		$this->assertSame( self::SECRET, $this->settings()->secret() );
+		$this->assertSame( Sandbox::secret_ok(), $this->settings()->secret() );
 
 		update_option( Settings::OPTION, array( 'client_secret' => '', 'clear_secret' => '1' ) );
 		$this->assertNull( $this->settings()->secret() );
@@ -102,12 +100,12 @@ final class SettingsTest extends TestCase {
 	public function test_undecryptable_secret_fails_closed_after_the_salts_change(): void {
 		global $wpdb;
 		// A value sealed on another site (other salts), as after a migration.
-		$foreign = ( new Crypto( 'salts-of-the-old-site' ) )->seal( self::SECRET );
+		$foreign = ( new Crypto( 'salts-of-the-old-site' ) )->seal( Sandbox::secret_ok() );
 		$wpdb->update(
 			$wpdb->options,
-			array( 'option_value' => maybe_serialize( array( 'instance_url' => 'https://contoso.crm.dynamics.com', 'application_id' => '11111111-1111-4111-8111-111111111111', 'client_secret_sealed' => $foreign ) ) ),
+			array( 'option_value' => maybe_serialize( array( 'instance_url' => 'https://contoso.crm.dynamics.com', 'application_id' => Sandbox::app_ok(), 'client_secret_sealed' => $foreign ) ) ),
 			array( 'option_name' => Settings::OPTION )
-		) || $wpdb->insert( $wpdb->options, array( 'option_name' => Settings::OPTION, 'option_value' => maybe_serialize( array( 'client_secret_sealed' => $foreign, 'instance_url' => 'https://contoso.crm.dynamics.com', 'application_id' => '11111111-1111-4111-8111-111111111111' ) ), 'autoload' => 'yes' ) );
+		) || $wpdb->insert( $wpdb->options, array( 'option_name' => Settings::OPTION, 'option_value' => maybe_serialize( array( 'client_secret_sealed' => $foreign, 'instance_url' => 'https://contoso.crm.dynamics.com', 'application_id' => Sandbox::app_ok() ) ), 'autoload' => 'yes' ) );
 		wp_cache_flush();
 
 		$this->assertSame( 'undecryptable', $this->settings()->secret_state() );
@@ -127,18 +125,18 @@ final class SettingsTest extends TestCase {
 		$this->assertStringContainsString( 'can no longer be decrypted', $html );
 
 		// Entering it again repairs it.
-		$this->settings()->save( array( 'client_secret' => self::SECRET ) );
+		$this->settings()->save( array( 'client_secret' => Sandbox::secret_ok() ) );
 		$this->assertSame( 'set', $this->settings()->secret_state() );
 	}
 
 	public function test_the_secret_field_never_echoes_the_secret(): void {
-		$this->settings()->save( array( 'client_secret' => self::SECRET ) );
+		$this->settings()->save( array( 'client_secret' => Sandbox::secret_ok() ) );
 		$this->login( 'admin' );
 		$page = $this->service( 'page' );
 		ob_start();
 		$page->field_client_secret();
 		$html = ob_get_clean();
-		$this->assertStringNotContainsString( self::SECRET, $html );
+		$this->assertStringNotContainsString( Sandbox::secret_ok(), $html );
 		$this->assertStringNotContainsString( 'sb1:', $html );
 		$this->assertStringContainsString( 'value=""', $html );
 		$this->assertStringContainsString( 'ends with …001', $html );
@@ -175,15 +173,15 @@ final class SettingsTest extends TestCase {
 	 * @preserveGlobalState disabled
 	 */
 	public function test_the_secret_can_be_a_wp_config_constant(): void {
-		define( 'WPCRM_CONNECT_CLIENT_SECRET', self::SECRET );
+		define( 'WPCRM_CONNECT_CLIENT_SECRET', Sandbox::secret_ok() );
 		$this->assertSame( 'constant', $this->settings()->secret_state() );
-		$this->assertSame( self::SECRET, $this->settings()->connection()['client_secret'] );
+		$this->assertSame( Sandbox::secret_ok(), $this->settings()->connection()['client_secret'] );
 		$this->login( 'admin' );
 		ob_start();
 		$this->service( 'page' )->field_client_secret();
 		$html = ob_get_clean();
 		$this->assertStringContainsString( 'Defined in wp-config.php', $html );
-		$this->assertStringNotContainsString( self::SECRET, $html );
+		$this->assertStringNotContainsString( Sandbox::secret_ok(), $html );
 		$this->assertStringContainsString( 'disabled="disabled"', $html );
 	}
 
@@ -192,12 +190,12 @@ final class SettingsTest extends TestCase {
 	 * @preserveGlobalState disabled
 	 */
 	public function test_a_dedicated_key_constant_is_used_and_changing_it_fails_closed(): void {
-		$this->settings()->save( array( 'client_secret' => self::SECRET ) ); // Sealed with the salts.
+		$this->settings()->save( array( 'client_secret' => Sandbox::secret_ok() ) ); // Sealed with the salts.
 		define( 'WPCRM_CONNECT_KEY', 'a-dedicated-key-for-this-site-0123456789' );
 		$this->assertTrue( Crypto::uses_dedicated_key() );
 		$this->assertSame( 'undecryptable', $this->settings()->secret_state() );
-		$this->settings()->save( array( 'client_secret' => self::SECRET ) );
-		$this->assertSame( self::SECRET, $this->settings()->secret() );
-		$this->assertSame( self::SECRET, ( new Crypto( 'a-dedicated-key-for-this-site-0123456789' ) )->open( $this->settings()->stored()['client_secret_sealed'] ) );
+		$this->settings()->save( array( 'client_secret' => Sandbox::secret_ok() ) );
+		$this->assertSame( Sandbox::secret_ok(), $this->settings()->secret() );
+		$this->assertSame( Sandbox::secret_ok(), ( new Crypto( 'a-dedicated-key-for-this-site-0123456789' ) )->open( $this->settings()->stored()['client_secret_sealed'] ) );
 	}
 }

@@ -9,6 +9,7 @@ pinned venv. Shows how each SDK is pointed at the sandbox (entra-and-graph.md §
 httpx get the CA explicitly.)
 """
 import asyncio
+import pathlib
 import sys
 import time
 
@@ -25,11 +26,18 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph_core import GraphClientFactory
 from PowerPlatform.Dataverse.client import DataverseClient
 
+# The seeded ids and secrets come from seed/default.json, through the conformance suite's reader.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[4] / "tests" / "conformance"))
+import seed_fixtures  # noqa: E402
+
 URL, CA = sys.argv[1], sys.argv[2]
-TENANT = "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e"
-WP_OK = ("11111111-1111-4111-8111-111111111111", "Sbx8Q~okSecretValue.0000000000000000000001", "a1111111-1111-4111-8111-111111111111")
-WP_BASIC = ("44444444-4444-4444-8444-444444444444", "Sbx8Q~basicSecretValue.000000000000000004")
-AZ_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+TENANT = seed_fixtures.tenant()["id"]
+TENANT_DOMAIN = seed_fixtures.tenant()["domain"]
+ENV = f"{URL}/{seed_fixtures.environment()['name']}"
+WP_OK = seed_fixtures.credentials("wp-ok")  # (client id, secret value, secret id)
+WP_BASIC = seed_fixtures.credentials("wp-basic")
+AZ_CLI = seed_fixtures.public_client("Microsoft Azure CLI")
+ACCOUNTS = len(seed_fixtures.table("account")["records"])
 
 control = requests.Session()
 control.trust_env = False
@@ -48,9 +56,9 @@ def msal_flows():
     http.verify = CA
     app = msal.ConfidentialClientApplication(WP_OK[0], client_credential=WP_OK[1], authority=f"{URL}/{TENANT}",
                                              http_client=http, instance_discovery=f"{URL}/common/discovery/instance")
-    r = app.acquire_token_for_client([f"{URL}/contoso/.default"])
+    r = app.acquire_token_for_client([f"{ENV}/.default"])
     check("access_token" in r, "msal client credentials")
-    bad = msal.ConfidentialClientApplication(WP_OK[0], client_credential=WP_OK[2], authority=f"{URL}/contoso.onmicrosoft.com",
+    bad = msal.ConfidentialClientApplication(WP_OK[0], client_credential=WP_OK[2], authority=f"{URL}/{TENANT_DOMAIN}",
                                              http_client=http, instance_discovery=False)
     r = bad.acquire_token_for_client(["https://graph.microsoft.com/.default"])
     check(r.get("error_codes") == [7000215], "msal sees AADSTS7000215 for a Secret ID")
@@ -60,7 +68,7 @@ def msal_flows():
     r = pub.acquire_token_by_device_flow(flow)
     check("access_token" in r, "msal device code approved through the control API")
     account = pub.get_accounts()[0]
-    r = pub.acquire_token_silent([f"{URL}/contoso/.default"], account=account)
+    r = pub.acquire_token_silent([f"{ENV}/.default"], account=account)
     check(bool(r) and "access_token" in r, "msal refresh token to Dataverse")
 
 
@@ -92,12 +100,12 @@ async def graph_flows():
 def dataverse_flows():
     def cred(app):
         return ClientSecretCredential(TENANT, app[0], app[1], authority=URL, disable_instance_discovery=True, connection_verify=CA)
-    with DataverseClient(f"{URL}/contoso", cred(WP_OK)) as c:
+    with DataverseClient(ENV, cred(WP_OK)) as c:
         names = [r["name"] for page in c.records.get("account", select=["name"], page_size=2) for r in page]
-        check(len(names) == 5, "dataverse paged query")
+        check(len(names) == ACCOUNTS, "dataverse paged query")
         rid = c.records.create("lead", {"subject": "sdk smoke", "lastname": "X"})
         check(bool(rid), "dataverse create")
-    with DataverseClient(f"{URL}/contoso", cred(WP_BASIC)) as c:
+    with DataverseClient(ENV, cred(WP_BASIC)) as c:
         try:
             list(c.records.get("incident", select=["title"]))
             check(False, "dataverse privilege error")
