@@ -6,7 +6,7 @@ use ext_php_rs::prelude::*;
 /// Version of the extension (also `WPCRM_VERSION` in PHP).
 pub const EXTENSION_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Version of the PHP API contract in `shared/DESIGN.md`; bumped on any incompatible change, so the
+/// Version of the PHP API contract (`php/wpcrm-stubs.php`); bumped on any incompatible change, so the
 /// plugin can check it before calling anything.
 #[php_const]
 pub const WPCRM_API_VERSION: i64 = 1;

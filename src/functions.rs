@@ -1,4 +1,4 @@
-//! The PHP functions of `shared/DESIGN.md` ("The PHP API"). Each converts its arguments, calls the
+//! The PHP functions (`php/wpcrm-stubs.php`, `docs/verify.md`, `docs/provision.md`). Each converts its arguments, calls the
 //! engine, and converts the result back; everything else lives in the modules it calls.
 
 use crate::convert::{self, ArrayArg};

@@ -1,4 +1,4 @@
-//! The php.ini settings of `shared/DESIGN.md` ("php.ini settings"), all `PHP_INI_SYSTEM`, and how
+//! The php.ini settings (README, "Installing the extension"), all `PHP_INI_SYSTEM`, and how
 //! they become an [`EngineConfig`].
 
 use ext_php_rs::flags::IniEntryPermission;

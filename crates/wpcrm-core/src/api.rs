@@ -1,4 +1,4 @@
-//! What the PHP API takes in, as plain Rust values (see `shared/DESIGN.md`, "The PHP API").
+//! What the PHP API takes in, as plain Rust values (`php/wpcrm-stubs.php`, `docs/verify.md`, `docs/provision.md`).
 //!
 //! These are deliberately loose: every field an admin can type is a raw string, because a bad value
 //! must become a failed check with a fix, never an error thrown at the caller. The extension only

@@ -1,6 +1,6 @@
 //! The `WWW-Authenticate` challenge of Dataverse's 401, used to discover the tenant.
 //!
-//! Format (`dataverse-web-api.md` §2.4): `Bearer authorization_uri=https://login.microsoftonline.com/
+//! Format (<https://learn.microsoft.com/power-apps/developer/data-platform/authenticate-oauth#use-the-accesstoken-in-your-requests>, the 401 answer to a request without a token): `Bearer authorization_uri=https://login.microsoftonline.com/
 //! <tenant>/oauth2/authorize, resource_id=https://<org>.crm.dynamics.com/`, values unquoted. Parsed
 //! tolerantly as Microsoft's `AuthorityResolver` does: scheme `Bearer` in any case, `,`-separated
 //! `key=value` pairs; quoted values are accepted too.

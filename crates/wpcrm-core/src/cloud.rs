@@ -1,6 +1,6 @@
 //! The clouds wpcrm knows, their endpoints, and which hosts belong to each.
 //!
-//! Source: `shared/reference/entra-and-graph.md` §5 and `dataverse-web-api.md` §7. The cloud is
+//! Sources: <https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud>, <https://learn.microsoft.com/graph/deployments> and <https://learn.microsoft.com/power-platform/admin/new-datacenter-regions>. The cloud is
 //! decided from the instance URL (see [`crate::instance_url`]); every request of a call must go to a
 //! host of that cloud ([`Endpoints::allows`]), so a tenant or URL taken from a server's answer can
 //! never redirect the secret elsewhere.

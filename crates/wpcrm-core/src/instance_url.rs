@@ -1,13 +1,13 @@
 //! Normalizing and validating a Dataverse instance URL as an admin pastes it.
 //!
 //! Admins paste what the browser shows: `https://Contoso.crm4.dynamics.com/main.aspx?appid=…`, the
-//! Web API host `contoso.api.crm.dynamics.com`, a trailing slash (`wordpress-plugins.md` §3.4). All
+//! Web API host `contoso.api.crm.dynamics.com`, a trailing slash (as admins paste it from the plugins' Connection tab). All
 //! of these normalize to `https://contoso.crm4.dynamics.com`. Anything that is not a Dataverse host
 //! of a known cloud is refused before any request is made: look-alikes
 //! (`contoso.crm.dynamics.com.evil.test`), IP literals, internationalized (punycode) labels,
 //! userinfo, ports, plain http.
 //!
-//! Under `wpcrm.sandbox_url` the rules of DESIGN.md apply: same origin (port included), the first
+//! Under `wpcrm.sandbox_url` the sandbox's URL layout applies (`docs/sandbox.md`): same origin (port included), the first
 //! path segment names the environment, the rest is stripped; the origin itself is an instance too.
 
 use crate::cloud::{parse_sandbox_origin, Cloud};

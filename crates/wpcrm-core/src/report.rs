@@ -1,4 +1,4 @@
-//! The verification report, exactly as `shared/DESIGN.md` specifies it for PHP.
+//! The verification report, exactly as the PHP API returns it (`docs/verify.md`, `php/wpcrm-stubs.php`).
 //!
 //! The engine produces it; the admin page, Site Health and WP-CLI render it. It is serialized with
 //! serde and converted to a PHP array by the extension, so field names here are the contract.

@@ -1,4 +1,4 @@
-//! A tolerant parser of Dataverse's missing-privilege message (`dataverse-web-api.md` §2.3):
+//! A tolerant parser of Dataverse's missing-privilege message (the message of `0x80040220`, <https://learn.microsoft.com/power-apps/developer/data-platform/reference/web-service-error-codes>):
 //!
 //! ```text
 //! Principal user (Id=<id>, type=8, roleCount=<n>, …, businessUnitId=<guid>), is missing

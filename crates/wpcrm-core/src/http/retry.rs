@@ -1,6 +1,6 @@
 //! The one `send` every protocol client uses.
 //!
-//! It enforces what the quality bars of DESIGN.md ask of every request:
+//! It enforces what the project asks of every request (`SECURITY.md`, `docs/architecture.md`):
 //! - only hosts of the call's cloud (or the sandbox origin) are contacted; any other URL is refused
 //!   without sending ([`Endpoints::allows`]);
 //! - every request is counted (the report's `requests`);

@@ -1,4 +1,4 @@
-//! The client-credentials grant (`entra-and-graph.md` §1.2): an app's own token for one resource.
+//! The client-credentials grant (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow>): an app's own token for one resource.
 //!
 //! The secret always goes to the token endpoint of the call's cloud ([`Endpoints::token_endpoint`]),
 //! whatever tenant was discovered; the HTTP client refuses any other host anyway.
