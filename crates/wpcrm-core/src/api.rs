@@ -44,12 +44,13 @@ pub struct VerifyOptions {
     pub secret_expires_at: Option<String>,
 }
 
-/// One call of the provisioning step function.
-#[derive(Debug, Clone, Default)]
+/// One call of the provisioning step function. Its `Debug` shows neither the state nor its key.
+#[derive(Clone, Default)]
 pub struct ProvisionRequest {
     /// The opaque state returned by the previous call.
     pub state: Option<String>,
-    /// 32 bytes that seal the state (the extension rejects other lengths).
+    /// 32 bytes that seal the state (the extension rejects other lengths), and key the marker that
+    /// proves an application is this site's. The engine wipes its copies when a call ends.
     pub state_key: Vec<u8>,
     pub instance_url: Option<String>,
     pub app_name: Option<String>,
@@ -62,4 +63,22 @@ pub struct ProvisionRequest {
     /// `run` (default), `cancel` or `rollback`, as given.
     pub action: Option<String>,
     pub timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ProvisionRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProvisionRequest")
+            .field("state", &self.state.as_ref().map(|s| format!("[{} bytes]", s.len())))
+            .field("state_key", &"[redacted]")
+            .field("instance_url", &self.instance_url)
+            .field("app_name", &self.app_name)
+            .field("secret_lifetime_days", &self.secret_lifetime_days)
+            .field("tables", &self.tables)
+            .field("roles", &self.roles)
+            .field("create_role", &self.create_role)
+            .field("site_id", &self.site_id)
+            .field("action", &self.action)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }

@@ -55,6 +55,12 @@ struct List<T> {
     value: Vec<T>,
 }
 
+/// A member of an `owners` collection (a user or a service principal).
+#[derive(Deserialize)]
+struct DirectoryObject {
+    id: String,
+}
+
 /// Graph calls with one token, against the call's Graph origin.
 pub struct Graph<'a> {
     caller: &'a Caller,
@@ -138,6 +144,27 @@ impl<'a> Graph<'a> {
     pub async fn delete_service_principal(&self, id: &str) -> Result<(), Error> {
         let url = self.url(&format!("servicePrincipals/{}", enc(id)));
         self.send(&http::Method::DELETE, &url, Body::None).await
+    }
+
+    /// The object ids of an application's owners
+    /// (<https://learn.microsoft.com/graph/api/application-list-owners>).
+    pub async fn application_owners(&self, object_id: &str) -> Result<Vec<String>, Error> {
+        let url = self.url(&format!("applications/{}/owners?$select=id", enc(object_id)));
+        let list: List<DirectoryObject> = self.get(&url).await?;
+        Ok(list.value.into_iter().map(|o| o.id).collect())
+    }
+
+    /// Makes a user an owner of an application
+    /// (<https://learn.microsoft.com/graph/api/application-post-owners>).
+    pub async fn add_application_owner(&self, object_id: &str, user_id: &str) -> Result<(), Error> {
+        let reference = format!(
+            "{}/v1.0/directoryObjects/{}",
+            self.caller.endpoints().graph_resource(),
+            enc(user_id)
+        );
+        let body = json!({ "@odata.id": reference });
+        let url = self.url(&format!("applications/{}/owners/$ref", enc(object_id)));
+        self.send(&http::Method::POST, &url, Body::Json(&body)).await
     }
 
     /// `addPassword` with an explicit end date (a tenant lifetime policy refuses the default).

@@ -14,34 +14,38 @@ pub struct TokenSet {
     pub expires_in: i64,
     /// `tid` from the ID token (or the access token when no ID token came back).
     pub tenant_id: Option<String>,
+    /// `oid`, the signed-in user's object id, from the same token.
+    pub user_id: Option<String>,
 }
 
 impl From<TokenResponse> for TokenSet {
     fn from(t: TokenResponse) -> Self {
-        let tenant_id = t
-            .id_token
-            .as_ref()
-            .and_then(|id| jwt_tid(id.secret()))
-            .or_else(|| jwt_tid(t.access_token.secret()));
+        let claim = |name: &str| {
+            t.id_token
+                .as_ref()
+                .and_then(|id| jwt_claim(id.secret(), name))
+                .or_else(|| jwt_claim(t.access_token.secret(), name))
+        };
         TokenSet {
+            tenant_id: claim("tid"),
+            user_id: claim("oid"),
             access: t.access_token,
             refresh: t.refresh_token,
             expires_in: t.expires_in.min(i64::MAX as u64) as i64,
-            tenant_id,
         }
     }
 }
 
-/// The `tid` claim of a JWT, without verifying it: it only names the tenant the admin signed in
-/// to (the token endpoint, reached over TLS, is what we trust).
-fn jwt_tid(jwt: &str) -> Option<String> {
+/// A string claim of a JWT (`tid`, `oid`), without verifying it: it only names the tenant and the
+/// user the admin signed in as (the token endpoint, reached over TLS, is what we trust).
+fn jwt_claim(jwt: &str, name: &str) -> Option<String> {
     use base64::Engine as _;
     let payload = jwt.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    v["tid"].as_str().map(str::to_owned)
+    v[name].as_str().map(str::to_owned)
 }
 
 /// `POST {authority}/{tenant}/oauth2/v2.0/token` with `grant_type=refresh_token`.
@@ -71,7 +75,7 @@ mod tests {
     #[test]
     fn reads_tid_from_the_id_token() {
         use base64::Engine as _;
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"tid":"t-1"}"#);
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"tid":"t-1","oid":"u-1"}"#);
         let body =
             format!(r#"{{"access_token":"at","refresh_token":"rt","expires_in":"3599","id_token":"h.{payload}.s"}}"#);
         let response = http::Response::builder().status(200).body(body.into_bytes()).unwrap();
@@ -79,6 +83,7 @@ mod tests {
             .unwrap()
             .into();
         assert_eq!(t.tenant_id.as_deref(), Some("t-1"));
+        assert_eq!(t.user_id.as_deref(), Some("u-1"));
         assert_eq!(t.expires_in, 3599);
         assert_eq!(t.refresh.unwrap().secret(), "rt");
     }

@@ -18,6 +18,9 @@ use crate::http::HttpResponse;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+/// Longest service message kept: a hostile or broken service cannot fill reports and logs.
+pub const MAX_MESSAGE_CHARS: usize = 500;
+
 /// Statuses that mean the same whatever body comes with them.
 const SELF_EXPLAINING: [u16; 7] = [401, 403, 404, 429, 502, 503, 504];
 
@@ -87,7 +90,7 @@ pub fn refusal_from_json(service: Service, status: u16, v: &Value) -> Option<Ref
         service,
         status,
         code,
-        message: text(error, "message"),
+        message: clip(&text(error, "message")),
     })
 }
 
@@ -114,7 +117,15 @@ fn entra_refusal(status: u16, v: &Value, error: &str) -> Refusal {
             error: error.to_owned(),
             aadsts,
         },
-        message: description.lines().next().unwrap_or_default().trim().to_owned(),
+        message: clip(description.lines().next().unwrap_or_default().trim()),
+    }
+}
+
+/// A service message, at most [`MAX_MESSAGE_CHARS`] characters.
+fn clip(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message.to_owned(),
     }
 }
 
@@ -266,6 +277,19 @@ mod tests {
             matches!(&e, Error::Unexpected { status: 302, detail } if !detail.contains("token")),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn service_messages_are_clipped() {
+        let long = "x".repeat(10_000);
+        let e = read_error(
+            Service::Dataverse,
+            &resp(
+                400,
+                &format!(r#"{{"error":{{"code":"0x80040220","message":"{long}"}}}}"#),
+            ),
+        );
+        assert_eq!(e.refusal().unwrap().message.chars().count(), MAX_MESSAGE_CHARS + 1);
     }
 
     #[test]

@@ -87,7 +87,9 @@ impl<'a> Call<'a> {
             .header(http::header::ACCEPT, "application/json")
             .header(http::header::USER_AGENT, concat!("wpcrm/", env!("CARGO_PKG_VERSION")));
         if let Some(token) = self.bearer {
-            builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {}", token.secret()));
+            // The header value is a copy the HTTP stack owns; this one is wiped at once.
+            let bearer = zeroize::Zeroizing::new(format!("Bearer {}", token.secret()));
+            builder = builder.header(http::header::AUTHORIZATION, bearer.as_str());
         }
         let bytes = match self.body {
             Body::None => Vec::new(),
