@@ -23,11 +23,12 @@ use wpcrm_core::instance_url;
 use wpcrm_core::oauth::{acquire, ClientCredentials};
 use wpcrm_core::service::Caller;
 use wpcrm_core::ClientSecret;
-use wpcrm_sandbox::{Sandbox, SandboxOptions};
+use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
-const TENANT: &str = "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e";
-const APP: &str = "11111111-1111-4111-8111-111111111111";
-const SECRET: &str = "Sbx8Q~okSecretValue.0000000000000000000001";
+/// The seeded application `wp-ok` (read from `seed/default.json`), which signs in for every run.
+fn wp_ok() -> &'static fixtures::App {
+    fixtures::app("wp-ok")
+}
 
 /// The default seed plus `bench_tNN` tables readable by wp-ok, so 20 real tables exist.
 fn seed_with_tables(extra: usize) -> String {
@@ -82,9 +83,9 @@ async fn sequential(transport: Arc<dyn Transport>, sandbox_url: &str, tables: &[
         Arc::new(SystemClock),
     ));
     let instance = instance_url::normalize(&format!("{sandbox_url}/contoso"), Some(sandbox_url)).unwrap();
-    let tenant = TenantId::parse(TENANT).unwrap();
-    let client_id = ClientId::parse(APP).unwrap();
-    let secret = ClientSecret::new(SECRET);
+    let tenant = TenantId::parse(fixtures::tenant_id()).unwrap();
+    let client_id = ClientId::parse(wp_ok().app_id).unwrap();
+    let secret = ClientSecret::new(wp_ok().secret);
     let scope = instance.default_scope();
     let token = acquire(
         &http,
@@ -163,9 +164,9 @@ async fn main() {
         };
         let connection = || ConnectionInput {
             instance_url: Some(format!("{}/contoso", sandbox.url())),
-            application_id: Some(APP.into()),
-            client_secret: Some(ClientSecret::new(SECRET)),
-            tenant_id: Some(TENANT.into()),
+            application_id: Some(wp_ok().app_id.into()),
+            client_secret: Some(ClientSecret::new(wp_ok().secret)),
+            tenant_id: Some(fixtures::tenant_id().into()),
         };
         // Warm-up (connections, first TLS handshakes), then measured runs.
         let warm = wpcrm_core::verify::run(

@@ -117,28 +117,28 @@ pub fn looks_like_secret_id(secret: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wpcrm_sandbox::fixtures;
+
+    /// A well-formed GUID that is deliberately not a seeded id.
+    const MADE_UP_GUID: &str = "abcdef01-2345-4678-89ab-cdef01234567";
 
     #[test]
     fn guids() {
-        assert_eq!(
-            parse_guid("{11111111-1111-4111-8111-11111111111A}").as_deref(),
-            Some("11111111-1111-4111-8111-11111111111a")
-        );
-        assert!(parse_guid("11111111111141118111111111111111").is_none());
-        assert!(parse_guid("11111111-1111-4111-8111-1111111111").is_none());
+        let braced_upper = format!("{{{}}}", MADE_UP_GUID.to_ascii_uppercase());
+        assert_eq!(parse_guid(&braced_upper).as_deref(), Some(MADE_UP_GUID));
+        assert!(parse_guid(&MADE_UP_GUID.replace('-', "")).is_none());
+        assert!(parse_guid(&MADE_UP_GUID[..MADE_UP_GUID.len() - 2]).is_none());
         assert!(parse_guid("not-a-guid").is_none());
-        assert!(ClientId::parse("11111111-1111-4111-8111-111111111111").is_some());
+        assert!(ClientId::parse(fixtures::app("wp-ok").app_id).is_some());
     }
 
     #[test]
     fn tenants() {
-        assert!(TenantId::parse("8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e")
-            .unwrap()
-            .is_guid());
-        assert_eq!(
-            TenantId::parse("Contoso.onmicrosoft.com").unwrap().as_str(),
-            "contoso.onmicrosoft.com"
-        );
+        assert!(TenantId::parse(fixtures::tenant_id()).unwrap().is_guid());
+        let domain = fixtures::tenant_domain();
+        let mixed_case = format!("{}{}", domain[..1].to_ascii_uppercase(), &domain[1..]);
+        assert_ne!(mixed_case, domain);
+        assert_eq!(TenantId::parse(&mixed_case).unwrap().as_str(), domain);
         assert_eq!(TenantId::parse("common"), Err(TenantError::NotATenant));
         assert_eq!(TenantId::parse("organizations"), Err(TenantError::NotATenant));
         for bad in [
@@ -156,7 +156,8 @@ mod tests {
 
     #[test]
     fn secret_id_is_recognised() {
-        assert!(looks_like_secret_id("a1111111-1111-4111-8111-111111111111"));
-        assert!(!looks_like_secret_id("Sbx8Q~okSecretValue.0000000000000000000001"));
+        let wp_ok = fixtures::app("wp-ok");
+        assert!(looks_like_secret_id(wp_ok.key_id));
+        assert!(!looks_like_secret_id(wp_ok.secret));
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use wpcrm_core::api::{ConnectionInput, TableRequest, VerifyOptions};
 use wpcrm_core::report::OverallStatus;
 use wpcrm_core::{ClientSecret, Engine, EngineConfig};
-use wpcrm_sandbox::{Sandbox, SandboxOptions};
+use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
 #[test]
 fn engine_verify_is_blocking_and_reuses_its_token() {
@@ -19,11 +19,12 @@ fn engine_verify_is_blocking_and_reuses_its_token() {
         default_timeout: Duration::from_secs(10),
         ..EngineConfig::default()
     });
+    let wp_ok = fixtures::app("wp-ok");
     let connection = || ConnectionInput {
         instance_url: Some(format!("{}/contoso", sandbox.url())),
-        application_id: Some("11111111-1111-4111-8111-111111111111".into()),
-        client_secret: Some(ClientSecret::new("Sbx8Q~okSecretValue.0000000000000000000001")),
-        tenant_id: Some("contoso.onmicrosoft.com".into()),
+        application_id: Some(wp_ok.app_id.into()),
+        client_secret: Some(ClientSecret::new(wp_ok.secret)),
+        tenant_id: Some(fixtures::tenant_domain().into()),
     };
     let options = || VerifyOptions {
         tables: vec![TableRequest::read("account")],

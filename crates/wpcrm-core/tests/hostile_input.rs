@@ -8,13 +8,14 @@
 
 mod common;
 
-use common::{assert_secretless, options, Env, TENANT, WP_OK_ID};
+use common::{assert_secretless, options, tenant, wp_ok, Env};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use wpcrm_core::api::{ProvisionRequest, TableRequest};
 use wpcrm_core::instance_url::normalize;
 use wpcrm_core::provision::{state, Status};
 use wpcrm_core::report::{CheckStatus, VerifyReport};
+use wpcrm_sandbox::fixtures;
 
 fn check<'a>(r: &'a VerifyReport, id: &str) -> &'a wpcrm_core::report::Check {
     r.checks
@@ -188,22 +189,23 @@ impl StatusWord for wpcrm_core::report::Check {
 async fn a_challenge_naming_a_foreign_authority_is_ignored() {
     let env = Env::start().await;
     let origin = env.sandbox.url().to_owned();
+    let tenant_id = tenant();
     let challenges = [
         format!(
-            "Bearer authorization_uri=https://login.evil.test/{TENANT}/oauth2/authorize, resource_id={origin}/contoso/"
+            "Bearer authorization_uri=https://login.evil.test/{tenant_id}/oauth2/authorize, resource_id={origin}/contoso/"
         ),
-        format!("Bearer authorization_uri=https://login.microsoftonline.com/{TENANT}/oauth2/authorize"),
+        format!("Bearer authorization_uri=https://login.microsoftonline.com/{tenant_id}/oauth2/authorize"),
         format!(
-            "Bearer authorization_uri=http://127.0.0.1:{}/{TENANT}/oauth2/authorize",
+            "Bearer authorization_uri=http://127.0.0.1:{}/{tenant_id}/oauth2/authorize",
             env.sandbox.port()
         ),
         format!(
-            "Bearer authorization_uri=https://127.0.0.1:{}/{TENANT}/oauth2/authorize",
+            "Bearer authorization_uri=https://127.0.0.1:{}/{tenant_id}/oauth2/authorize",
             env.sandbox.port() + 1
         ),
-        format!("Bearer authorization_uri={origin}@evil.test/{TENANT}/oauth2/authorize"),
+        format!("Bearer authorization_uri={origin}@evil.test/{tenant_id}/oauth2/authorize"),
         format!("Bearer authorization_uri={origin}/..%2F..%2Fevil/oauth2/authorize"),
-        format!("Bearer authorization_uri={origin}/evil.test%2F{TENANT}/oauth2/authorize"),
+        format!("Bearer authorization_uri={origin}/evil.test%2F{tenant_id}/oauth2/authorize"),
         format!(
             "Bearer authorization_uri={origin}/{}/oauth2/authorize",
             "x".repeat(100_000)
@@ -265,15 +267,15 @@ async fn oversized_strings_are_refused_quickly() {
         ("tenant_id 1 MiB", Box::new(|c| c.tenant_id = Some(big.clone()))),
         (
             "tenant_id with CRLF",
-            Box::new(|c| c.tenant_id = Some("contoso.onmicrosoft.com\r\nX: y".into())),
+            Box::new(|c| c.tenant_id = Some(format!("{}\r\nX: y", fixtures::tenant_domain()))),
         ),
         (
             "application_id with NUL",
-            Box::new(|c| c.application_id = Some(format!("{WP_OK_ID}\0"))),
+            Box::new(|c| c.application_id = Some(format!("{}\0", wp_ok().app_id))),
         ),
     ];
     for (name, edit) in cases {
-        let mut c = env.connection(Some(TENANT));
+        let mut c = env.connection(Some(tenant()));
         edit(&mut c);
         let (ctx, rec) = env.context();
         let started = Instant::now();
@@ -321,7 +323,7 @@ async fn huge_tables_lists_are_bounded() {
             secret_expires_at: None,
         };
         let started = Instant::now();
-        let r = wpcrm_core::verify::run(&ctx, env.connection(Some(TENANT)), opts).await;
+        let r = wpcrm_core::verify::run(&ctx, env.connection(Some(tenant())), opts).await;
         let elapsed = started.elapsed();
         let printed = serde_json::to_string(&r).unwrap();
         let tried = rec.urls.lock().unwrap().len();

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{assert_secretless, has_secret_text, Env, TENANT};
+use common::{assert_secretless, has_secret_text, tenant, Env};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -24,12 +24,12 @@ use wpcrm_core::http::{
 use wpcrm_core::provision::steps::StepStatus;
 use wpcrm_core::provision::{self, site_tag, ProvisionError, ProvisionResponse, Status, REPLICATION_BOUND_S};
 use wpcrm_core::{ProvisionRequest, TableRequest};
-use wpcrm_sandbox::{Sandbox, SandboxOptions};
+use wpcrm_sandbox::seed::DEFAULT_SEED;
+use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
 const KEY: [u8; 32] = [42u8; 32];
 const SITE: &str = "https://contoso.example";
 const ROLE_NAME: &str = "WordPress – Contoso site";
-const SEED: &str = include_str!("../../../seed/default.json");
 
 /// The system clock plus an offset the test moves forward.
 #[derive(Default)]
@@ -388,10 +388,10 @@ fn step_code(e: &ProvisionError) -> (Option<&str>, &str) {
 }
 
 /// The name of the seed's root business unit (`root`), or of a business unit below it.
-fn seed_business_unit(seed: &Value, root: bool) -> Value {
-    let units = seed["environments"][0]["business_units"].as_array().unwrap();
-    let unit = units.iter().find(|b| b["parent"].is_null() == root).unwrap();
-    unit["name"].clone()
+fn seed_business_unit(root: bool) -> &'static str {
+    let units = &fixtures::seed().environments[0].business_units;
+    let unit = units.iter().find(|b| b.parent.is_none() == root).unwrap();
+    &unit.name
 }
 
 fn status_of(r: &ProvisionResponse, id: &str) -> StepStatus {
@@ -402,15 +402,14 @@ impl Harness {
     /// Role name → id of the roles in the root business unit. The root is the seed's business unit
     /// without a parent; the sandbox's state names it through a seeded role that lives there.
     fn root_roles(&self) -> Vec<(String, String)> {
-        let seed: Value = serde_json::from_str(SEED).unwrap();
-        let root = seed_business_unit(&seed, true);
-        let seeded = seed["environments"][0]["roles"]
-            .as_array()
-            .unwrap()
+        let root = seed_business_unit(true);
+        let seeded = fixtures::seed().environments[0]
+            .roles
             .iter()
-            .find(|r| r["business_unit"] == root)
-            .unwrap()["name"]
-            .clone();
+            .find(|r| r.business_unit.as_deref() == Some(root))
+            .unwrap()
+            .name
+            .as_str();
         let state = self.state();
         let roles = state["environments"]["contoso"]["roles"].as_array().unwrap();
         let root_bu = &roles.iter().find(|r| r["name"] == seeded).unwrap()["businessunitid"];
@@ -480,7 +479,7 @@ async fn a_fresh_run_signs_in_and_provisions_everything_once() {
     assert_eq!(r.status, Status::Done, "{:?}", r.error);
     let c = r.connection.as_ref().unwrap();
     assert_eq!(c.instance_url, h.instance_url());
-    assert_eq!(c.tenant_id.as_deref(), Some(TENANT));
+    assert_eq!(c.tenant_id.as_deref(), Some(tenant()));
     assert!(
         has_secret_text(c.client_secret.secret()),
         "the secretText addPassword answered"
@@ -715,7 +714,7 @@ async fn verification_during_replication_is_retried() {
     assert_eq!(r.verification.as_ref().unwrap()["ok"], true);
     assert_eq!(status_of(&r, "verify"), StepStatus::Done);
     let tokens: Vec<Value> = h
-        .sent_to("POST", &format!("/{TENANT}/oauth2/v2.0/token"))
+        .sent_to("POST", &format!("/{}/oauth2/v2.0/token", tenant()))
         .iter()
         .map(|q| q["status"].clone())
         .collect();
@@ -819,7 +818,7 @@ async fn a_tenant_lifetime_policy_is_explained() {
 #[tokio::test]
 async fn an_admin_without_rights_is_told_what_role_is_needed() {
     let h = Harness::new().await;
-    let state = h.signed_in_as(Some("maker@contoso.onmicrosoft.com")).await;
+    let state = h.signed_in_as(Some(fixtures::user("maker").upn)).await;
     let r = h.call(h.request(Some(&state))).await;
     let e = r.error.unwrap();
     assert_eq!(step_code(&e), (Some("register_app"), "Authorization_RequestDenied"));
@@ -833,7 +832,8 @@ async fn an_admin_without_rights_is_told_what_role_is_needed() {
 async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
     // The seed plus an application already tagged for this site, whose application user is in the
     // child business unit.
-    let mut seed: Value = serde_json::from_str(SEED).unwrap();
+    let mut seed: Value = serde_json::from_str(DEFAULT_SEED).unwrap();
+    // Made-up ids of an application the default seed does not have.
     let (app_id, object_id, sp_id) = (
         "5eed0001-0000-4000-8000-00000000a001",
         "5eed0001-0000-4000-8000-00000000b001",
@@ -843,7 +843,7 @@ async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
         "name": "Contoso site", "app_id": app_id, "object_id": object_id,
         "service_principal_id": sp_id, "tags": [site_tag(SITE), "wpcrm"],
     }));
-    let child = seed_business_unit(&seed, false);
+    let child = seed_business_unit(false);
     seed["environments"][0]["systemusers"]
         .as_array_mut()
         .unwrap()

@@ -7,9 +7,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 use wpcrm_core::provision::{ProvisionResponse, Status};
 use wpcrm_core::{Engine, EngineConfig, ProvisionRequest, TableRequest};
-use wpcrm_sandbox::{Sandbox, SandboxOptions};
+use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
-const ADMIN: &str = "admin@contoso.onmicrosoft.com";
+/// The seeded administrator's UPN (an Application Administrator), who approves the sign-ins.
+fn admin() -> &'static str {
+    fixtures::admin().upn
+}
 
 struct Env {
     sandbox: Sandbox,
@@ -152,11 +155,11 @@ fn expect_done(r: &ProvisionResponse) -> (String, String) {
 #[test]
 fn fresh_provision_then_a_repeat_reuses_everything() {
     let env = env(SandboxOptions::default());
-    let state = env.signed_in(ADMIN);
+    let state = env.signed_in(admin());
     let r = env.drive(env.request(Some(&state)));
     let (app_id, secret) = expect_done(&r);
     let c = r.connection.as_ref().unwrap();
-    assert_eq!(c.tenant_id.as_deref(), Some("8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e"));
+    assert_eq!(c.tenant_id.as_deref(), Some(fixtures::tenant_id()));
     assert!(c.application_user_id.is_some() && c.service_principal_id.is_some() && c.role_id.is_some());
     assert!(secret.len() >= 16);
     let steps: Vec<_> = r
@@ -209,7 +212,7 @@ fn fresh_provision_then_a_repeat_reuses_everything() {
         json!({"environment": "contoso", "application_id": app_id}),
     );
     assert_eq!(status, 204);
-    let state = env.signed_in(ADMIN);
+    let state = env.signed_in(admin());
     let r2 = env.drive(env.request(Some(&state)));
     let (app_id2, secret2) = expect_done(&r2);
     assert_eq!(app_id2, app_id);
@@ -226,7 +229,7 @@ fn fresh_provision_then_a_repeat_reuses_everything() {
 #[test]
 fn without_an_instance_url_the_admin_chooses_an_environment() {
     let env = env(SandboxOptions::default());
-    let state = env.signed_in(ADMIN);
+    let state = env.signed_in(admin());
     let mut req = env.request(Some(&state));
     req.instance_url = None;
     let r = env.call(req);
@@ -254,7 +257,7 @@ fn a_run_killed_after_each_step_resumes_to_one_result() {
         latency_ms: 150,
         ..SandboxOptions::default()
     });
-    let signed = env.signed_in(ADMIN);
+    let signed = env.signed_in(admin());
     // The device code can be redeemed once: a call killed after redeeming it would lose the
     // sign-in (the next run asks for a new one), so the kills start after it.
     let mut req = env.request(Some(&signed));
@@ -296,7 +299,7 @@ fn a_run_killed_after_each_step_resumes_to_one_result() {
 #[test]
 fn a_secret_whose_state_was_lost_is_replaced_not_left_behind() {
     let env = env(SandboxOptions::default());
-    let signed = env.signed_in(ADMIN);
+    let signed = env.signed_in(admin());
     // Get a state from just before the secret: stop the first call at addPassword.
     let id = env.sandbox.control().add_fault(json!({"method": "POST", "path": "/v1.0/applications/*/addPassword", "kind": "status", "status": 500, "body": "{}"}));
     assert!(id > 0);
@@ -325,7 +328,7 @@ fn replication_delay_is_absorbed() {
         replication_delay_ms: 6000,
         ..SandboxOptions::default()
     });
-    let state = env.signed_in(ADMIN);
+    let state = env.signed_in(admin());
     let started = std::time::Instant::now();
     let r = env.drive(env.request(Some(&state)));
     expect_done(&r);
@@ -339,7 +342,7 @@ fn replication_delay_is_absorbed() {
         replication_delay_ms: 6000,
         ..SandboxOptions::default()
     });
-    let state = env2.signed_in(ADMIN);
+    let state = env2.signed_in(admin());
     let mut req = env2.request(Some(&state));
     req.timeout = Some(Duration::from_secs(3));
     let r = env2.call(req);
@@ -374,7 +377,7 @@ fn declined_and_expired_sign_ins_fail_with_a_fix() {
 #[test]
 fn conditional_access_and_missing_rights_fail_with_a_fix() {
     let env = env(SandboxOptions::default());
-    let state = env.signed_in("maker@contoso.onmicrosoft.com");
+    let state = env.signed_in(fixtures::user("maker").upn);
     let r = env.call(env.request(Some(&state)));
     assert_eq!(r.status, Status::Failed);
     let e = r.error.as_ref().unwrap();
@@ -384,7 +387,7 @@ fn conditional_access_and_missing_rights_fail_with_a_fix() {
     );
     assert!(e.fix.as_ref().unwrap().contains("Application Administrator"));
 
-    let state = env.signed_in("blocked@contoso.onmicrosoft.com");
+    let state = env.signed_in(fixtures::user("blocked").upn);
     let r = env.call(env.request(Some(&state)));
     let e = r.error.as_ref().unwrap();
     assert_eq!(
@@ -401,7 +404,7 @@ fn a_tenant_lifetime_policy_is_explained_and_a_shorter_lifetime_works() {
     env.sandbox
         .control()
         .set_config(json!({"secret_max_lifetime_days": 90}));
-    let state = env.signed_in(ADMIN);
+    let state = env.signed_in(admin());
     let r = env.call(env.request(Some(&state)));
     let e = r.error.as_ref().unwrap();
     assert_eq!(
@@ -419,7 +422,7 @@ fn a_tenant_lifetime_policy_is_explained_and_a_shorter_lifetime_works() {
 fn rollback_leaves_the_sandbox_as_it_was() {
     let env = env(SandboxOptions::default());
     let before = env.state();
-    let state = env.signed_in(ADMIN);
+    let state = env.signed_in(admin());
     let r = env.drive(env.request(Some(&state)));
     expect_done(&r);
     assert_ne!(env.state(), before);
@@ -449,7 +452,7 @@ fn rollback_leaves_the_sandbox_as_it_was() {
 #[test]
 fn cancel_reports_what_exists() {
     let env = env(SandboxOptions::default());
-    let state = env.signed_in(ADMIN);
+    let state = env.signed_in(admin());
     env.sandbox.control().add_fault(json!({"method": "POST", "path": "/contoso/api/data/v9.2/systemusers", "kind": "status", "status": 500, "body": "{}"}));
     let r = env.call(env.request(Some(&state)));
     assert_eq!(r.status, Status::Failed);

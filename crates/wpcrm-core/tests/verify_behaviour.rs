@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{assert_secretless, jwt_shaped, options, Env, Recording, TENANT, WP_OK_ID, WP_OK_SECRET};
+use common::{assert_secretless, jwt_shaped, options, tenant, wp_ok, Env, Recording};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,30 +17,25 @@ use wpcrm_core::api::{ConnectionInput, TableRequest, VerifyOptions};
 use wpcrm_core::engine::{Clock, Context};
 use wpcrm_core::report::{Check, CheckStatus, CloudName, Depth, OverallStatus, VerifyReport};
 use wpcrm_core::ClientSecret;
-use wpcrm_sandbox::{Sandbox, SandboxOptions};
+use wpcrm_sandbox::seed::DEFAULT_SEED;
+use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
 const DEADLINE: Duration = Duration::from_secs(5);
 /// Per-request latency of the timing tests: a round trip more than expected is a whole `LATENCY`
 /// late, far beyond what scheduling adds.
 const LATENCY: Duration = Duration::from_millis(500);
 
+/// The default seed as JSON, for scenarios that adjust it in memory (its ids and secrets are read
+/// through `wpcrm_sandbox::fixtures`).
 fn seed() -> Value {
-    serde_json::from_str(include_str!("../../../seed/default.json")).expect("seed/default.json")
-}
-
-/// The seeded application registration called `name`.
-fn seeded_app(name: &str) -> Value {
-    seed()["applications"]
-        .as_array()
-        .and_then(|apps| apps.iter().find(|a| a["name"] == name).cloned())
-        .unwrap_or_else(|| panic!("no seeded application {name}"))
+    serde_json::from_str(DEFAULT_SEED).expect("seed/default.json")
 }
 
 /// Signs in as the seeded application `name` with its seeded secret.
 fn as_app(mut connection: ConnectionInput, name: &str) -> ConnectionInput {
-    let app = seeded_app(name);
-    connection.application_id = app["app_id"].as_str().map(str::to_owned);
-    connection.client_secret = app["secrets"][0]["value"].as_str().map(ClientSecret::new);
+    let app = fixtures::app(name);
+    connection.application_id = Some(app.app_id.to_owned());
+    connection.client_secret = Some(ClientSecret::new(app.secret));
     connection
 }
 
@@ -72,8 +67,11 @@ fn wp_ok_holds_only(seed: &mut Value, privileges: Value) {
         "name": "Behaviour Test Role", "business_unit": "Contoso", "privileges": privileges
     }));
     let users = env["systemusers"].as_array_mut().unwrap();
-    let wp_ok = users.iter_mut().find(|u| u["application_id"] == WP_OK_ID).unwrap();
-    wp_ok["roles"] = json!(["Behaviour Test Role"]);
+    let wp_ok_user = users
+        .iter_mut()
+        .find(|u| u["application_id"] == wp_ok().app_id)
+        .unwrap();
+    wp_ok_user["roles"] = json!(["Behaviour Test Role"]);
 }
 
 /// Runs a verification with a fresh context (empty token cache); every URL the engine tried must be
@@ -133,7 +131,7 @@ async fn passes_and_reports_everything_in_three_round_trips_in_all() {
     env.sandbox
         .control()
         .set_config(json!({"latency_ms": LATENCY.as_millis() as u64}));
-    let mut connection = env.connection(Some(TENANT));
+    let mut connection = env.connection(Some(tenant()));
     connection.instance_url = Some(format!("{}/contoso/main.aspx?appid=1", env.sandbox.url()));
     let started = Instant::now();
     let (r, _) = verify(&env, connection, options(&["account"], DEADLINE)).await;
@@ -145,8 +143,8 @@ async fn passes_and_reports_everything_in_three_round_trips_in_all() {
         Some(format!("{}/contoso", env.sandbox.url()).as_str())
     );
     assert_eq!(r.cloud, Some(CloudName::Sandbox));
-    assert_eq!(r.tenant_id.as_deref(), Some(TENANT));
-    assert_eq!(r.identity.as_ref().unwrap().user_id, app_user_id(&env, WP_OK_ID));
+    assert_eq!(r.tenant_id.as_deref(), Some(tenant()));
+    assert_eq!(r.identity.as_ref().unwrap().user_id, app_user_id(&env, wp_ok().app_id));
     let ids: Vec<&str> = r.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -170,7 +168,7 @@ async fn passes_and_reports_everything_in_three_round_trips_in_all() {
     let served = served(&env);
     assert_eq!(r.requests, 7, "{served:#?}");
     assert_eq!(served.len(), 7, "{served:#?}");
-    assert_eq!(served[0]["path"], format!("/{TENANT}/oauth2/v2.0/token"));
+    assert_eq!(served[0]["path"], format!("/{}/oauth2/v2.0/token", tenant()));
     let read = served.iter().find(|s| s["path"] == "/contoso/api/data/v9.2/accounts");
     assert!(
         read.is_some_and(|s| s["query"].as_str().unwrap().contains("$top=1")),
@@ -205,7 +203,7 @@ async fn latency_does_not_grow_with_the_number_of_tables() {
         .set_config(json!({"latency_ms": LATENCY.as_millis() as u64}));
     let tables: Vec<&str> = names.iter().map(String::as_str).collect();
     let started = Instant::now();
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options(&tables, DEADLINE)).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&tables, DEADLINE)).await;
     let elapsed = started.elapsed();
     assert!(r.ok, "{r:#?}");
     // token, WhoAmI, metadata, privileges, user record + (definition, read) per table.
@@ -221,10 +219,10 @@ async fn discovers_the_tenant_from_the_challenge() {
     let env = Env::start().await;
     let (r, _) = verify(&env, env.connection(None), options(&[], DEADLINE)).await;
     assert!(r.ok, "{r:#?}");
-    assert_eq!(r.tenant_id.as_deref(), Some(TENANT));
+    assert_eq!(r.tenant_id.as_deref(), Some(tenant()));
     let log = served_lines(&env);
     assert_eq!(log[0], "GET /contoso/api/data/v9.2/");
-    assert_eq!(log[1], format!("POST /{TENANT}/oauth2/v2.0/token"));
+    assert_eq!(log[1], format!("POST /{}/oauth2/v2.0/token", tenant()));
 }
 
 #[tokio::test]
@@ -247,17 +245,21 @@ async fn a_challenge_from_a_foreign_authority_is_not_followed() {
 #[tokio::test]
 async fn input_failures_make_no_request() {
     let env = Env::start().await;
-    let secret_id = seeded_app("wp-ok")["secrets"][0]["key_id"].as_str().unwrap().to_owned();
+    let secret_id = wp_ok().key_id;
     let instance = format!("{}/contoso", env.sandbox.url());
     for (url, secret, code) in [
         (
             "https://contoso.crm.dynamics.com.evil.test",
-            WP_OK_SECRET,
+            wp_ok().secret,
             "invalid_instance_url",
         ),
-        ("https://127.0.0.1/contoso", WP_OK_SECRET, "invalid_instance_url"),
-        ("http://contoso.crm.dynamics.com", WP_OK_SECRET, "invalid_instance_url"),
-        (instance.as_str(), secret_id.as_str(), "secret_id_not_value"),
+        ("https://127.0.0.1/contoso", wp_ok().secret, "invalid_instance_url"),
+        (
+            "http://contoso.crm.dynamics.com",
+            wp_ok().secret,
+            "invalid_instance_url",
+        ),
+        (instance.as_str(), secret_id, "secret_id_not_value"),
     ] {
         let mut c = env.connection(None);
         c.instance_url = Some(url.to_owned());
@@ -279,7 +281,7 @@ async fn input_failures_make_no_request() {
 #[tokio::test]
 async fn a_wrong_secret_is_explained() {
     let env = Env::start().await;
-    let mut c = env.connection(Some(TENANT));
+    let mut c = env.connection(Some(tenant()));
     c.client_secret = Some(ClientSecret::new("wrong~secret"));
     let (r, _) = verify(&env, c, options(&["account"], DEADLINE)).await;
     let token = check(&r, "token");
@@ -293,7 +295,7 @@ async fn a_wrong_secret_is_explained() {
 #[tokio::test]
 async fn no_application_user() {
     let env = Env::start().await;
-    let c = as_app(env.connection(Some(TENANT)), "wp-nouser");
+    let c = as_app(env.connection(Some(tenant())), "wp-nouser");
     let (r, _) = verify(&env, c, options(&["account"], DEADLINE)).await;
     let app = check(&r, "app_user");
     assert_eq!(app.status, CheckStatus::Fail);
@@ -309,7 +311,7 @@ async fn no_application_user() {
 #[tokio::test]
 async fn disabled_user_found_in_its_record() {
     let env = Env::start().await;
-    let user = app_user_id(&env, WP_OK_ID);
+    let user = app_user_id(&env, wp_ok().app_id);
     let record = json!({
         "@odata.context": format!("{}/contoso/api/data/v9.2/$metadata#systemusers(isdisabled)/$entity", env.sandbox.url()),
         "@odata.etag": "W/\"4816102\"",
@@ -322,7 +324,7 @@ async fn disabled_user_found_in_its_record() {
             "kind":"status","status":200,"body":record.to_string(),
             "headers":{"OData-Version":"4.0"}}),
     );
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options(&[], DEADLINE)).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&[], DEADLINE)).await;
     let app = check(&r, "app_user");
     assert_eq!(app.status, CheckStatus::Fail, "{r:#?}");
     assert_eq!(app.code.as_deref(), Some("user_disabled"));
@@ -332,9 +334,9 @@ async fn disabled_user_found_in_its_record() {
     env.sandbox.control().call(
         "POST",
         "/_sandbox/users/disable",
-        json!({"environment":"contoso","application_id":WP_OK_ID}),
+        json!({"environment":"contoso","application_id":wp_ok().app_id}),
     );
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options(&[], DEADLINE)).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&[], DEADLINE)).await;
     let app = check(&r, "app_user");
     assert_eq!(
         (app.status, app.code.as_deref()),
@@ -351,9 +353,9 @@ async fn no_metadata_access_names_the_privilege() {
     env.sandbox.control().call(
         "POST",
         "/_sandbox/roles/remove",
-        json!({"environment":"contoso","application_id":WP_OK_ID,"role":"Basic User"}),
+        json!({"environment":"contoso","application_id":wp_ok().app_id,"role":"Basic User"}),
     );
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options(&["account"], DEADLINE)).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&["account"], DEADLINE)).await;
     let m = check(&r, "metadata");
     assert_eq!(m.status, CheckStatus::Fail, "{r:#?}");
     assert_eq!(m.code.as_deref(), Some("0x80040220"));
@@ -377,7 +379,7 @@ async fn table_outcomes_missing_privilege_basic_local_and_not_found() {
         logical_name: "lead".into(),
         access: vec!["create".into(), "delete".into()],
     });
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options).await;
 
     let incident = check(&r, "table:incident");
     assert_eq!(incident.status, CheckStatus::Fail, "{r:#?}");
@@ -417,7 +419,7 @@ async fn a_hung_endpoint_fails_as_timeout_at_the_deadline() {
     let deadline = Duration::from_secs(2);
     let late = deadline + Duration::from_millis(800);
     let started = Instant::now();
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options(&["account"], deadline)).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&["account"], deadline)).await;
     let elapsed = started.elapsed();
     assert!(elapsed >= deadline && elapsed < late, "{elapsed:?}");
     let app = check(&r, "app_user");
@@ -441,7 +443,7 @@ async fn throttling_recovers_or_is_reported() {
             "headers":{"Retry-After":"1"},
             "body":r#"{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}"#}),
     );
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options(&[], DEADLINE)).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&[], DEADLINE)).await;
     assert!(r.ok, "{r:#?}");
     let who_am_i = served_lines(&env).iter().filter(|l| l.ends_with("/WhoAmI")).count();
     assert_eq!(who_am_i, 3);
@@ -451,7 +453,7 @@ async fn throttling_recovers_or_is_reported() {
         &env,
         json!({"method":"GET","path":"**/WhoAmI","kind":"status","status":429,"headers":{"Retry-After":"60"}}),
     );
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options(&[], DEADLINE)).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&[], DEADLINE)).await;
     let app = check(&r, "app_user");
     assert_eq!(
         (app.status, app.code.as_deref()),
@@ -467,7 +469,7 @@ async fn html_instead_of_json_is_an_unexpected_response() {
         json!({"method":"GET","path":"**/WhoAmI","kind":"html","status":200,
             "body":"<html><body>Sign in to the proxy</body></html>"}),
     );
-    let (r, _) = verify(&env, env.connection(Some(TENANT)), options(&[], DEADLINE)).await;
+    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&[], DEADLINE)).await;
     let app = check(&r, "app_user");
     assert_eq!(app.code.as_deref(), Some("unexpected_response"));
     assert!(app.detail.contains("HTML"));
@@ -477,8 +479,8 @@ async fn html_instead_of_json_is_an_unexpected_response() {
 async fn the_token_is_cached_across_calls() {
     let env = Env::start().await;
     let (ctx, _) = env.context();
-    wpcrm_core::verify::run(&ctx, env.connection(Some(TENANT)), options(&[], DEADLINE)).await;
-    let r = wpcrm_core::verify::run(&ctx, env.connection(Some(TENANT)), options(&[], DEADLINE)).await;
+    wpcrm_core::verify::run(&ctx, env.connection(Some(tenant())), options(&[], DEADLINE)).await;
+    let r = wpcrm_core::verify::run(&ctx, env.connection(Some(tenant())), options(&[], DEADLINE)).await;
     assert!(r.ok);
     let tokens = served_lines(&env).iter().filter(|l| l.contains("/oauth2/")).count();
     assert_eq!(tokens, 1);
@@ -504,7 +506,7 @@ async fn secret_expiry_outcomes() {
         let ctx = Context::new((*ctx.config).clone(), ctx.transport.clone(), Arc::new(FixedClock));
         let mut options = options(&[], DEADLINE);
         options.secret_expires_at = Some(at.to_owned());
-        let r = wpcrm_core::verify::run(&ctx, env.connection(Some(TENANT)), options).await;
+        let r = wpcrm_core::verify::run(&ctx, env.connection(Some(tenant())), options).await;
         let c = check(&r, "secret_expiry");
         assert_eq!((c.status, c.code.as_deref()), (status, code), "{at}");
     }
@@ -515,9 +517,9 @@ async fn secrets_and_tokens_never_appear_in_reports() {
     let env = Env::start().await;
     let mut printed = String::new();
     for (secret, hang) in [
-        (WP_OK_SECRET, false),
+        (wp_ok().secret, false),
         ("wrong~secret-value-0001", false),
-        (WP_OK_SECRET, true),
+        (wp_ok().secret, true),
     ] {
         if hang {
             add_fault(&env, json!({"method":"GET","path":"**/WhoAmI","kind":"hang"}));
@@ -534,7 +536,7 @@ async fn secrets_and_tokens_never_appear_in_reports() {
         .await;
         printed.push_str(&format!("{r:?}\n{}\n", serde_json::to_string(&r).unwrap()));
     }
-    assert!(!printed.contains(WP_OK_SECRET), "secret leaked:\n{printed}");
+    assert!(!printed.contains(wp_ok().secret), "secret leaked:\n{printed}");
     assert!(!printed.contains("wrong~secret"), "secret leaked:\n{printed}");
     assert!(!jwt_shaped(&printed), "token leaked:\n{printed}");
     assert_secretless(&printed, "reports");
@@ -551,7 +553,7 @@ async fn under_the_sandbox_everything_goes_to_its_origin() {
     assert_eq!(r.cloud, Some(CloudName::Sandbox));
     assert_eq!(r.instance_url.as_deref(), Some(format!("{origin}/contoso").as_str()));
     let seen = rec.urls.lock().unwrap();
-    assert_eq!(seen[1], format!("{origin}/{TENANT}/oauth2/v2.0/token"));
+    assert_eq!(seen[1], format!("{origin}/{}/oauth2/v2.0/token", tenant()));
     assert!(seen.iter().all(|u| u.starts_with(origin)), "{seen:?}");
 }
 
@@ -584,7 +586,7 @@ async fn tenant_discovery_failures_are_explained() {
         ),
         (challenge(format!("{origin}/common")), "tenant_discovery_failed"),
         (
-            challenge(format!("https://login.microsoftonline.us/{TENANT}")),
+            challenge(format!("https://login.microsoftonline.us/{}", tenant())),
             "untrusted_authority",
         ),
         (

@@ -10,51 +10,28 @@ use wpcrm_core::engine::{Context, EngineConfig, SystemClock};
 use wpcrm_core::http::{ReqwestTransport, TransportConfig};
 use wpcrm_core::report::{Check, CheckStatus, CloudName, Depth, OverallStatus, VerifyReport};
 use wpcrm_core::ClientSecret;
+use wpcrm_sandbox::fixtures::{self, App};
 use wpcrm_sandbox::{Sandbox, SandboxOptions};
 
-const TENANT: &str = "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e";
+/// A well-formed application id no registration has: "this application does not exist".
+const UNKNOWN_APP_ID: &str = "12345678-1234-4234-8234-123456789abc";
+/// A secret of the seeded shape that no application has: "the wrong secret".
+const WRONG_SECRET: &str = "Sbx8Q~notTheRightSecretValue.00000000000";
 
-struct App {
-    id: &'static str,
-    secret: &'static str,
-    secret_id: &'static str,
+/// The seeded tenant's id, from `seed/default.json`.
+fn tenant() -> &'static str {
+    fixtures::tenant_id()
 }
 
-const WP_OK: App = App {
-    id: "11111111-1111-4111-8111-111111111111",
-    secret: "Sbx8Q~okSecretValue.0000000000000000000001",
-    secret_id: "a1111111-1111-4111-8111-111111111111",
-};
-const WP_NOUSER: App = App {
-    id: "22222222-2222-4222-8222-222222222222",
-    secret: "Sbx8Q~noUserSecretValue.00000000000000002",
-    secret_id: "a2222222-2222-4222-8222-222222222222",
-};
-const WP_DISABLED: App = App {
-    id: "33333333-3333-4333-8333-333333333333",
-    secret: "Sbx8Q~disabledSecretValue.000000000000003",
-    secret_id: "a3333333-3333-4333-8333-333333333333",
-};
-const WP_BASIC: App = App {
-    id: "44444444-4444-4444-8444-444444444444",
-    secret: "Sbx8Q~basicSecretValue.000000000000000004",
-    secret_id: "a4444444-4444-4444-8444-444444444444",
-};
-const WP_NOROLES: App = App {
-    id: "55555555-5555-4555-8555-555555555555",
-    secret: "Sbx8Q~noRolesSecretValue.0000000000000005",
-    secret_id: "a5555555-5555-4555-8555-555555555555",
-};
-const WP_BLOCKED: App = App {
-    id: "66666666-6666-4666-8666-666666666666",
-    secret: "Sbx8Q~blockedSecretValue.00000000000000006",
-    secret_id: "a6666666-6666-4666-8666-666666666666",
-};
-const WP_EXPIRED: App = App {
-    id: "77777777-7777-4777-8777-777777777777",
-    secret: "Sbx8Q~expiredSecretValue.0000000000000007",
-    secret_id: "a7777777-7777-4777-8777-777777777777",
-};
+/// The seeded application registration `name` (`wp-ok`, `wp-nouser`, …) with its seeded secret.
+fn app(name: &str) -> &'static App {
+    fixtures::app(name)
+}
+
+/// The seeded application that has everything it needs.
+fn wp_ok() -> &'static App {
+    app("wp-ok")
+}
 
 struct Env {
     sandbox: Sandbox,
@@ -86,7 +63,7 @@ impl Env {
     fn connection(&self, app: &App, tenant: Option<&str>) -> ConnectionInput {
         ConnectionInput {
             instance_url: Some(format!("{}/contoso/main.aspx?appid=x", self.sandbox.url())),
-            application_id: Some(app.id.to_owned()),
+            application_id: Some(app.app_id.to_owned()),
             client_secret: Some(ClientSecret::new(app.secret)),
             tenant_id: tenant.map(str::to_owned),
         }
@@ -117,16 +94,8 @@ fn check<'a>(r: &'a VerifyReport, id: &str) -> &'a Check {
 /// Every report is scanned for every seeded secret value and anything token-like.
 fn assert_secretless(r: &VerifyReport) {
     let printed = format!("{r:?}{}", serde_json::to_string(r).unwrap());
-    for app in [
-        &WP_OK,
-        &WP_NOUSER,
-        &WP_DISABLED,
-        &WP_BASIC,
-        &WP_NOROLES,
-        &WP_BLOCKED,
-        &WP_EXPIRED,
-    ] {
-        assert!(!printed.contains(app.secret), "secret in report: {printed}");
+    for secret in fixtures::seeded_secrets() {
+        assert!(!printed.contains(secret), "secret in report: {printed}");
     }
     assert!(!printed.contains("eyJ"), "token in report: {printed}");
 }
@@ -140,7 +109,7 @@ async fn wp_ok_passes_with_every_table_and_discovers_the_tenant() {
         access: vec!["read".into(), "create".into(), "write".into()],
     });
     opts.secret_expires_at = Some("2099-12-31T00:00:00Z".into());
-    let r = env.verify(env.connection(&WP_OK, None), opts).await;
+    let r = env.verify(env.connection(wp_ok(), None), opts).await;
     assert!(r.ok, "{r:#?}");
     assert_eq!(r.status, OverallStatus::Pass, "{r:#?}");
     assert_eq!(r.cloud, Some(CloudName::Sandbox));
@@ -148,7 +117,7 @@ async fn wp_ok_passes_with_every_table_and_discovers_the_tenant() {
         r.instance_url.as_deref(),
         Some(format!("{}/contoso", env.sandbox.url()).as_str())
     );
-    assert_eq!(r.tenant_id.as_deref(), Some(TENANT));
+    assert_eq!(r.tenant_id.as_deref(), Some(tenant()));
     assert!(r.identity.is_some());
     assert_eq!(r.tables["incident"].display_name.as_deref(), Some("Case"));
     assert_eq!(r.tables["incident"].entity_set.as_deref(), Some("incidents"));
@@ -171,48 +140,48 @@ async fn wp_ok_passes_with_every_table_and_discovers_the_tenant() {
 async fn seeded_failures_are_each_explained() {
     let env = Env::start().await;
     let cases: [(&App, &str, &str); 4] = [
-        (&WP_NOUSER, "app_user", "0x80072560"),
-        (&WP_BLOCKED, "app_user", "0x80095ffc"),
-        (&WP_NOROLES, "metadata", "0x80040220"),
-        (&WP_EXPIRED, "token", "AADSTS7000222"),
+        (app("wp-nouser"), "app_user", "0x80072560"),
+        (app("wp-blocked"), "app_user", "0x80095ffc"),
+        (app("wp-noroles"), "metadata", "0x80040220"),
+        (app("wp-expired"), "token", "AADSTS7000222"),
     ];
     for (app, id, code) in cases {
         let r = env
-            .verify(env.connection(app, Some(TENANT)), options(&["account"], None))
+            .verify(env.connection(app, Some(tenant())), options(&["account"], None))
             .await;
         let c = check(&r, id);
         assert_eq!(
             (c.status, c.code.as_deref()),
             (CheckStatus::Fail, Some(code)),
             "{}: {r:#?}",
-            app.id
+            app.app_id
         );
         assert!(c.fix.as_deref().is_some_and(|f| f.len() > 20), "{c:#?}");
         assert_eq!(check(&r, "table:account").status, CheckStatus::Skip);
     }
 
     let r = env
-        .verify(env.connection(&WP_DISABLED, Some(TENANT)), options(&[], None))
+        .verify(env.connection(app("wp-disabled"), Some(tenant())), options(&[], None))
         .await;
     let c = check(&r, "app_user");
     assert_eq!(c.status, CheckStatus::Fail, "{r:#?}");
     assert!(c.detail.contains("disabled"), "{c:#?}");
 
     let unknown = App {
-        id: "12345678-1234-4234-8234-123456789abc",
-        ..WP_OK
+        app_id: UNKNOWN_APP_ID,
+        ..*wp_ok()
     };
     let r = env
-        .verify(env.connection(&unknown, Some(TENANT)), options(&[], None))
+        .verify(env.connection(&unknown, Some(tenant())), options(&[], None))
         .await;
     assert_eq!(check(&r, "token").code.as_deref(), Some("AADSTS700016"), "{r:#?}");
 
     let wrong = App {
-        secret: "Sbx8Q~notTheRightSecretValue.00000000000",
-        ..WP_OK
+        secret: WRONG_SECRET,
+        ..*wp_ok()
     };
     let r = env
-        .verify(env.connection(&wrong, Some(TENANT)), options(&[], None))
+        .verify(env.connection(&wrong, Some(tenant())), options(&[], None))
         .await;
     let token = check(&r, "token");
     assert_eq!(token.code.as_deref(), Some("AADSTS7000215"), "{r:#?}");
@@ -224,7 +193,7 @@ async fn basic_depth_missing_privilege_and_missing_table() {
     let env = Env::start().await;
     let r = env
         .verify(
-            env.connection(&WP_BASIC, Some(TENANT)),
+            env.connection(app("wp-basic"), Some(tenant())),
             options(&["account", "incident", "nosuchtable"], None),
         )
         .await;
@@ -251,10 +220,13 @@ async fn basic_depth_missing_privilege_and_missing_table() {
     env.sandbox.control().call(
         "POST",
         "/_sandbox/roles/remove",
-        json!({"environment":"contoso","application_id":WP_OK.id,"role":"WordPress Site Reader"}),
+        json!({"environment":"contoso","application_id":wp_ok().app_id,"role":"WordPress Site Reader"}),
     );
     let r = env
-        .verify(env.connection(&WP_OK, Some(TENANT)), options(&["wpcrm_review"], None))
+        .verify(
+            env.connection(wp_ok(), Some(tenant())),
+            options(&["wpcrm_review"], None),
+        )
         .await;
     let review = check(&r, "table:wpcrm_review");
     assert_eq!(review.status, CheckStatus::Fail, "{r:#?}");
@@ -268,11 +240,11 @@ async fn basic_depth_missing_privilege_and_missing_table() {
 async fn secret_id_and_foreign_urls_make_no_request() {
     let env = Env::start().await;
     let pasted_id = App {
-        secret: WP_OK.secret_id,
-        ..WP_OK
+        secret: wp_ok().key_id,
+        ..*wp_ok()
     };
     let r = env
-        .verify(env.connection(&pasted_id, Some(TENANT)), options(&["account"], None))
+        .verify(env.connection(&pasted_id, Some(tenant())), options(&["account"], None))
         .await;
     assert_eq!(check(&r, "input").code.as_deref(), Some("secret_id_not_value"));
     assert_eq!(r.requests, 0);
@@ -284,7 +256,7 @@ async fn secret_id_and_foreign_urls_make_no_request() {
         format!("https://127.0.0.1:{}/contoso", env.sandbox.port() + 1),
         format!("https://user@127.0.0.1:{}/contoso", env.sandbox.port()),
     ] {
-        let mut c = env.connection(&WP_OK, None);
+        let mut c = env.connection(wp_ok(), None);
         c.instance_url = Some(url.clone());
         let r = env.verify(c, options(&["account"], None)).await;
         assert_eq!(
@@ -309,7 +281,7 @@ async fn throttling_that_recovers_and_that_outlasts_the_deadline() {
         .add_fault(json!({"method":"GET","path":"**/WhoAmI","kind":"status","status":429,"times":2}));
     let started = Instant::now();
     let r = env
-        .verify(env.connection(&WP_OK, Some(TENANT)), options(&["account"], None))
+        .verify(env.connection(wp_ok(), Some(tenant())), options(&["account"], None))
         .await;
     assert!(r.ok, "{r:#?}");
     assert!(
@@ -323,7 +295,7 @@ async fn throttling_that_recovers_and_that_outlasts_the_deadline() {
     );
     let started = Instant::now();
     let r = env
-        .verify(env.connection(&WP_OK, Some(TENANT)), options(&["account"], Some(3)))
+        .verify(env.connection(wp_ok(), Some(tenant())), options(&["account"], Some(3)))
         .await;
     let app = check(&r, "app_user");
     assert_eq!(
@@ -345,7 +317,7 @@ async fn a_hung_endpoint_ends_at_the_deadline() {
         .add_fault(json!({"method":"GET","path":"**/WhoAmI","kind":"hang"}));
     let started = Instant::now();
     let r = env
-        .verify(env.connection(&WP_OK, Some(TENANT)), options(&["account"], Some(2)))
+        .verify(env.connection(wp_ok(), Some(tenant())), options(&["account"], Some(2)))
         .await;
     let elapsed = started.elapsed();
     assert!(
@@ -366,7 +338,7 @@ async fn an_untrusted_certificate_is_a_tls_failure() {
     let env = Env::start().await;
     let r = wpcrm_core::verify::run(
         &env.context(false),
-        env.connection(&WP_OK, Some(TENANT)),
+        env.connection(wp_ok(), Some(tenant())),
         options(&["account"], Some(5)),
     )
     .await;
@@ -388,7 +360,7 @@ async fn html_and_truncated_json_are_unexpected_responses() {
             .control()
             .add_fault(json!({"method":"GET","path":"**/WhoAmI","kind":kind,"status":200}));
         let r = env
-            .verify(env.connection(&WP_OK, Some(TENANT)), options(&[], None))
+            .verify(env.connection(wp_ok(), Some(tenant())), options(&[], None))
             .await;
         let app = check(&r, "app_user");
         assert_eq!(app.code.as_deref(), Some("unexpected_response"), "{kind}: {r:#?}");
@@ -416,7 +388,7 @@ async fn a_closed_port_is_a_connect_failure() {
         ..EngineConfig::default()
     };
     let ctx = Context::new(config, Arc::new(transport), Arc::new(SystemClock));
-    let mut c = env.connection(&WP_OK, Some(TENANT));
+    let mut c = env.connection(wp_ok(), Some(tenant()));
     c.instance_url = Some(format!("{origin}/contoso"));
     let r = wpcrm_core::verify::run(&ctx, c, options(&[], Some(5))).await;
     let token = check(&r, "token");

@@ -12,21 +12,17 @@ use wpcrm_core::http::{
     BoxFuture, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportConfig, TransportError,
 };
 use wpcrm_core::ClientSecret;
-use wpcrm_sandbox::{Sandbox, SandboxOptions};
+use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
-pub const TENANT: &str = "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e";
-pub const WP_OK_ID: &str = "11111111-1111-4111-8111-111111111111";
-pub const WP_OK_SECRET: &str = "Sbx8Q~okSecretValue.0000000000000000000001";
-/// Every seeded secret value (docs/sandbox.md).
-pub const SEEDED_SECRETS: [&str; 7] = [
-    "Sbx8Q~okSecretValue.0000000000000000000001",
-    "Sbx8Q~noUserSecretValue.00000000000000002",
-    "Sbx8Q~disabledSecretValue.000000000000003",
-    "Sbx8Q~basicSecretValue.000000000000000004",
-    "Sbx8Q~noRolesSecretValue.0000000000000005",
-    "Sbx8Q~blockedSecretValue.00000000000000006",
-    "Sbx8Q~expiredSecretValue.0000000000000007",
-];
+/// The seeded tenant's id (GUID), from `seed/default.json`.
+pub fn tenant() -> &'static str {
+    fixtures::tenant_id()
+}
+
+/// The seeded application `wp-ok` (everything it needs is granted), with its seeded secret.
+pub fn wp_ok() -> &'static fixtures::App {
+    fixtures::app("wp-ok")
+}
 
 /// Records the URL of every request handed to the transport, then forwards it.
 pub struct Recording {
@@ -79,8 +75,8 @@ impl Env {
     pub fn connection(&self, tenant: Option<&str>) -> ConnectionInput {
         ConnectionInput {
             instance_url: Some(format!("{}/contoso", self.sandbox.url())),
-            application_id: Some(WP_OK_ID.to_owned()),
-            client_secret: Some(ClientSecret::new(WP_OK_SECRET)),
+            application_id: Some(wp_ok().app_id.to_owned()),
+            client_secret: Some(ClientSecret::new(wp_ok().secret)),
             tenant_id: tenant.map(str::to_owned),
         }
     }
@@ -102,10 +98,11 @@ pub fn options(tables: &[&str], timeout: Duration) -> VerifyOptions {
     }
 }
 
-/// No seeded secret, no secret the sandbox created (`secretText` values look like the seeded ones:
-/// `Sbx8Q~`), and nothing JWT-shaped.
+/// No seeded secret (every application's, read from the seed), no secret the sandbox created
+/// (`secretText` values have the seeded ones' shape, see [`has_secret_text`]), and nothing
+/// JWT-shaped.
 pub fn assert_secretless(printed: &str, what: &str) {
-    for s in SEEDED_SECRETS {
+    for s in fixtures::seeded_secrets() {
         assert!(!printed.contains(s), "{what}: a seeded secret leaked: {printed}");
     }
     assert!(!has_secret_text(printed), "{what}: a secret value leaked: {printed}");
