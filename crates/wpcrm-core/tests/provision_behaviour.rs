@@ -580,7 +580,11 @@ async fn polling_respects_the_interval_and_slow_down() {
     let times = h.poll_times();
     assert!(times.len() >= 2, "{times:?}");
     let gaps: Vec<u64> = times.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect();
-    assert_eq!(gaps[0], 6, "slow_down adds five seconds to the one-second interval");
+    // Five seconds more than the one-second interval (whole seconds; a busy machine may add a little).
+    assert!(
+        (6..9).contains(&gaps[0]),
+        "slow_down adds five seconds to the one-second interval: {gaps:?}"
+    );
     assert!(gaps.iter().all(|g| *g >= 6), "{gaps:?}");
     // Approved between calls: the next call completes (its clock says the 6 s have passed).
     h.approve(&r, None);

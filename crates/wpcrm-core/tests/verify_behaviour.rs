@@ -21,8 +21,8 @@ use wpcrm_sandbox::seed::DEFAULT_SEED;
 use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
 const DEADLINE: Duration = Duration::from_secs(5);
-/// Per-request latency of the timing tests: a round trip more than expected is a whole `LATENCY`
-/// late, far beyond what scheduling adds.
+/// Per-request latency of the round-trip tests: requests of one wave start within milliseconds of
+/// each other, far less than this, so the chain of round trips is unambiguous.
 const LATENCY: Duration = Duration::from_millis(500);
 
 /// The default seed as JSON, for scenarios that adjust it in memory (its ids and secrets are read
@@ -133,9 +133,7 @@ async fn passes_and_reports_everything_in_three_round_trips_in_all() {
         .set_config(json!({"latency_ms": LATENCY.as_millis() as u64}));
     let mut connection = env.connection(Some(tenant()));
     connection.instance_url = Some(format!("{}/contoso/main.aspx?appid=1", env.sandbox.url()));
-    let started = Instant::now();
-    let (r, _) = verify(&env, connection, options(&["account"], DEADLINE)).await;
-    let elapsed = started.elapsed();
+    let (r, rec) = verify(&env, connection, options(&["account"], DEADLINE)).await;
     assert!(r.ok, "{r:#?}");
     assert_eq!(r.status, OverallStatus::Pass);
     assert_eq!(
@@ -174,10 +172,7 @@ async fn passes_and_reports_everything_in_three_round_trips_in_all() {
         read.is_some_and(|s| s["query"].as_str().unwrap().contains("$top=1")),
         "{served:#?}"
     );
-    assert!(
-        elapsed >= LATENCY * 3 && elapsed < LATENCY * 4,
-        "token + 2 dependent round trips: {elapsed:?}"
-    );
+    assert_eq!(rec.round_trips(), 3, "token + 2 dependent round trips");
 }
 
 #[tokio::test]
@@ -202,16 +197,11 @@ async fn latency_does_not_grow_with_the_number_of_tables() {
         .control()
         .set_config(json!({"latency_ms": LATENCY.as_millis() as u64}));
     let tables: Vec<&str> = names.iter().map(String::as_str).collect();
-    let started = Instant::now();
-    let (r, _) = verify(&env, env.connection(Some(tenant())), options(&tables, DEADLINE)).await;
-    let elapsed = started.elapsed();
+    let (r, rec) = verify(&env, env.connection(Some(tenant())), options(&tables, DEADLINE)).await;
     assert!(r.ok, "{r:#?}");
     // token, WhoAmI, metadata, privileges, user record + (definition, read) per table.
     assert_eq!(r.requests, 5 + 2 * 20);
-    assert!(
-        elapsed >= LATENCY * 3 && elapsed < LATENCY * 4,
-        "still 3 round trips: {elapsed:?}"
-    );
+    assert_eq!(rec.round_trips(), 3, "still 3 round trips");
 }
 
 #[tokio::test]
@@ -417,7 +407,9 @@ async fn a_hung_endpoint_fails_as_timeout_at_the_deadline() {
     let env = Env::start().await;
     add_fault(&env, json!({"method":"GET","path":"**/WhoAmI","kind":"hang"}));
     let deadline = Duration::from_secs(2);
-    let late = deadline + Duration::from_millis(800);
+    // The call must end at its deadline, not when the hung request would: a generous margin for a
+    // busy machine still proves that (the fault never answers).
+    let late = deadline + Duration::from_secs(5);
     let started = Instant::now();
     let (r, _) = verify(&env, env.connection(Some(tenant())), options(&["account"], deadline)).await;
     let elapsed = started.elapsed();
@@ -436,7 +428,7 @@ async fn a_hung_endpoint_fails_as_timeout_at_the_deadline() {
 #[tokio::test]
 async fn throttling_recovers_or_is_reported() {
     let env = Env::start().await;
-    // Dataverse's service-protection answer (dataverse-web-api.md), twice.
+    // Dataverse's service-protection answer (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits), twice.
     add_fault(
         &env,
         json!({"method":"GET","path":"**/WhoAmI","kind":"status","status":429,"times":2,

@@ -28,12 +28,35 @@ pub fn wp_ok() -> &'static fixtures::App {
 pub struct Recording {
     inner: Arc<dyn Transport>,
     pub urls: Mutex<Vec<String>>,
+    /// When each request was sent and when its answer (or failure) came back.
+    spans: Mutex<Vec<(std::time::Instant, std::time::Instant)>>,
 }
 
 impl Transport for Recording {
     fn send(&self, request: HttpRequest, timeout: Duration) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         self.urls.lock().unwrap().push(request.uri().to_string());
-        self.inner.send(request, timeout)
+        Box::pin(async move {
+            let sent = std::time::Instant::now();
+            let answer = self.inner.send(request, timeout).await;
+            self.spans.lock().unwrap().push((sent, std::time::Instant::now()));
+            answer
+        })
+    }
+}
+
+impl Recording {
+    /// The longest chain of requests each sent only after the one before had answered: how many
+    /// round trips the call's latency is made of, whatever the machine's load (a wall-time bound
+    /// would be at the mercy of a busy machine).
+    pub fn round_trips(&self) -> u32 {
+        let mut spans = self.spans.lock().unwrap().clone();
+        spans.sort();
+        let mut depth: Vec<u32> = Vec::with_capacity(spans.len());
+        for (i, (sent, _)) in spans.iter().enumerate() {
+            let before = (0..i).filter(|&j| spans[j].1 <= *sent).map(|j| depth[j]).max();
+            depth.push(before.unwrap_or(0) + 1);
+        }
+        depth.into_iter().max().unwrap_or(0)
     }
 }
 
@@ -61,6 +84,7 @@ impl Env {
         let recording = Arc::new(Recording {
             inner: Arc::new(transport),
             urls: Mutex::new(Vec::new()),
+            spans: Mutex::new(Vec::new()),
         });
         let config = EngineConfig {
             sandbox_url: Some(self.sandbox.url().to_owned()),
