@@ -1,12 +1,16 @@
 //! The control plane under `/_sandbox/` (never on a Microsoft path): health, reset, state snapshot,
-//! request log, fault injection, runtime config, and the world-steering endpoints of
+//! request log, fault injection, runtime config, and the world-steering endpoints (planting
+//! look-alike applications and roles among them) of
 //! `docs/sandbox.md`. JSON in and out; errors are `{"error":"…"}` with 400 or 404.
 //! Not logged: reads of the request log itself. Never returned: secret values, tokens.
 
 use crate::http::{Req, Resp};
 use crate::state::Shared;
-use crate::store::{approve, default_admin, normalize_user_code, Config, DeviceStatus, Fault, FaultKind, World};
-use crate::util::{iso, now, parse_guid};
+use crate::store::{
+    approve, default_admin, normalize_user_code, App, Config, Depth, DeviceStatus, Fault, FaultKind, Role,
+    ServicePrincipal, World,
+};
+use crate::util::{iso, new_uuid, now, parse_guid};
 use serde_json::{json, Value};
 
 pub fn handle(shared: &Shared, req: &Req) -> Resp {
@@ -253,12 +257,90 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
                 None => not_found(format!("unknown application '{app_id}'")),
             }
         }
+        ("POST", "/apps/plant") => plant_app(&mut w, &body),
+        ("POST", "/roles/plant") => plant_role(&mut w, &body),
         ("POST", "/policy/device-code") => {
             w.device_code_blocked = body.get("blocked").and_then(Value::as_bool).unwrap_or(true);
             done()
         }
         _ => not_found(format!("no control endpoint {method} /_sandbox{sub}")),
     }
+}
+
+/// `POST /_sandbox/apps/plant`: an application registered by another tenant member (`owner`, a
+/// UPN), owned by that user only, with `display_name` and `tags`, and a service principal (owned by
+/// the same user) when `service_principal` is true → `{"id", "appId"[, "servicePrincipalId"]}`.
+/// It is not replicating: it stands for an app registered before the test.
+fn plant_app(w: &mut World, body: &Value) -> (u16, Value) {
+    let Some(name) = str_field(body, "display_name").filter(|n| !n.trim().is_empty()) else {
+        return bad("display_name is required");
+    };
+    let tags: Vec<String> = match body.get("tags") {
+        None | Some(Value::Null) => vec![],
+        Some(v) => match serde_json::from_value(v.clone()) {
+            Ok(t) => t,
+            Err(_) => return bad("tags must be a list of strings"),
+        },
+    };
+    let Some(upn) = str_field(body, "owner") else {
+        return bad("owner (a user's UPN) is required");
+    };
+    let Some(owner) = w.user_by_upn(upn).map(|u| u.id) else {
+        return bad(format!("unknown user '{upn}'"));
+    };
+    let app = App::new(name.to_string(), tags.clone(), vec![owner]);
+    let mut out = json!({"id": app.object_id.to_string(), "appId": app.app_id.to_string()});
+    if body.get("service_principal").and_then(Value::as_bool).unwrap_or(false) {
+        let sp = ServicePrincipal {
+            id: new_uuid(),
+            app_id: app.app_id,
+            display_name: app.display_name.clone(),
+            tags,
+            owners: vec![owner],
+        };
+        out["servicePrincipalId"] = json!(sp.id.to_string());
+        w.sps.push(sp);
+    }
+    w.apps.push(app);
+    (200, out)
+}
+
+/// `POST /_sandbox/roles/plant`: a security role `name` made by another admin in the root business
+/// unit of `environment`, holding `privileges` (`[{"name": "prvReadAccount", "depth": "Global"}]`)
+/// → `{"roleid"}`. Unmanaged, like a role created through the Web API.
+fn plant_role(w: &mut World, body: &Value) -> (u16, Value) {
+    let Some(env_name) = str_field(body, "environment") else {
+        return bad("environment is required");
+    };
+    let Some(name) = str_field(body, "name").filter(|n| !n.trim().is_empty()) else {
+        return bad("name is required");
+    };
+    let Some(env) = w.env_mut(env_name) else {
+        return not_found(format!("unknown environment '{env_name}'"));
+    };
+    let mut privileges = Vec::new();
+    for p in body.get("privileges").and_then(Value::as_array).into_iter().flatten() {
+        let pname = str_field(p, "name").unwrap_or_default();
+        let Some(privilege) = env.privilege_by_name(pname) else {
+            return bad(format!("unknown privilege '{pname}'"));
+        };
+        let Some(depth) = str_field(p, "depth").and_then(Depth::parse) else {
+            return bad(format!(
+                "privilege '{pname}' needs a depth: Basic, Local, Deep or Global"
+            ));
+        };
+        privileges.push((privilege.id, depth));
+    }
+    let role = Role {
+        id: new_uuid(),
+        name: name.to_string(),
+        bu: env.root_bu().id,
+        privileges,
+        managed: false,
+    };
+    let id = role.id;
+    env.roles.push(role);
+    (200, json!({"roleid": id.to_string()}))
 }
 
 fn state(w: &World) -> Value {
@@ -272,6 +354,7 @@ fn state(w: &World) -> Value {
                 "displayName": a.display_name,
                 "tags": a.tags,
                 "blocked": a.blocked,
+                "owners": ids(&a.owners),
                 "passwordCredentials": a.secrets.iter().map(|s| json!({
                     "keyId": s.key_id.to_string(),
                     "displayName": s.display_name,
@@ -284,7 +367,7 @@ fn state(w: &World) -> Value {
     let sps: Vec<Value> = w
         .sps
         .iter()
-        .map(|s| json!({"id": s.id.to_string(), "appId": s.app_id.to_string()}))
+        .map(|s| json!({"id": s.id.to_string(), "appId": s.app_id.to_string(), "owners": ids(&s.owners)}))
         .collect();
     let mut envs = serde_json::Map::new();
     for e in &w.envs {
@@ -318,4 +401,8 @@ fn state(w: &World) -> Value {
         envs.insert(e.name.clone(), json!({"systemusers": users, "roles": roles}));
     }
     json!({"applications": apps, "servicePrincipals": sps, "environments": envs, "device_code_blocked": w.device_code_blocked})
+}
+
+fn ids(owners: &[uuid::Uuid]) -> Vec<String> {
+    owners.iter().map(ToString::to_string).collect()
 }

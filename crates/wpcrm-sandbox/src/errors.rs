@@ -163,12 +163,25 @@ pub enum Graph {
     TokenMissing,
     TokenInvalid(&'static str),
     RequestDenied,
-    NotFound { id: String },
+    NotFound {
+        id: String,
+    },
     BadRequest(String),
-    NoBackingApplicationObject { app_id: String },
+    NoBackingApplicationObject {
+        app_id: String,
+    },
     UnsupportedQuery(String),
-    InvalidLifetime { policy: String, max_days: u64 },
+    InvalidLifetime {
+        policy: String,
+        max_days: u64,
+    },
     Conflict(String),
+    /// Adding an owner the object already has (`POST …/owners/$ref`): 400 Request_BadRequest
+    /// (<https://learn.microsoft.com/graph/api/application-post-owners>; the text is the one Graph
+    /// answers for every duplicate reference).
+    ReferenceExists {
+        property: &'static str,
+    },
     MeNeedsDelegated,
     SegmentNotFound(String),
     MethodNotAllowed,
@@ -212,6 +225,12 @@ impl Graph {
                 ),
             ),
             Graph::Conflict(m) => (409, "Request_MultipleObjectsWithSameKeyValue", m.clone(), None),
+            Graph::ReferenceExists { property } => (
+                400,
+                "Request_BadRequest",
+                format!("One or more added object references already exist for the following modified properties: '{property}'."),
+                None,
+            ),
             Graph::MeNeedsDelegated => (
                 400,
                 "BadRequest",

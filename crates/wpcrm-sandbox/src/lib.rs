@@ -65,6 +65,10 @@ pub struct SandboxOptions {
     pub state_dir: Option<PathBuf>,
     /// Where to write the CA certificate (PEM).
     pub ca_out: Option<PathBuf>,
+    /// Whether Graph makes the signed-in creator an owner of a new application or service
+    /// principal (config `creator_becomes_owner`); `None` is the seed's `tenant.creator_becomes_owner`,
+    /// else `true`.
+    pub creator_becomes_owner: Option<bool>,
 }
 
 impl Default for SandboxOptions {
@@ -77,6 +81,7 @@ impl Default for SandboxOptions {
             auto_approve: false,
             state_dir: None,
             ca_out: None,
+            creator_becomes_owner: None,
         }
     }
 }
@@ -261,6 +266,10 @@ async fn prepare(
         latency_ms: options.latency_ms,
         replication_delay_ms: options.replication_delay_ms,
         auto_approve: options.auto_approve,
+        creator_becomes_owner: options
+            .creator_becomes_owner
+            .or(seed.tenant.creator_becomes_owner)
+            .unwrap_or(true),
         ..Config::default()
     };
     let world = World::from_seed(&seed, initial_config.clone())?;

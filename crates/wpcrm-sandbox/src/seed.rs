@@ -33,6 +33,9 @@ pub struct SeedTenant {
     pub secret_max_lifetime_days: Option<u64>,
     #[serde(default)]
     pub device_code_blocked: bool,
+    /// Initial `creator_becomes_owner` of the config (absent: `true`), unless the start options set it.
+    #[serde(default)]
+    pub creator_becomes_owner: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +71,10 @@ pub struct SeedApp {
     pub blocked: bool,
     #[serde(default)]
     pub public_client: bool,
+    /// UPNs of the users owning the application (and its service principal); absent: the seed's
+    /// admin; `[]`: no owner.
+    #[serde(default)]
+    pub owners: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -13,5 +13,7 @@ mod discovery;
 mod entra;
 #[path = "suite/graph.rs"]
 mod graph;
+#[path = "suite/owners.rs"]
+mod owners;
 #[path = "suite/server.rs"]
 mod server;

@@ -1,7 +1,9 @@
-//! Applications: list, create, read, update, delete, addPassword and removePassword.
+//! Applications: list, create, read, update, delete, addPassword and removePassword; owners are
+//! routed to `owners`.
 //! <https://learn.microsoft.com/graph/api/resources/application>
 
 use super::caller::{can_read, can_write, Who, R};
+use super::owners::{creator_owners, route_owners, Owned};
 use super::views::{app_json, body, collection, filtered, password_json, select, string_list};
 use crate::errors::Graph as E;
 use crate::http::{Req, Resp};
@@ -73,19 +75,8 @@ pub(super) fn create_application(shared: &Shared, req: &Req, w: &mut World, who:
             "Invalid value specified for property 'displayName' of resource 'Application'.".into(),
         ));
     }
-    let mut a = App {
-        object_id: new_uuid(),
-        app_id: new_uuid(),
-        display_name: String::new(),
-        tags: vec![],
-        secrets: vec![],
-        created_at: now(),
-        created: Some(Instant::now()),
-        blocked: false,
-        public_client: false,
-        sign_in_audience: "AzureADMyOrg".into(),
-        extra: Map::new(),
-    };
+    let mut a = App::new(String::new(), vec![], creator_owners(w, who));
+    a.created = Some(Instant::now());
     apply_app_props(&mut a, &b)?;
     let mut v = app_json(w, &a);
     v["@odata.context"] = json!(format!("{}/v1.0/$metadata#applications/$entity", shared.origin));
@@ -110,25 +101,25 @@ pub(super) fn application_item(
     let action = rest
         .first()
         .map(|s| s.trim_start_matches("microsoft.graph.").to_string());
+    let replicated = || -> Result<(), E> {
+        match w.replicating(w.apps[idx].created) {
+            true => Err(E::NotFound {
+                id: shown_id.to_string(),
+            }),
+            false => Ok(()),
+        }
+    };
     match (m, action.as_deref(), rest.len()) {
         ("GET", None, 0) => {
             can_read(who)?;
-            if w.replicating(w.apps[idx].created) {
-                return Err(E::NotFound {
-                    id: shown_id.to_string(),
-                });
-            }
+            replicated()?;
             let mut v = app_json(w, &w.apps[idx]);
             v["@odata.context"] = json!(format!("{}/v1.0/$metadata#applications/$entity", shared.origin));
             Ok(Resp::json(200, &select(req, v)))
         }
         ("PATCH", None, 0) => {
             can_write(who)?;
-            if w.replicating(w.apps[idx].created) {
-                return Err(E::NotFound {
-                    id: shown_id.to_string(),
-                });
-            }
+            replicated()?;
             let b = body(req)?;
             let mut a = w.apps[idx].clone();
             apply_app_props(&mut a, &b)?;
@@ -166,6 +157,10 @@ pub(super) fn application_item(
                 )));
             }
             Ok(Resp::new(204))
+        }
+        (_, Some("owners"), _) => {
+            replicated()?;
+            route_owners(shared, req, w, who, Owned::App(idx), rest)
         }
         _ => Err(E::SegmentNotFound(rest.first().cloned().unwrap_or_default())),
     }

@@ -1,5 +1,6 @@
 //! Who is calling Graph (a directory user or an app, from a token whose audience is Graph) and
-//! what it may do: read as any signed-in user, write only with an app-registering directory role.
+//! what it may do: read as any signed-in user, write only with an app-registering directory role,
+//! change an object's owners only as one of them or with a role that manages every application.
 
 use crate::auth::{verify_bearer, Caller};
 use crate::errors::Graph as E;
@@ -8,6 +9,7 @@ use crate::jwt::TokenError;
 use crate::resources::{GRAPH, GRAPH_APP_ID};
 use crate::state::Shared;
 use crate::store::{User, World};
+use uuid::Uuid;
 
 /// The answer of an operation: a response, or a Graph error rendered by the router.
 pub(super) type R = Result<Resp, E>;
@@ -56,6 +58,16 @@ pub(super) fn can_read(who: &Who) -> Result<(), E> {
 pub(super) fn can_write(who: &Who) -> Result<(), E> {
     match who {
         Who::User(u) if u.can_register_apps() => Ok(()),
+        _ => Err(E::RequestDenied),
+    }
+}
+
+/// Changing the owners of an object owned by `owners`: one of its owners, or a user whose
+/// directory roles manage every application (Application Administrator, Cloud Application
+/// Administrator, Global Administrator). App-only tokens are refused, as for every other write.
+pub(super) fn can_manage(who: &Who, owners: &[Uuid]) -> Result<(), E> {
+    match who {
+        Who::User(u) if u.manages_all_apps() || owners.contains(&u.id) => Ok(()),
         _ => Err(E::RequestDenied),
     }
 }

@@ -23,16 +23,19 @@
 //!
 //! Users: `/me` and `GET /users/{id|upn}` only (msgraph-sdk's `users/me-token-to-replace` placeholder
 //! is answered as `/me`).
-//! Not emulated: owners, `$expand`, `$orderby`, `$search`, paging (`@odata.nextLink`), delta,
+//! Owners of applications and service principals: `owners` (list, `$ref` add and remove, who owns
+//! what Graph creates, config `creator_becomes_owner`).
+//! Not emulated: `$expand`, `$orderby`, `$search`, paging (`@odata.nextLink`), delta,
 //! federated/key credentials, app roles and consent grants, directory objects other than
 //! applications, service principals, the signed-in user and the organization, batching, throttling.
 
 //!
 //! Layout: this module routes; `caller` authenticates and authorizes; `views` renders objects and
-//! applies `$select`/`$filter`; `applications` and `service_principals` hold the operations.
+//! applies `$select`/`$filter`; `applications`, `service_principals` and `owners` hold the operations.
 
 mod applications;
 mod caller;
+mod owners;
 mod service_principals;
 mod views;
 
@@ -165,6 +168,9 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
                     can_write(who)?;
                     w.sps.remove(idx);
                     Ok(Resp::new(204))
+                }
+                _ if rest.first().map(String::as_str) == Some("owners") => {
+                    owners::route_owners(shared, req, w, who, owners::Owned::Sp(idx), rest)
                 }
                 _ => Err(E::SegmentNotFound(rest.first().cloned().unwrap_or_default())),
             }

@@ -2,6 +2,7 @@
 //! <https://learn.microsoft.com/graph/api/resources/serviceprincipal>
 
 use super::caller::{can_read, can_write, Who, R};
+use super::owners::creator_owners;
 use super::views::{body, collection, filtered, sp_json, string_list};
 use crate::errors::Graph as E;
 use crate::http::{Req, Resp};
@@ -54,6 +55,7 @@ pub(super) fn create_service_principal(shared: &Shared, req: &Req, w: &mut World
         app_id: app.app_id,
         display_name: app.display_name.clone(),
         tags,
+        owners: creator_owners(w, who),
     };
     let mut v = sp_json(w, &sp);
     v["@odata.context"] = json!(format!("{}/v1.0/$metadata#servicePrincipals/$entity", shared.origin));

@@ -17,6 +17,16 @@ pub(super) fn user_json(o: &str, u: &User) -> Value {
     })
 }
 
+/// A user as a member of a `directoryObjects` collection (owners): typed, without its own context.
+pub(super) fn directory_user_json(o: &str, u: &User) -> Value {
+    let mut v = user_json(o, u);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("@odata.context");
+        m.insert("@odata.type".into(), json!("#microsoft.graph.user"));
+    }
+    v
+}
+
 pub(super) fn password_json(s: &Secret, with_secret: bool) -> Value {
     json!({
         "customKeyIdentifier": null,

@@ -15,6 +15,9 @@ pub struct Config {
     pub device_interval_s: u64,
     pub device_expires_s: u64,
     pub auto_approve: bool,
+    /// Whether Graph makes the signed-in caller an owner of the application or service principal
+    /// it creates (undocumented; `true` by default, `false` produces the other variant).
+    pub creator_becomes_owner: bool,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             device_interval_s: 1,
             device_expires_s: 900,
             auto_approve: false,
+            creator_becomes_owner: true,
         }
     }
 }

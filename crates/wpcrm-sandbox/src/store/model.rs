@@ -2,6 +2,7 @@
 //! principals, and each Dataverse environment's business units, roles, privileges, users, tables and
 //! records; plus the in-flight OAuth state (device codes, refresh grants).
 
+use crate::util::{new_uuid, now};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -34,6 +35,18 @@ impl User {
             )
         })
     }
+
+    /// Application Administrator, Cloud Application Administrator or Global Administrator may
+    /// manage every application and service principal of the tenant, its owners included; others
+    /// only those they own (<https://learn.microsoft.com/graph/api/application-post-owners>).
+    pub fn manages_all_apps(&self) -> bool {
+        self.directory_roles.iter().any(|r| {
+            matches!(
+                r.as_str(),
+                "Application Administrator" | "Cloud Application Administrator" | "Global Administrator"
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +76,29 @@ pub struct App {
     pub sign_in_audience: String,
     /// Other properties set at creation or by PATCH, echoed back as-is.
     pub extra: Map<String, Value>,
+    /// Object ids of the directory users that own the registration.
+    pub owners: Vec<Uuid>,
+}
+
+impl App {
+    /// A registration made now (not replicating), with fresh object and client ids, no secrets,
+    /// owned by `owners`.
+    pub fn new(display_name: String, tags: Vec<String>, owners: Vec<Uuid>) -> App {
+        App {
+            object_id: new_uuid(),
+            app_id: new_uuid(),
+            display_name,
+            tags,
+            secrets: vec![],
+            created_at: now(),
+            created: None,
+            blocked: false,
+            public_client: false,
+            sign_in_audience: "AzureADMyOrg".into(),
+            extra: Map::new(),
+            owners,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +107,8 @@ pub struct ServicePrincipal {
     pub app_id: Uuid,
     pub display_name: String,
     pub tags: Vec<String>,
+    /// Object ids of the directory users that own the service principal.
+    pub owners: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use super::control::Config;
 use super::model::*;
-use super::world::World;
+use super::world::{admin_of, World};
 use crate::seed::{Seed, SeedEnvironment, SeedRole};
 use crate::util::{det_uuid, now, parse_guid, parse_iso};
 use serde_json::Map;
@@ -47,6 +47,7 @@ impl World {
         let mut sps = Vec::new();
         for a in &seed.applications {
             let app_id = guid(&a.app_id, "app id")?;
+            let owners = seeded_owners(a.owners.as_deref(), &users)?;
             let mut secrets = Vec::new();
             for s in &a.secrets {
                 let end = parse_iso(&s.end).ok_or_else(|| format!("seed: bad secret end '{}'", s.end))?;
@@ -72,6 +73,7 @@ impl World {
                 public_client: a.public_client,
                 sign_in_audience: "AzureADMyOrg".into(),
                 extra: Map::new(),
+                owners: owners.clone(),
             });
             if let Some(sp) = &a.service_principal_id {
                 sps.push(ServicePrincipal {
@@ -79,6 +81,7 @@ impl World {
                     app_id,
                     display_name: a.name.clone(),
                     tags: vec![],
+                    owners,
                 });
             }
         }
@@ -106,6 +109,23 @@ impl World {
             next_seq: 1,
             budget: HashMap::new(),
         })
+    }
+}
+
+/// The owners of a seeded application: the listed UPNs, or the seed's admin when none are listed.
+fn seeded_owners(upns: Option<&[String]>, users: &[User]) -> Result<Vec<Uuid>, String> {
+    match upns {
+        None => Ok(admin_of(users).into_iter().collect()),
+        Some(upns) => upns
+            .iter()
+            .map(|upn| {
+                users
+                    .iter()
+                    .find(|u| u.upn.eq_ignore_ascii_case(upn))
+                    .map(|u| u.id)
+                    .ok_or_else(|| format!("seed: unknown application owner '{upn}'"))
+            })
+            .collect(),
     }
 }
 

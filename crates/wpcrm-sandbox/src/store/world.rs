@@ -78,11 +78,16 @@ pub fn approve(w: &mut World, user_code: &str, user: Uuid) -> bool {
 
 /// The seeded admin: the first user that may register apps (`admin@…` in the default seed).
 pub fn default_admin(w: &World) -> Option<Uuid> {
-    w.users
+    admin_of(&w.users)
+}
+
+/// The admin among `users`: `admin@…`, else the first that may register apps, else the first.
+pub(super) fn admin_of(users: &[User]) -> Option<Uuid> {
+    users
         .iter()
         .find(|u| u.upn.starts_with("admin@"))
-        .or_else(|| w.users.iter().find(|u| u.can_register_apps() && !u.ca_blocked))
-        .or(w.users.first())
+        .or_else(|| users.iter().find(|u| u.can_register_apps() && !u.ca_blocked))
+        .or(users.first())
         .map(|u| u.id)
 }
 

@@ -157,6 +157,18 @@ impl H {
         }
         res(rb.send().await.expect("send")).await
     }
+    /// `GET url` with query parameters (encoded by the client) and a bearer token.
+    pub async fn get_query(&self, url: &str, query: &[(&str, &str)], token: &str) -> Res {
+        res(self
+            .c
+            .get(url)
+            .query(query)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send"))
+        .await
+    }
     pub async fn send_json(&self, method: &str, url: &str, token: &str, body: &Value, prefer: Option<&str>) -> Res {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut rb = self
@@ -253,4 +265,15 @@ pub fn iso_in_days(days: i64) -> String {
         .unwrap()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap()
+}
+
+/// A Graph error: status, code, and the innerError Graph always sends (date without a `Z`).
+pub fn assert_graph_error(r: &Res, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert_eq!(r.json["error"]["code"], code, "{}", r.text);
+    let inner = &r.json["error"]["innerError"];
+    for k in ["date", "request-id", "client-request-id"] {
+        assert!(inner[k].is_string(), "innerError.{k}: {}", r.text);
+    }
+    assert!(!inner["date"].as_str().unwrap().ends_with('Z'));
 }

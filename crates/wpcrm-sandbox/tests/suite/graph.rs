@@ -9,16 +9,6 @@ fn maker_upn() -> &'static str {
     fixtures::user("maker").upn
 }
 
-fn assert_graph_error(r: &Res, status: u16, code: &str) {
-    assert_eq!(r.status, status, "{}", r.text);
-    assert_eq!(r.json["error"]["code"], code, "{}", r.text);
-    let inner = &r.json["error"]["innerError"];
-    for k in ["date", "request-id", "client-request-id"] {
-        assert!(inner[k].is_string(), "innerError.{k}: {}", r.text);
-    }
-    assert!(!inner["date"].as_str().unwrap().ends_with('Z'));
-}
-
 #[tokio::test]
 async fn audience_and_caller_checks() {
     let h = start().await;
