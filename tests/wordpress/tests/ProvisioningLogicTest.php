@@ -278,6 +278,16 @@ final class ProvisioningLogicTest extends TestCase {
 		$this->assertSame( 'no_state', $this->provisioning->step( 7, 'rollback' )['error']['code'] );
 		$this->assertSame( 'done', $this->provisioning->step( 7, 'poll' )['status'] );
 		$this->assertCount( 2, $this->engine->requests );
+
+		// The page says why "Undo setup" is not offered.
+		$this->login( 'admin' );
+		set_current_screen( 'settings_page_wpcrm-connect' );
+		$this->service( 'page' )->add_fields();
+		ob_start();
+		$this->service( 'page' )->render();
+		$html = ob_get_clean();
+		$this->assertStringContainsString( 'id="wpcrm-undo-unavailable"', $html );
+		$this->assertMatchesRegularExpression( '/id="wpcrm-rollback-button"[^>]*hidden/', $html );
 	}
 
 	public function test_every_tenant_change_is_recorded_with_who_and_where_without_secrets(): void {
