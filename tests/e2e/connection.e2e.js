@@ -618,6 +618,14 @@ async function settingsPageScenario() {
 
   await stage('press "Undo setup": what setup created is deleted and the values are cleared', async () => {
     const undo = panelPage.locator('#wpcrm-rollback-button');
+    // An extension without the `forget_secret` action: the plugin dropped the run's state (it held the
+    // secret) once the connection was saved, so there is nothing to undo with; the page says so.
+    if (await panelPage.locator('#wpcrm-undo-unavailable').isVisible()) {
+      check(!(await undo.isVisible()), '"Undo setup" offered although the run cannot be undone');
+      console.log('      this extension has no forget_secret: the run was cleared after saving, "Undo setup" is not offered');
+      await shot(panelPage, 'undo-unavailable');
+      return;
+    }
     check(await undo.isVisible(), '"Undo setup" is not offered after a setup');
     let confirmText = '';
     panelPage.once('dialog', (dialog) => {

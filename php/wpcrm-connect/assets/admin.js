@@ -27,6 +27,7 @@
 	var message = el( 'wpcrm-message' );
 	var errorBox = el( 'wpcrm-error' );
 	var reportBox = el( 'wpcrm-report' );
+	var noticesBox = el( 'wpcrm-notices' );
 	var pollTimer = null;
 	var running = false;
 
@@ -59,6 +60,24 @@
 			errorBox.setAttribute( 'data-wpcrm-error-code', error.code );
 		}
 		errorBox.hidden = false;
+	}
+
+	/**
+	 * The engine's notices of a step (e.g. an app that looked like this site's was left alone), as text.
+	 */
+	function showNotices( notices ) {
+		if ( ! noticesBox || ! notices || ! notices.length ) {
+			return;
+		}
+		notices.forEach( function ( notice ) {
+			var p = document.createElement( 'p' );
+			p.textContent = notice.message || '';
+			if ( notice.code ) {
+				p.setAttribute( 'data-wpcrm-notice', notice.code );
+			}
+			noticesBox.appendChild( p );
+		} );
+		noticesBox.hidden = false;
 	}
 
 	function api( path, body ) {
@@ -163,6 +182,7 @@
 
 	function handle( result ) {
 		drawSteps( result.steps );
+		showNotices( result.notices );
 		signIn.hidden = true;
 		envBox.hidden = true;
 		switch ( result.status ) {
@@ -185,7 +205,7 @@
 			case 'done':
 				setState( 'done' );
 				busy( false );
-				rollbackButton.hidden = false;
+				rollbackButton.hidden = result.can_rollback === false;
 				if ( result.verification_html ) {
 					reportBox.innerHTML = result.verification_html; // Escaped server-side by Report_View.
 				}
@@ -245,11 +265,22 @@
 				return; // Cancelled meanwhile.
 			}
 			handle( result );
-		} ).catch( fail );
+		} ).catch( function ( err ) {
+			if ( err.code === 'wpcrm_busy' && action === 'poll' && running ) {
+				// Another writer (a second tab, WP-CLI) holds the site's lock for a moment: poll again.
+				schedulePoll();
+				return;
+			}
+			fail( err );
+		} );
 	}
 
 	setupButton.addEventListener( 'click', function () {
 		showError( null );
+		if ( noticesBox ) {
+			noticesBox.textContent = '';
+			noticesBox.hidden = true;
+		}
 		busy( true );
 		setState( 'starting' );
 		say( i18n.starting );
@@ -323,6 +354,7 @@
 		var step = function () {
 			api( 'provision', { action: 'rollback' } ).then( function ( result ) {
 				drawSteps( result.steps );
+				showNotices( result.notices );
 				signIn.hidden = true;
 				if ( result.status === 'in_progress' ) {
 					setState( 'rolling-back' );

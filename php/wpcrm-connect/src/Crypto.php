@@ -8,8 +8,11 @@
 namespace Wpcrm\Connect;
 
 /**
- * Seals and opens strings with a key derived from `WPCRM_CONNECT_KEY`, else the site's
- * `AUTH_KEY` and `SECURE_AUTH_SALT`. Fails closed: anything that does not open is null.
+ * Seals and opens strings with a key derived from the plugin's own key (Key: `WPCRM_CONNECT_KEY`, else
+ * the key file outside the database). Fails closed: anything that does not open is null.
+ *
+ * Values sealed by earlier versions (key derived from `WPCRM_CONNECT_KEY`, else `AUTH_KEY` and
+ * `SECURE_AUTH_SALT`) still open, read-only: open() reports it so that the caller re-seals them.
  */
 final class Crypto {
 
@@ -36,10 +39,13 @@ final class Crypto {
 	 * Encrypts a string.
 	 *
 	 * @param string $plain Plain text.
-	 * @return string `sb1:` + base64(nonce . ciphertext).
+	 * @return string `sb1:` + base64(nonce . ciphertext), or '' when there is no key (Key::problem()).
 	 */
 	public function seal( string $plain ): string {
-		$key   = $this->key();
+		$key = $this->key();
+		if ( null === $key ) {
+			return '';
+		}
 		$nonce = random_bytes( SODIUM_CRYPTO_SECRETBOX_NONCEBYTES );
 		$box   = sodium_crypto_secretbox( $plain, $nonce, $key );
 		sodium_memzero( $key );
@@ -49,10 +55,12 @@ final class Crypto {
 	/**
 	 * Decrypts a sealed string.
 	 *
-	 * @param mixed $sealed Value from storage.
+	 * @param mixed     $sealed Value from storage.
+	 * @param bool|null $legacy Set to true when it opened only with the earlier, salt-derived key.
 	 * @return string|null Plain text, or null when it is missing, malformed or does not authenticate.
 	 */
-	public function open( $sealed ): ?string {
+	public function open( $sealed, ?bool &$legacy = null ): ?string {
+		$legacy = false;
 		if ( ! is_string( $sealed ) || 0 !== strpos( $sealed, self::PREFIX ) ) {
 			return null;
 		}
@@ -60,14 +68,33 @@ final class Crypto {
 		if ( false === $raw || strlen( $raw ) <= SODIUM_CRYPTO_SECRETBOX_NONCEBYTES + SODIUM_CRYPTO_SECRETBOX_MACBYTES ) {
 			return null;
 		}
-		$key   = $this->key();
-		$plain = sodium_crypto_secretbox_open(
-			substr( $raw, SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ),
-			substr( $raw, 0, SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ),
-			$key
-		);
-		sodium_memzero( $key );
-		return false === $plain ? null : $plain;
+		$keys = array( $this->key() );
+		if ( null === $this->material ) {
+			$keys[] = self::legacy_key();
+		}
+		foreach ( $keys as $index => $key ) {
+			if ( null === $key ) {
+				continue;
+			}
+			$plain = sodium_crypto_secretbox_open(
+				substr( $raw, SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ),
+				substr( $raw, 0, SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ),
+				$key
+			);
+			sodium_memzero( $key );
+			if ( false !== $plain ) {
+				$legacy = $index > 0;
+				return $plain;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * True when there is a key to seal with.
+	 */
+	public function can_seal(): bool {
+		return null !== $this->material || null !== Key::material();
 	}
 
 	/**
@@ -78,12 +105,18 @@ final class Crypto {
 	}
 
 	/**
-	 * The 32-byte secretbox key.
+	 * The 32-byte secretbox key, or null when the plugin has no key.
 	 */
-	private function key(): string {
-		if ( null !== $this->material ) {
-			$material = $this->material;
-		} elseif ( self::uses_dedicated_key() ) {
+	private function key(): ?string {
+		return Key::derive( 'secretbox', $this->material );
+	}
+
+	/**
+	 * The key of earlier versions (read-only fallback): derived from `WPCRM_CONNECT_KEY`, else from the
+	 * salts. Never used to seal.
+	 */
+	private static function legacy_key(): string {
+		if ( self::uses_dedicated_key() ) {
 			$material = (string) WPCRM_CONNECT_KEY;
 		} else {
 			$material = self::site_material( ( defined( 'AUTH_KEY' ) ? (string) AUTH_KEY : '' ) . ( defined( 'SECURE_AUTH_SALT' ) ? (string) SECURE_AUTH_SALT : '' ) );
@@ -92,7 +125,7 @@ final class Crypto {
 	}
 
 	/**
-	 * Key material from wp-config.php's salts, unless they are missing or still WordPress's
+	 * Earlier versions' key material from wp-config.php's salts, unless they are missing or still WordPress's
 	 * placeholder: a key derived from those would be one anyone can compute. Then WordPress's own
 	 * fallback is used, random values that `wp_salt()` keeps in the options table.
 	 *

@@ -45,7 +45,10 @@ final class Plugin {
 		$settings     = new Settings( new Crypto() );
 		$legacy       = new Legacy_Options();
 		$verifier     = new Verifier( $extension, $settings );
-		$provisioning = new Provisioning( $extension, $settings, $legacy, new Provision_State_Store(), $verifier );
+		$store        = new Provision_State_Store();
+		$lock         = new Provision_Lock();
+		$audit        = new Audit_Log();
+		$provisioning = new Provisioning( $extension, $settings, $legacy, $store, $verifier, $audit, $lock );
 		$assets       = new Admin\Assets( $extension );
 		$panel        = new Admin\Panel( $extension, $verifier, $provisioning, $assets, $settings );
 
@@ -55,11 +58,15 @@ final class Plugin {
 			'legacy'       => $legacy,
 			'verifier'     => $verifier,
 			'provisioning' => $provisioning,
+			'audit'        => $audit,
+			'store'        => $store,
+			'lock'         => $lock,
 			'capabilities' => new Capabilities(),
-			'page'         => new Admin\Settings_Page( $settings, $panel ),
+			'page'         => new Admin\Settings_Page( $settings, $panel, $audit ),
 			'notices'      => new Admin\Notices( $extension, $settings, $verifier ),
 			'rest'         => new REST\Routes( $extension, $settings, $verifier, $provisioning ),
 			'daily_check'  => new Health\Daily_Check( $extension, $verifier ),
+			'purge_runs'   => new Health\Purge_Runs( $store, $lock ),
 			'site_health'  => new Health\Site_Health( $extension, $settings, $verifier ),
 		);
 	}
@@ -83,7 +90,7 @@ final class Plugin {
 	public function register(): void {
 		add_action( 'init', array( $this, 'load_textdomain' ) );
 		$this->services['settings']->register();
-		foreach ( array( 'capabilities', 'page', 'notices', 'rest', 'daily_check', 'site_health' ) as $name ) {
+		foreach ( array( 'capabilities', 'page', 'notices', 'rest', 'daily_check', 'purge_runs', 'site_health' ) as $name ) {
 			$this->services[ $name ]->register();
 		}
 		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( '\WP_CLI' ) ) {
@@ -109,21 +116,26 @@ final class Plugin {
 			$this->services['settings'],
 			$this->services['verifier'],
 			$this->services['provisioning'],
-			$sleep
+			$sleep,
+			$this->services['audit']
 		);
 	}
 
 	/**
-	 * Activation: schedule the daily check.
+	 * Activation: schedule the daily check and the hourly purge; drop runs earlier versions kept per
+	 * user (sealed under the salt-derived key, they cannot be resumed).
 	 */
 	public static function activate(): void {
 		Health\Daily_Check::ensure_scheduled();
+		Health\Purge_Runs::ensure_scheduled();
+		Provision_State_Store::delete_legacy();
 	}
 
 	/**
-	 * Deactivation: remove the daily check.
+	 * Deactivation: remove the daily check and the purge.
 	 */
 	public static function deactivate(): void {
 		Health\Daily_Check::unschedule();
+		Health\Purge_Runs::unschedule();
 	}
 }

@@ -1,6 +1,6 @@
 <?php
 /**
- * Server-side storage of a provisioning run, one per user.
+ * Server-side storage of the site's provisioning run.
  *
  * @package Wpcrm\Connect
  */
@@ -9,28 +9,35 @@ namespace Wpcrm\Connect;
 
 /**
  * Keeps the extension's opaque (encrypted, authenticated) `state` and the run's request parameters in
- * user meta; the browser never receives them. User 0 (WP-CLI without --user) uses an option.
+ * one per-site option (one run per site, whoever drives it: browser, REST, WP-CLI); the browser never
+ * receives them. Options are per blog on a multisite network, so a run never crosses sites.
+ *
+ * Every write bumps `seq`. A writer passes the `seq` it started from and its write is refused when the
+ * stored run moved on meanwhile (a newer record of what was created must never be overwritten).
  */
 final class Provision_State_Store {
 
-	public const META_KEY = 'wpcrm_connect_provision';
+	/** Option holding the site's run (not autoloaded). */
+	public const OPTION = 'wpcrm_connect_provision_run';
 
-	/** Seconds an unfinished run is kept after its last step. */
-	public const UNFINISHED_TTL = DAY_IN_SECONDS;
+	/** Storage of earlier versions (per user, and for WP-CLI): purged, never read. */
+	public const LEGACY_META_KEY = 'wpcrm_connect_provision';
+
+	/** Seconds an unfinished run (its sealed state holds the admin's refresh token) is kept after its last step. */
+	public const UNFINISHED_TTL = HOUR_IN_SECONDS;
 
 	/**
-	 * The record of a user's run, or null.
+	 * The site's run, or null.
 	 *
-	 * @param int $user_id User.
-	 * @return array|null state (raw bytes or null), request, status, application_id, saved, updated_at.
+	 * @return array|null state (raw bytes or null), request, status, application_id, saved, seq, started_by, moved_by, updated_at.
 	 */
-	public function get( int $user_id ): ?array {
-		$record = $user_id > 0 ? get_user_meta( $user_id, self::META_KEY, true ) : get_option( self::META_KEY . '_cli', null );
-		if ( ! is_array( $record ) ) {
+	public function get(): ?array {
+		$record = $this->raw();
+		if ( null === $record ) {
 			return null;
 		}
-		if ( self::expired( $record ) ) {
-			$this->delete( $user_id );
+		if ( self::idle( $record, time() ) ) {
+			$this->delete();
 			return null;
 		}
 		$state           = isset( $record['state'] ) && is_string( $record['state'] ) ? base64_decode( $record['state'], true ) : false; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode
@@ -39,51 +46,104 @@ final class Provision_State_Store {
 	}
 
 	/**
-	 * Saves a user's run.
-	 *
-	 * @param int   $user_id User.
-	 * @param array $record  Record with raw `state`.
+	 * The sequence number of the stored run (0 when there is none).
 	 */
-	/**
-	 * An unfinished run's sealed state holds the admin's refresh token (a finished or cancelled one
-	 * does not): it is dropped a day after its last step. A new run finds what the old one created.
-	 *
-	 * @param array $record Stored record.
-	 */
-	private static function expired( array $record ): bool {
-		$finished = in_array( $record['status'] ?? '', array( 'done', 'cancelled' ), true );
-		return ! $finished && (int) ( $record['updated_at'] ?? 0 ) < time() - self::UNFINISHED_TTL;
+	public function seq(): int {
+		$record = $this->raw();
+		return null === $record ? 0 : (int) ( $record['seq'] ?? 0 );
 	}
 
-	public function put( int $user_id, array $record ): void {
+	/**
+	 * Saves the run unless it moved on since the writer read it.
+	 *
+	 * @param array    $record   Record with raw `state`.
+	 * @param int|null $expected The `seq` the writer started from; null writes unconditionally.
+	 * @return bool False when the write was refused (stale writer).
+	 */
+	public function put( array $record, ?int $expected = null ): bool {
+		$current = $this->seq();
+		if ( null !== $expected && $current !== $expected ) {
+			return false;
+		}
 		// The state may hold arbitrary bytes; base64 keeps it intact through the database.
 		$record['state']      = isset( $record['state'] ) && is_string( $record['state'] ) ? base64_encode( $record['state'] ) : null; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode
 		$record['updated_at'] = time();
-		if ( $user_id > 0 ) {
-			update_user_meta( $user_id, self::META_KEY, $record );
-		} else {
-			update_option( self::META_KEY . '_cli', $record, false );
-		}
+		$record['seq']        = $current + 1;
+		update_option( self::OPTION, $record, false );
+		return true;
 	}
 
 	/**
-	 * Forgets a user's run.
+	 * Forgets the run unless it moved on since the writer read it.
 	 *
-	 * @param int $user_id User.
+	 * @param int|null $expected The `seq` the writer started from; null deletes unconditionally.
+	 * @return bool False when refused.
 	 */
-	public function delete( int $user_id ): void {
-		if ( $user_id > 0 ) {
-			delete_user_meta( $user_id, self::META_KEY );
-		} else {
-			delete_option( self::META_KEY . '_cli' );
+	public function delete( ?int $expected = null ): bool {
+		if ( null !== $expected && $this->seq() !== $expected ) {
+			return false;
 		}
+		delete_option( self::OPTION );
+		return true;
 	}
 
 	/**
-	 * Deletes every stored run (uninstall).
+	 * Drops the run when it is unfinished and has not moved for UNFINISHED_TTL (the cron purge; the
+	 * caller holds the site's lock), and whatever earlier versions stored per user.
+	 *
+	 * @param int|null $now Unix time.
+	 * @return bool Whether a run was dropped.
+	 */
+	public function purge_idle( ?int $now = null ): bool {
+		self::delete_legacy();
+		$record = $this->raw();
+		if ( null === $record || ! self::idle( $record, $now ?? time() ) ) {
+			return false;
+		}
+		delete_option( self::OPTION );
+		return true;
+	}
+
+	/**
+	 * True for an unfinished run whose last step is more than UNFINISHED_TTL ago. A finished or
+	 * cancelled run holds no admin token (the engine drops them) and no secret (forget_secret).
+	 *
+	 * @param array $record Stored record.
+	 * @param int   $now    Unix time.
+	 */
+	public static function idle( array $record, int $now ): bool {
+		$finished = in_array( $record['status'] ?? '', array( 'done', 'cancelled' ), true );
+		return ! $finished && (int) ( $record['updated_at'] ?? 0 ) < $now - self::UNFINISHED_TTL;
+	}
+
+	/**
+	 * Deletes the stored run of the current site and any per-user runs (uninstall).
 	 */
 	public static function delete_all(): void {
-		delete_metadata( 'user', 0, self::META_KEY, '', true );
-		delete_option( self::META_KEY . '_cli' );
+		delete_option( self::OPTION );
+		self::delete_legacy();
+	}
+
+	/**
+	 * Deletes the per-user runs of earlier versions (sealed under the salt-derived key, which is no
+	 * longer used: they could not be resumed anyway).
+	 */
+	public static function delete_legacy(): void {
+		delete_metadata( 'user', 0, self::LEGACY_META_KEY, '', true );
+		delete_option( self::LEGACY_META_KEY . '_cli' );
+	}
+
+	/**
+	 * The stored record as in the database, read afresh (another process may have written it).
+	 */
+	private function raw(): ?array {
+		wp_cache_delete( self::OPTION, 'options' );
+		$notoptions = wp_cache_get( 'notoptions', 'options' );
+		if ( is_array( $notoptions ) && isset( $notoptions[ self::OPTION ] ) ) {
+			unset( $notoptions[ self::OPTION ] );
+			wp_cache_set( 'notoptions', $notoptions, 'options' );
+		}
+		$record = get_option( self::OPTION, null );
+		return is_array( $record ) ? $record : null;
 	}
 }

@@ -8,13 +8,11 @@
 namespace Wpcrm\Connect;
 
 /**
- * One call = one step of the extension's resumable machine. The state stays on the server; what is
- * returned is safe to send to a browser (no state, no secret unless asked for).
+ * One call = one step of the extension's resumable machine, one writer at a time per site
+ * (Provision_Lock). The state stays on the server; what is returned is safe to send to a browser (no
+ * state, no secret unless asked for).
  */
 final class Provisioning {
-
-	/** Option-name prefix of the per-user lock around a provisioning step (user id appended). */
-	public const LOCK_PREFIX = 'wpcrm_connect_provision_lock_';
 
 	/** Actions a caller may ask for. */
 	public const ACTIONS = array( 'start', 'poll', 'choose_environment', 'cancel', 'rollback' );
@@ -44,7 +42,7 @@ final class Provisioning {
 	private $legacy;
 
 	/**
-	 * Per-user state.
+	 * The site's run.
 	 *
 	 * @var Provision_State_Store
 	 */
@@ -58,6 +56,20 @@ final class Provisioning {
 	private $verifier;
 
 	/**
+	 * Records tenant changes.
+	 *
+	 * @var Audit_Log
+	 */
+	private $audit;
+
+	/**
+	 * One writer at a time per site.
+	 *
+	 * @var Provision_Lock
+	 */
+	private $lock;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Engine                $extension Engine (the extension).
@@ -65,80 +77,96 @@ final class Provisioning {
 	 * @param Legacy_Options        $legacy    Legacy option.
 	 * @param Provision_State_Store $store     State store.
 	 * @param Verifier              $verifier  Verifier (stores the report that comes with `done`).
+	 * @param Audit_Log|null        $audit     Audit log.
+	 * @param Provision_Lock|null   $lock      The site's lock.
 	 */
-	public function __construct( Engine $extension, Settings $settings, Legacy_Options $legacy, Provision_State_Store $store, Verifier $verifier ) {
+	public function __construct( Engine $extension, Settings $settings, Legacy_Options $legacy, Provision_State_Store $store, Verifier $verifier, ?Audit_Log $audit = null, ?Provision_Lock $lock = null ) {
 		$this->extension = $extension;
 		$this->settings  = $settings;
 		$this->legacy    = $legacy;
 		$this->store     = $store;
 		$this->verifier  = $verifier;
+		$this->audit     = $audit ?? new Audit_Log();
+		$this->lock      = $lock ?? new Provision_Lock();
 	}
 
 	/**
-	 * The 32-byte key the extension encrypts the state with, derived from the site's salts.
+	 * The 32-byte key the extension seals the state with, derived from the plugin's own key (never
+	 * from the salts); null when the plugin has no key (Key::problem()).
 	 */
-	public static function state_key(): string {
-		return hash_hmac( 'sha256', 'wpcrm-provision-state', wp_salt( 'auth' ), true );
+	public static function state_key(): ?string {
+		return Key::derive( 'provision-state' );
 	}
 
 	/**
-	 * Runs one step.
+	 * The answer to a caller that could not get the site's lock.
+	 */
+	public static function busy(): array {
+		return array(
+			'status' => 'busy',
+			'steps'  => array(),
+			'error'  => array(
+				'step'    => null,
+				'code'    => 'busy',
+				'message' => __( 'Another setup step is running for this site (in another browser tab, by another administrator, or in WP-CLI). Wait a moment and try again.', 'wpcrm-connect' ),
+				'fix'     => '',
+			),
+		);
+	}
+
+	/**
+	 * Runs one step, holding the site's lock for the engine call and the write.
 	 *
-	 * @param int    $user_id Whose run.
+	 * @param int    $user_id Who asks (0 for WP-CLI without --user, or cron).
 	 * @param string $action  One of ACTIONS.
-	 * @param array  $params  instance_url, tables (map), secret_days, timeout.
-	 * @return array Public result: status, sign_in, environments, steps, step, error, connection (no secret),
-	 *               verification, saved_to, redirect; plus `client_secret` only inside `secret` for the CLI.
+	 * @param array  $params  instance_url, tables (map), secret_days, timeout; source (browser, rest, cli,
+	 *                        cron); lock_wait (seconds to wait for the lock, default 0).
+	 * @return array Public result: status (also `busy`), sign_in, environments, steps, step, error, connection
+	 *               (no secret), verification, notices, saved_to, redirect; plus `client_secret` only inside
+	 *               `secret` for the CLI.
 	 */
 	public function step( int $user_id, string $action, array $params = array() ): array {
-		// Two runs of the same state at once (two tabs, or the CLI beside the browser) would both add
-		// a secret and the last one stored would win, leaving the other alive and unrecorded. Cancel
-		// stays unlocked so that it works while a long poll is running.
-		if ( 'cancel' === $action ) {
-			return $this->step_locked( $user_id, $action, $params );
-		}
-		$lock = self::LOCK_PREFIX . $user_id;
-		if ( ! $this->acquire_lock( $lock, (int) ( $params['timeout'] ?? 8 ) + 30 ) ) {
+		if ( null === self::state_key() ) {
 			return array(
-				'status' => 'in_progress',
-				'step'   => 'busy',
+				'status' => 'failed',
 				'steps'  => array(),
+				'error'  => array(
+					'step'    => null,
+					'code'    => 'no_key',
+					'message' => (string) Key::problem(),
+					'fix'     => sprintf(
+						/* translators: 1: constant name, 2: wp-config.php. */
+						__( 'Define %1$s in %2$s.', 'wpcrm-connect' ),
+						Key::CONSTANT,
+						'wp-config.php'
+					),
+				),
 			);
+		}
+		// Two writers at once (two tabs, two admins, the CLI beside the browser, cron) would both add a
+		// secret and the last one stored would win, leaving the other alive and unrecorded.
+		if ( ! $this->lock->acquire( (int) ( $params['lock_wait'] ?? 0 ) ) ) {
+			return self::busy();
 		}
 		try {
 			return $this->step_locked( $user_id, $action, $params );
 		} finally {
-			delete_option( $lock );
+			$this->lock->release();
 		}
 	}
 
 	/**
-	 * Takes the option-row lock `$name` for `$ttl` seconds; a lock left by a request that died is
-	 * taken over once it has expired.
+	 * One step of the flow, with the site's lock held (see step()).
 	 *
-	 * @param string $name Option name.
-	 * @param int    $ttl  Seconds.
-	 */
-	private function acquire_lock( string $name, int $ttl ): bool {
-		if ( add_option( $name, time() + $ttl, '', false ) ) {
-			return true;
-		}
-		if ( (int) get_option( $name, 0 ) >= time() ) {
-			return false;
-		}
-		delete_option( $name );
-		return add_option( $name, time() + $ttl, '', false );
-	}
-
-	/**
-	 * One step of the flow, with the user's lock held (see step()).
-	 *
-	 * @param int    $user_id User (0 for WP-CLI).
+	 * @param int    $user_id User (0 for WP-CLI without --user).
 	 * @param string $action  start, poll, choose_environment, cancel or rollback.
-	 * @param array  $params  instance_url, tables, secret_days, timeout.
+	 * @param array  $params  See step().
 	 */
 	private function step_locked( int $user_id, string $action, array $params ): array {
-		$record = $this->store->get( $user_id );
+		$record = $this->store->get();
+		$base   = $this->store->seq();
+		$who    = self::who( $user_id );
+		$source = in_array( $params['source'] ?? '', Audit_Log::SOURCES, true ) ? (string) $params['source'] : 'rest';
 
 		if ( null === $record && 'start' !== $action ) {
 			return array(
@@ -151,19 +179,46 @@ final class Provisioning {
 			// engine's steps look up what exists. A finished or cancelled run starts over.
 			$resume = null !== $record && ! empty( $record['state'] ) && ! in_array( $record['status'] ?? '', array( 'done', 'cancelled' ), true );
 			$record = array(
-				'state'   => $resume ? $record['state'] : null,
-				'request' => array(
+				'state'      => $resume ? $record['state'] : null,
+				'request'    => array(
 					'instance_url' => (string) ( $params['instance_url'] ?? '' ),
 					'tables'       => ! empty( $params['tables'] ) ? $params['tables'] : $this->settings->tables(),
 					'secret_days'  => (int) ( $params['secret_days'] ?? self::DEFAULT_SECRET_DAYS ),
 				),
-				'status'  => 'new',
-				'saved'   => false,
+				'status'     => 'new',
+				'saved'      => false,
+				'started_by' => $resume ? ( $record['started_by'] ?? $who ) : $who,
+			);
+		} elseif ( in_array( $action, array( 'poll', 'choose_environment' ), true ) && in_array( $record['status'] ?? '', array( 'done', 'cancelled' ), true ) ) {
+			// A poll that arrives after the run finished or was cancelled moves nothing.
+			return array(
+				'status'   => (string) $record['status'],
+				'steps'    => array(),
+				'saved_to' => (array) ( $record['saved_to'] ?? array() ),
+			);
+		} elseif ( empty( $record['state'] ) ) {
+			if ( 'cancel' === $action ) {
+				$record['status']   = 'cancelled';
+				$record['moved_by'] = $who;
+				return $this->save( $record, $base, array( 'status' => 'cancelled', 'steps' => array() ) );
+			}
+			// Nothing the engine could continue or undo (a finished run whose state was dropped).
+			return array(
+				'status' => 'failed',
+				'steps'  => array(),
+				'error'  => array(
+					'step'    => null,
+					'code'    => 'no_state',
+					'message' => __( 'This setup run can no longer be continued or undone from WordPress: its record was cleared. What it created is listed under "Changes made by setup"; remove it in the Microsoft Entra admin center if needed, or start a new setup.', 'wpcrm-connect' ),
+					'fix'     => '',
+				),
 			);
 		}
 		if ( 'choose_environment' === $action ) {
 			$record['request']['instance_url'] = (string) ( $params['instance_url'] ?? '' );
 		}
+		$record['moved_by'] = $who;
+		$record['source']   = $source;
 
 		$engine_action = in_array( $action, array( 'cancel', 'rollback' ), true ) ? $action : 'run';
 		$request       = array(
@@ -185,12 +240,12 @@ final class Provisioning {
 		}
 
 		try {
-			$response = $this->extension->provision( $request );
+			$response = $this->call( $request, $user_id, $source );
 			if ( 'start' === $action && isset( $request['state'] ) && 'invalid_state' === ( $response['error']['code'] ?? '' ) ) {
-				// The stored state no longer opens (the salts changed): start over.
+				// The stored state no longer opens (the key changed): start over.
 				unset( $request['state'] );
 				$record['state'] = null;
-				$response        = $this->extension->provision( $request );
+				$response        = $this->call( $request, $user_id, $source );
 			}
 		} catch ( \Throwable $e ) {
 			return array(
@@ -216,10 +271,9 @@ final class Provisioning {
 		if ( 'cancel' === $action ) {
 			// The state is kept: what was already created can still be rolled back ("Undo setup").
 			$record['status'] = 'cancelled';
-			$this->store->put( $user_id, $record );
 			$public['status'] = 'cancelled';
 			unset( $public['error'] );
-			return $public;
+			return $this->save( $record, $base, $public );
 		}
 
 		if ( 'rollback' === $action ) {
@@ -234,12 +288,13 @@ final class Provisioning {
 				if ( '' !== $app_id ) {
 					$this->legacy->forget( $app_id );
 				}
-				$this->store->delete( $user_id );
+				if ( ! $this->store->delete( $base ) ) {
+					return $this->stale( $base );
+				}
 				$public['status'] = 'rolled_back';
 				return $public;
 			}
-			$this->store->put( $user_id, $record );
-			return $public;
+			return $this->save( $record, $base, $public );
 		}
 
 		if ( 'done' === $status && is_array( $response['connection'] ?? null ) ) {
@@ -249,8 +304,14 @@ final class Provisioning {
 				$record['saved']          = true;
 				$record['saved_to']       = $public['saved_to'];
 				$record['application_id'] = (string) ( $connection['application_id'] ?? '' );
+				$record['created']        = self::ids( $connection );
 				if ( is_array( $response['verification'] ?? null ) ) {
 					$this->verifier->store( $response['verification'], 'provision' );
+				}
+				// The secret is saved (sealed) in the settings: the stored state must not keep it.
+				$notices = $this->forget_secret( $request, $record, $user_id, $source );
+				if ( $notices ) {
+					$public['notices'] = array_merge( $public['notices'] ?? array(), $notices );
 				}
 			} else {
 				$public['saved_to'] = $record['saved_to'] ?? array();
@@ -264,31 +325,138 @@ final class Provisioning {
 					),
 					admin_url( 'options-general.php' )
 				);
-			$public['secret'] = (string) ( $connection['client_secret'] ?? '' );
+			$public['secret']       = (string) ( $connection['client_secret'] ?? '' );
+			$public['can_rollback'] = ! empty( $record['state'] );
 		}
 
-		if ( 'poll' === $action && 'done' !== $status ) {
-			$latest = $this->store->get( $user_id );
-			if ( null === $latest || 'cancelled' === ( $latest['status'] ?? '' ) ) {
-				// Cancelled (or undone) while this poll was running: keep what the cancel stored.
-				return array(
-					'status' => null === $latest ? 'idle' : 'cancelled',
-					'steps'  => $public['steps'],
-				);
-			}
+		return $this->save( $record, $base, $public );
+	}
+
+	/**
+	 * Calls the engine and records the tenant changes it reports.
+	 *
+	 * @param array  $request Request.
+	 * @param int    $user_id User.
+	 * @param string $source  Source.
+	 */
+	private function call( array $request, int $user_id, string $source ): array {
+		$response = $this->extension->provision( $request );
+		$secret   = is_array( $response['connection'] ?? null ) ? (string) ( $response['connection']['client_secret'] ?? '' ) : '';
+		$this->audit->record( $response['changes'] ?? null, $user_id, $source, array( $secret ) );
+		return $response;
+	}
+
+	/**
+	 * After the connection is saved: asks the engine for a state without the secret
+	 * (`forget_secret`) and keeps that. An engine without the action (`invalid_action`), or any other
+	 * answer, makes the plugin drop the state instead, keeping the record of the created ids.
+	 *
+	 * @param array  $request The request of the step that finished.
+	 * @param array  $record  The run (its `state` is replaced or dropped).
+	 * @param int    $user_id User.
+	 * @param string $source  Source.
+	 * @return array[] Notices of that answer.
+	 */
+	private function forget_secret( array $request, array &$record, int $user_id, string $source ): array {
+		$request['action'] = 'forget_secret';
+		$request['state']  = $record['state'];
+		try {
+			$response = $this->call( $request, $user_id, $source );
+		} catch ( \Throwable $e ) {
+			$response = array();
 		}
-		$this->store->put( $user_id, $record );
+		$connection = is_array( $response['connection'] ?? null ) ? $response['connection'] : array();
+		if ( 'done' === ( $response['status'] ?? '' ) && is_string( $response['state'] ?? null ) && '' === (string) ( $connection['client_secret'] ?? '' ) ) {
+			$record['state']            = $response['state'];
+			$record['secret_forgotten'] = 'engine';
+		} else {
+			$record['state']            = null;
+			$record['secret_forgotten'] = 'dropped';
+		}
+		return self::notices( $response );
+	}
+
+	/**
+	 * Stores the run unless it moved on meanwhile; then the result is discarded.
+	 *
+	 * @param array $record Run.
+	 * @param int   $base   The `seq` the step started from.
+	 * @param array $public Result to answer.
+	 */
+	private function save( array $record, int $base, array $public ): array {
+		if ( ! $this->store->put( $record, $base ) ) {
+			return $this->stale( $base );
+		}
 		return $public;
 	}
 
 	/**
-	 * The stored run's status for a user (for the page and `/status`), without the state.
+	 * A stale writer's answer; logged without secrets.
+	 *
+	 * @param int $base The `seq` the step started from.
+	 */
+	private function stale( int $base ): array {
+		// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- operators need to see it.
+		error_log( sprintf( 'wpcrm-connect: a provisioning step started from run #%d, which changed meanwhile (now #%d); its result was discarded.', $base, $this->store->seq() ) );
+		return self::busy();
+	}
+
+	/**
+	 * Scalar `*_id` values of a connection (never the secret).
+	 *
+	 * @param array $connection Connection.
+	 * @return array<string,string>
+	 */
+	private static function ids( array $connection ): array {
+		$ids = array();
+		foreach ( $connection as $key => $value ) {
+			if ( is_scalar( $value ) && 'client_secret' !== $key && preg_match( '/_id$/', (string) $key ) ) {
+				$ids[ $key ] = (string) $value;
+			}
+		}
+		return $ids;
+	}
+
+	/**
+	 * The user as recorded in the run.
 	 *
 	 * @param int $user_id User.
-	 * @return array|null status, updated_at, application_id.
+	 * @return array{id:int,login:string}
 	 */
-	public function current( int $user_id ): ?array {
-		$record = $this->store->get( $user_id );
+	private static function who( int $user_id ): array {
+		$user = $user_id > 0 ? get_userdata( $user_id ) : false;
+		return array(
+			'id'    => $user_id,
+			'login' => $user ? (string) $user->user_login : '',
+		);
+	}
+
+	/**
+	 * The engine's `notices` (code, message), plain text.
+	 *
+	 * @param array $response Response.
+	 * @return array[]
+	 */
+	private static function notices( array $response ): array {
+		$out = array();
+		foreach ( (array) ( $response['notices'] ?? array() ) as $notice ) {
+			if ( is_array( $notice ) && isset( $notice['message'] ) && is_scalar( $notice['message'] ) ) {
+				$out[] = array(
+					'code'    => sanitize_key( (string) ( $notice['code'] ?? '' ) ),
+					'message' => sanitize_text_field( (string) $notice['message'] ),
+				);
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * The site's run for the page, `/status` and `wp wpcrm status`, without the state.
+	 *
+	 * @return array|null status, updated_at, application_id, can_rollback, started_by, moved_by (logins).
+	 */
+	public function current(): ?array {
+		$record = $this->store->get();
 		if ( null === $record ) {
 			return null;
 		}
@@ -297,6 +465,8 @@ final class Provisioning {
 			'updated_at'     => (int) ( $record['updated_at'] ?? 0 ),
 			'application_id' => (string) ( $record['application_id'] ?? '' ),
 			'can_rollback'   => ! empty( $record['state'] ) && 'new' !== ( $record['status'] ?? '' ),
+			'started_by'     => (string) ( $record['started_by']['login'] ?? '' ),
+			'moved_by'       => (string) ( $record['moved_by']['login'] ?? '' ),
 		);
 	}
 
@@ -312,12 +482,7 @@ final class Provisioning {
 		$instance_url   = (string) ( $connection['instance_url'] ?? '' );
 		$application_id = (string) ( $connection['application_id'] ?? '' );
 		$secret         = (string) ( $connection['client_secret'] ?? '' );
-		$provisioned    = array();
-		foreach ( $connection as $key => $value ) {
-			if ( is_scalar( $value ) && 'client_secret' !== $key && preg_match( '/_id$/', (string) $key ) ) {
-				$provisioned[ $key ] = (string) $value;
-			}
-		}
+		$provisioned    = self::ids( $connection );
 		$this->settings->save(
 			array(
 				'instance_url'      => $instance_url,
@@ -356,6 +521,10 @@ final class Provisioning {
 			$connection = $response['connection'];
 			unset( $connection['client_secret'] );
 			$public['connection'] = $connection;
+		}
+		$notices = self::notices( $response );
+		if ( $notices ) {
+			$public['notices'] = $notices;
 		}
 		return $public;
 	}

@@ -112,7 +112,22 @@ final class Settings {
 		if ( empty( $stored['client_secret_sealed'] ) ) {
 			return null;
 		}
-		return $this->crypto->open( $stored['client_secret_sealed'] );
+		return $this->open_sealed( $stored['client_secret_sealed'] );
+	}
+
+	/**
+	 * Opens the stored sealed secret. One sealed by an earlier version under the salt-derived key is
+	 * opened once and re-sealed under the plugin's own key (the old ciphertext is overwritten).
+	 *
+	 * @param mixed $sealed Stored value.
+	 */
+	private function open_sealed( $sealed ): ?string {
+		$legacy = false;
+		$plain  = $this->crypto->open( $sealed, $legacy );
+		if ( null !== $plain && $legacy && $this->crypto->can_seal() ) {
+			$this->save( array( 'client_secret' => $plain ) );
+		}
+		return $plain;
 	}
 
 	/**
@@ -133,7 +148,7 @@ final class Settings {
 		if ( empty( $stored['client_secret_sealed'] ) ) {
 			return 'missing';
 		}
-		return null === $this->crypto->open( $stored['client_secret_sealed'] ) ? 'undecryptable' : 'set';
+		return null === $this->open_sealed( $stored['client_secret_sealed'] ) ? 'undecryptable' : 'set';
 	}
 
 	/**
@@ -220,8 +235,13 @@ final class Settings {
 		}
 
 		$plain = isset( $input['client_secret'] ) && is_string( $input['client_secret'] ) ? trim( $input['client_secret'] ) : '';
-		if ( '' !== $plain ) {
-			$out['client_secret_sealed'] = $this->crypto->seal( $plain );
+		$sealed = '' !== $plain ? $this->crypto->seal( $plain ) : '';
+		if ( '' !== $plain && '' === $sealed ) {
+			// No key to seal with: the secret is not stored (never in plain text).
+			$this->error( 'client_secret', (string) Key::problem() );
+		}
+		if ( '' !== $sealed ) {
+			$out['client_secret_sealed'] = $sealed;
 			$out['secret_expires_at']    = isset( $input['secret_expires_at'] ) ? $this->sanitize_date( $input['secret_expires_at'] ) : '';
 		} elseif ( ! empty( $input['clear_secret'] ) ) {
 			$out['client_secret_sealed'] = '';

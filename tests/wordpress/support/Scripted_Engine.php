@@ -15,6 +15,10 @@ final class Scripted_Engine implements Engine {
 	public $responses = array();
 	/** @var array[] */
 	public $requests = array();
+	/** @var callable|null Called with each request before its response is returned (e.g. a second writer racing). */
+	public $during;
+	/** @var bool Answer `forget_secret` as today's engine does (failed / invalid_action) instead of from the queue. */
+	public $no_forget_secret = false;
 
 	public function available(): bool {
 		return true;
@@ -26,6 +30,12 @@ final class Scripted_Engine implements Engine {
 
 	public function provision( array $request ): array {
 		$this->requests[] = $request;
+		if ( null !== $this->during ) {
+			( $this->during )( $request );
+		}
+		if ( $this->no_forget_secret && 'forget_secret' === ( $request['action'] ?? '' ) ) {
+			return array( 'status' => 'failed', 'state' => 'sealed-fresh', 'steps' => array(), 'error' => array( 'code' => 'invalid_action', 'message' => 'unknown action' ) );
+		}
 		if ( ! $this->responses ) {
 			throw new \LogicException( 'no scripted response left' );
 		}

@@ -35,12 +35,17 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	protected function tearDown(): void {
 		restore_error_handler();
 		remove_all_filters( 'wpcrm_connect_legacy_plugin_active' );
+		remove_all_filters( 'wpcrm_connect_network_mode' );
+		if ( has_filter( 'wpcrm_connect_key_file' ) ) {
+			remove_all_filters( 'wpcrm_connect_key_file' );
+			\Wpcrm\Connect\Key::reset();
+		}
 		$this->assertSame( array(), $this->plugin_errors, 'PHP notices/warnings from the plugin\'s own code' );
 		parent::tearDown();
 	}
 
 	protected function reset_plugin_state(): void {
-		foreach ( array( 'wpcrm_connect_settings', 'wpcrm_connect_last_report', 'wpcrm_connect_schedule_error', 'wpcrm_connect_provision_cli', 'msdyncrm_options' ) as $option ) {
+		foreach ( array( 'wpcrm_connect_settings', 'wpcrm_connect_last_report', 'wpcrm_connect_schedule_error', 'wpcrm_connect_provision_cli', 'wpcrm_connect_provision_run', 'wpcrm_connect_audit', 'msdyncrm_options' ) as $option ) {
 			delete_option( $option );
 		}
 		delete_metadata( 'user', 0, 'wpcrm_connect_provision', '', true );

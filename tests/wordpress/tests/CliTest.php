@@ -106,11 +106,51 @@ final class CliTest extends TestCase {
 
 	public function test_status_never_prints_the_secret(): void {
 		$this->save_seeded_connection();
-		$this->assertNull( $this->run_command( 'status', array( 'format' => 'json' ) ) );
+		$this->assertNull( $this->run_command( 'status', array( 'format' => 'table' ) ) );
 		$rows = wp_list_pluck( \WP_CLI::of( 'format_items' )[0][1]['items'], 'value', 'key' );
 		$this->assertSame( 'set', $rows['client_secret'] );
 		$this->assertSame( Sandbox::app_ok(), $rows['application_id'] );
 		$this->assertStringNotContainsString( Sandbox::secret_ok(), \WP_CLI::transcript() );
+	}
+
+	public function test_status_shows_the_audit_trail_json_whole_and_table_the_last_20(): void {
+		$this->save_seeded_connection();
+		$changes = array();
+		for ( $i = 0; $i < 25; $i++ ) {
+			$changes[] = array( 'action' => 'created', 'kind' => 'role_assignment', 'id' => 'assignment-' . $i, 'detail' => 'Basic User', 'at' => '2026-12-06T10:00:00Z' );
+		}
+		$this->service( 'audit' )->record( $changes, $this->admin_id(), 'browser' );
+
+		$this->assertNull( $this->run_command( 'status', array( 'format' => 'json' ) ) );
+		$json = json_decode( \WP_CLI::of( 'line' )[0][1], true );
+		$this->assertIsArray( $json, \WP_CLI::transcript() );
+		$this->assertSame( 'set', $json['client_secret'] );
+		$this->assertCount( 25, $json['audit'] );
+		$this->assertSame( array( 'assignment-0', 'admin', 'browser', 'created', 'role_assignment' ), array( $json['audit'][0]['id'], $json['audit'][0]['user'], $json['audit'][0]['source'], $json['audit'][0]['action'], $json['audit'][0]['kind'] ) );
+		$this->assertStringNotContainsString( Sandbox::secret_ok(), \WP_CLI::transcript() );
+
+		\WP_CLI::reset();
+		$this->assertNull( $this->run_command( 'status', array( 'format' => 'table' ) ) );
+		$audit = \WP_CLI::of( 'format_items' )[1][1];
+		$this->assertCount( 20, $audit['items'] );
+		$this->assertSame( 'assignment-24', $audit['items'][0]['id'], 'newest first' );
+		$this->assertSame( array( 'at', 'user', 'source', 'action', 'kind', 'id', 'detail' ), $audit['fields'] );
+	}
+
+	public function test_provision_waits_a_bounded_time_for_the_lock_then_errors(): void {
+		$this->requireExtension();
+		$other = new \wpdb( DB_USER, DB_PASSWORD, DB_NAME, DB_HOST );
+		$other->get_var( $other->prepare( 'SELECT GET_LOCK(%s, 0)', \Wpcrm\Connect\Provision_Lock::name() ) );
+		try {
+			$command            = $this->command();
+			$command->lock_wait = 1;
+			$started            = microtime( true );
+			$this->assertSame( 1, $this->run_command( 'provision', array( 'instance-url' => 'https://contoso.crm.dynamics.com', 'yes' => true ), $command ) );
+			$this->assertGreaterThanOrEqual( 0.9, microtime( true ) - $started, 'it waited' );
+			$this->assertStringContainsString( 'busy for more than 1 seconds', \WP_CLI::transcript() );
+		} finally {
+			$other->close();
+		}
 	}
 
 	public function test_provision_asks_for_confirmation(): void {
@@ -146,7 +186,11 @@ final class CliTest extends TestCase {
 		$this->assertStringNotContainsString( $secret, $transcript, 'secret only with --show-secret' );
 		$this->assertStringContainsString( 'use --show-secret', $transcript );
 
-		// Rollback of what the CLI created (user 0 keeps its run in an option).
+		// Rollback of what the CLI created (the site's run), when the engine kept a state without the secret.
+		if ( ! $this->service( 'provisioning' )->current()['can_rollback'] ) {
+			$this->assertSame( 'dropped', get_option( 'wpcrm_connect_provision_run' )['secret_forgotten'], 'an engine without forget_secret: the state was dropped' );
+			return;
+		}
 		\WP_CLI::reset();
 		$this->assertNull( $this->run_command( 'rollback', array( 'yes' => true ), $this->command( $sleep ) ), \WP_CLI::transcript() );
 		$this->assertCount( 2, $approved, 'the rollback asked for a new sign-in' );

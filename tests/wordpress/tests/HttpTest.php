@@ -127,4 +127,13 @@ final class HttpTest extends TestCase {
 		$r = $this->http( 'POST', '/wp-json/wpcrm/v1/verify', array( 'X-WP-Nonce: ' . $m[1], 'Content-Type: application/json' ), '{}' );
 		$this->assertSame( 403, $r['status'], $r['body'] );
 	}
+
+	public function test_the_key_file_outputs_nothing_over_http(): void {
+		$path = \Wpcrm\Connect\Key::path();
+		$this->assertNotNull( \Wpcrm\Connect\Key::material() );
+		$this->assertFileExists( $path );
+		$r = $this->http( 'GET', '/wp-content/' . basename( $path ) );
+		$this->assertSame( '', $r['body'], 'requested over HTTP, the key file runs and prints nothing' );
+		$this->assertStringNotContainsString( base64_encode( \Wpcrm\Connect\Key::material() ), $r['body'] );
+	}
 }

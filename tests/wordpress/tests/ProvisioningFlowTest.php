@@ -6,6 +6,7 @@
 
 namespace Wpcrm\Connect\Tests;
 
+use Wpcrm\Connect\Key;
 use Wpcrm\Connect\Legacy_Options;
 use Wpcrm\Connect\Provision_State_Store;
 use Wpcrm\Connect\Settings;
@@ -62,9 +63,10 @@ final class ProvisioningFlowTest extends TestCase {
 		$this->assertEqualsCanonicalizing( array( 'id', 'title', 'status' ), array_keys( $result['steps'][0] ) );
 		$this->assertSame( 'sign_in', $result['steps'][0]['id'] );
 
-		$stored = get_user_meta( $admin, Provision_State_Store::META_KEY, true );
+		$stored = get_option( Provision_State_Store::OPTION );
 		$this->assertIsArray( $stored );
-		$this->assertNotEmpty( $stored['state'], 'state kept server-side, per user' );
+		$this->assertNotEmpty( $stored['state'], 'state kept server-side, per site' );
+		$this->assertSame( $admin, $stored['started_by']['id'] );
 
 		$this->approve( $result );
 		$result = $this->poll_until_settled( $result );
@@ -92,6 +94,17 @@ final class ProvisioningFlowTest extends TestCase {
 		$this->assertTrue( $report['ok'], wp_json_encode( $report ) );
 		$this->assertStringContainsString( 'data-wpcrm-report-status="', $verify->get_data()['html'] );
 
+		// The stored state no longer holds the secret: the engine's forget_secret, or (an engine without
+		// it) the plugin dropped the state and kept only the ids.
+		$record = ( new Provision_State_Store() )->get();
+		$this->assertSame( $conn['application_id'], $record['application_id'] );
+		if ( 'dropped' === $record['secret_forgotten'] ) {
+			$this->assertNull( $record['state'] );
+			$this->assertFalse( $this->provisioning_current()['can_rollback'] );
+			return;
+		}
+		$this->assertSame( 'engine', $record['secret_forgotten'] );
+
 		// Undo it.
 		$state_before = Sandbox::state();
 		$this->assertContains( $conn['application_id'], wp_list_pluck( $state_before['applications'], 'appId' ) );
@@ -107,7 +120,11 @@ final class ProvisioningFlowTest extends TestCase {
 		$this->assertNotContains( $conn['application_id'], wp_list_pluck( Sandbox::state()['applications'], 'appId' ) );
 		$this->assertSame( '', $settings->connection()['application_id'] );
 		$this->assertSame( 'missing', $settings->secret_state() );
-		$this->assertSame( '', get_user_meta( $admin, Provision_State_Store::META_KEY, true ) );
+		$this->assertFalse( get_option( Provision_State_Store::OPTION ) );
+	}
+
+	private function provisioning_current(): ?array {
+		return $this->service( 'provisioning' )->current();
 	}
 
 	public function test_environment_choice_and_the_legacy_connection_tab(): void {
@@ -179,7 +196,6 @@ final class ProvisioningFlowTest extends TestCase {
 		$admin = $this->login( 'admin' );
 		// As after a migration: a half-finished run sealed under other salts.
 		( new Provision_State_Store() )->put(
-			$admin,
 			array(
 				'state'   => 'v1.not-a-state-this-site-can-open',
 				'request' => array( 'instance_url' => Sandbox::instance_url(), 'tables' => array( 'contact' => array( 'read' ) ), 'secret_days' => 30 ),
@@ -190,17 +206,60 @@ final class ProvisioningFlowTest extends TestCase {
 		$this->assertSame( 'sign_in_required', $result['status'], wp_json_encode( $result ) );
 	}
 
-	public function test_each_admin_has_their_own_run(): void {
+	public function test_one_run_per_site_another_admin_sees_and_continues_it(): void {
 		$this->requireSandbox();
 		$admin = $this->login( 'admin' );
 		$this->post( array( 'action' => 'start', 'instance_url' => Sandbox::instance_url() ) );
 		$other = wp_insert_user( array( 'user_login' => 'admin2-' . wp_generate_password( 6, false ), 'user_pass' => wp_generate_password(), 'role' => 'administrator' ) );
 		wp_set_current_user( $other );
 		try {
-			$this->assertSame( 'idle', $this->post( array( 'action' => 'poll' ) )['status'] );
-			$this->assertNotEmpty( get_user_meta( $admin, Provision_State_Store::META_KEY, true ) );
+			$this->assertSame( 'sign_in_required', $this->post( array( 'action' => 'poll' ) )['status'], 'not a second run beside the first' );
+			$record = ( new Provision_State_Store() )->get();
+			$this->assertSame( $admin, $record['started_by']['id'] );
+			$this->assertSame( $other, $record['moved_by']['id'] );
 		} finally {
 			wp_delete_user( $other );
 		}
+	}
+
+	public function test_a_state_and_secret_copied_from_the_database_do_not_open_without_the_plugins_key(): void {
+		$this->requireSandbox();
+		$this->login( 'admin' );
+		$result = $this->post( array( 'action' => 'start', 'instance_url' => Sandbox::instance_url() ) );
+		$this->assertSame( 'sign_in_required', $result['status'] );
+		$this->save_seeded_connection();
+		// What a database dump holds.
+		$dump_run    = get_option( Provision_State_Store::OPTION );
+		$dump_secret = get_option( Settings::OPTION )['client_secret_sealed'];
+		$state       = base64_decode( $dump_run['state'] );
+		$this->assertNotEmpty( $state );
+
+		// With the site's key, the state opens (the engine continues it).
+		$open = wpcrm_provision( array( 'state_key' => \Wpcrm\Connect\Provisioning::state_key(), 'state' => $state, 'app_name' => 'x', 'action' => 'cancel', 'timeout' => 5 ) );
+		$this->assertNotSame( 'invalid_state', $open['error']['code'] ?? '', wp_json_encode( $open ) );
+
+		// Without it (the key file is not in the dump: another site, or the file deleted), nothing opens,
+		// even though the salts in the database are the same.
+		$path = Key::path();
+		$kept = file_get_contents( $path );
+		unlink( $path );
+		Key::reset();
+		try {
+			$other_key = \Wpcrm\Connect\Provisioning::state_key();
+			$this->assertNotNull( $other_key, 'a new key was created' );
+			$answer = wpcrm_provision( array( 'state_key' => $other_key, 'state' => $state, 'app_name' => 'x', 'action' => 'run', 'timeout' => 5 ) );
+			$this->assertSame( 'failed', $answer['status'] );
+			$this->assertSame( 'invalid_state', $answer['error']['code'] );
+			// The old, salt-derived state key of earlier versions does not open it either.
+			$answer = wpcrm_provision( array( 'state_key' => hash_hmac( 'sha256', 'wpcrm-provision-state', wp_salt( 'auth' ), true ), 'state' => $state, 'app_name' => 'x', 'action' => 'run', 'timeout' => 5 ) );
+			$this->assertSame( 'invalid_state', $answer['error']['code'] );
+			$this->assertNull( ( new \Wpcrm\Connect\Crypto() )->open( $dump_secret ), 'the sealed secret does not open' );
+			$this->assertSame( 'undecryptable', $this->service( 'settings' )->secret_state() );
+		} finally {
+			file_put_contents( $path, $kept );
+			chmod( $path, 0600 );
+			Key::reset();
+		}
+		$this->assertSame( Sandbox::secret_ok(), $this->service( 'settings' )->secret() );
 	}
 }

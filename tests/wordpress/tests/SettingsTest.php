@@ -192,10 +192,29 @@ final class SettingsTest extends TestCase {
 	public function test_a_dedicated_key_constant_is_used_and_changing_it_fails_closed(): void {
 		$this->settings()->save( array( 'client_secret' => Sandbox::secret_ok() ) ); // Sealed with the salts.
 		define( 'WPCRM_CONNECT_KEY', 'a-dedicated-key-for-this-site-0123456789' );
+		\Wpcrm\Connect\Key::reset(); // wp-config.php is read before any request; here the key was already loaded.
 		$this->assertTrue( Crypto::uses_dedicated_key() );
+		$this->assertSame( 'constant', \Wpcrm\Connect\Key::source() );
 		$this->assertSame( 'undecryptable', $this->settings()->secret_state() );
 		$this->settings()->save( array( 'client_secret' => Sandbox::secret_ok() ) );
 		$this->assertSame( Sandbox::secret_ok(), $this->settings()->secret() );
 		$this->assertSame( Sandbox::secret_ok(), ( new Crypto( 'a-dedicated-key-for-this-site-0123456789' ) )->open( $this->settings()->stored()['client_secret_sealed'] ) );
+	}
+
+	public function test_a_secret_sealed_under_the_old_salt_derived_key_is_opened_once_and_resealed(): void {
+		// As stored by earlier versions: secretbox under BLAKE2b('wpcrm-connect-secret|' . AUTH_KEY . SECURE_AUTH_SALT).
+		$old_key = sodium_crypto_generichash( 'wpcrm-connect-secret|' . Crypto::site_material( AUTH_KEY . SECURE_AUTH_SALT ), '', SODIUM_CRYPTO_SECRETBOX_KEYBYTES );
+		$nonce   = random_bytes( SODIUM_CRYPTO_SECRETBOX_NONCEBYTES );
+		$old     = 'sb1:' . base64_encode( $nonce . sodium_crypto_secretbox( Sandbox::secret_ok(), $nonce, $old_key ) );
+		update_option( Settings::OPTION, array( 'instance_url' => 'https://contoso.crm.dynamics.com', 'client_secret_sealed' => $old ) );
+		$this->assertSame( $old, $this->settings()->stored()['client_secret_sealed'], 'kept as it was when saved' );
+
+		$this->assertSame( Sandbox::secret_ok(), $this->settings()->secret(), 'the old derivation still opens it' );
+		$resealed = $this->settings()->stored()['client_secret_sealed'];
+		$this->assertNotSame( $old, $resealed, 'and it was re-sealed' );
+		$this->assertSame( Sandbox::secret_ok(), ( new Crypto( \Wpcrm\Connect\Key::material() ) )->open( $resealed ), 'under the plugin\'s own key' );
+		$raw = base64_decode( substr( $resealed, 4 ) );
+		$this->assertFalse( sodium_crypto_secretbox_open( substr( $raw, 24 ), substr( $raw, 0, 24 ), $old_key ), 'no longer under the salts' );
+		$this->assertSame( 'https://contoso.crm.dynamics.com', $this->settings()->stored()['instance_url'] );
 	}
 }

@@ -9,6 +9,7 @@ namespace Wpcrm\Connect\Admin;
 
 use Wpcrm\Connect\Capabilities;
 use Wpcrm\Connect\Extension;
+use Wpcrm\Connect\Key;
 use Wpcrm\Connect\Settings;
 use Wpcrm\Connect\Verifier;
 
@@ -86,10 +87,15 @@ final class Notices {
 
 		$page_url = admin_url( 'options-general.php?page=' . Settings_Page::SLUG );
 
+		$key_problem = Key::problem();
+		if ( null !== $key_problem ) {
+			printf( '<div class="notice notice-error" id="wpcrm-notice-key"><p>%s</p></div>', esc_html( $key_problem ) );
+		}
+
 		if ( 'undecryptable' === $this->settings->secret_state() ) {
 			printf(
 				'<div class="notice notice-error" id="wpcrm-notice-secret"><p>%s <a href="%s">%s</a></p></div>',
-				esc_html__( 'The saved Dataverse client secret can no longer be decrypted, usually because the site was moved and its salts (or WPCRM_CONNECT_KEY) changed. It is treated as not set: enter it again.', 'wpcrm-connect' ),
+				esc_html__( 'The saved Dataverse client secret can no longer be decrypted, usually because the site was moved without its key (WPCRM_CONNECT_KEY or wp-content/wpcrm-connect-key.php). It is treated as not set: enter it again.', 'wpcrm-connect' ),
 				esc_url( $page_url ),
 				esc_html__( 'Enter the client secret', 'wpcrm-connect' )
 			);

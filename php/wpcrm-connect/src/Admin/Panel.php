@@ -79,7 +79,7 @@ final class Panel {
 		$this->assets->enqueue();
 		$available = $this->extension->available();
 		$disabled  = $available ? '' : ' disabled="disabled" aria-disabled="true"';
-		$current   = $this->provisioning->current( get_current_user_id() );
+		$current   = $this->provisioning->current();
 		$can_undo  = $available && null !== $current && $current['can_rollback'];
 		$last      = $this->verifier->last();
 		?>
@@ -115,6 +115,10 @@ final class Panel {
 				<button type="button" id="wpcrm-rollback-button" class="button button-link-delete"<?php echo $can_undo ? '' : ' hidden'; ?>><?php esc_html_e( 'Undo setup', 'wpcrm-connect' ); ?></button>
 			</p>
 
+			<?php if ( null !== $current && 'done' === $current['status'] && ! $current['can_rollback'] ) : ?>
+				<p class="description" id="wpcrm-undo-unavailable"><?php esc_html_e( 'The last setup cannot be undone from here: once the connection was saved, its run record was cleared so that no copy of the client secret stays in the database (a newer wpcrm extension keeps what "Undo setup" needs without the secret). Remove what it created in the Microsoft Entra admin center if needed.', 'wpcrm-connect' ); ?></p>
+			<?php endif; ?>
+
 			<div id="wpcrm-signin" class="wpcrm-signin" hidden>
 				<p>
 					<?php esc_html_e( 'Open this link, sign in as a Microsoft administrator and enter the code below:', 'wpcrm-connect' ); ?>
@@ -134,6 +138,7 @@ final class Panel {
 
 			<ol id="wpcrm-steps" class="wpcrm-steps" aria-label="<?php esc_attr_e( 'Setup progress', 'wpcrm-connect' ); ?>"></ol>
 			<div id="wpcrm-message" class="wpcrm-message" role="status" aria-live="polite"></div>
+			<div id="wpcrm-notices" class="notice notice-warning inline" hidden></div>
 			<div id="wpcrm-error" class="notice notice-error inline wpcrm-error" role="alert" hidden></div>
 
 			<h2 id="wpcrm-verify-heading"><?php esc_html_e( 'Verify connection', 'wpcrm-connect' ); ?></h2>

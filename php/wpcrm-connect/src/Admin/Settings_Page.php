@@ -7,6 +7,7 @@
 
 namespace Wpcrm\Connect\Admin;
 
+use Wpcrm\Connect\Audit_Log;
 use Wpcrm\Connect\Capabilities;
 use Wpcrm\Connect\Settings;
 use Wpcrm\Connect\Tables;
@@ -33,14 +34,26 @@ final class Settings_Page {
 	private $panel;
 
 	/**
+	 * Audit log.
+	 *
+	 * @var Audit_Log
+	 */
+	private $audit;
+
+	/** Audit entries shown on the page. */
+	public const AUDIT_ROWS = 50;
+
+	/**
 	 * Constructor.
 	 *
-	 * @param Settings $settings Settings.
-	 * @param Panel    $panel    Panel.
+	 * @param Settings       $settings Settings.
+	 * @param Panel          $panel    Panel.
+	 * @param Audit_Log|null $audit    Audit log.
 	 */
-	public function __construct( Settings $settings, Panel $panel ) {
+	public function __construct( Settings $settings, Panel $panel, ?Audit_Log $audit = null ) {
 		$this->settings = $settings;
 		$this->panel    = $panel;
+		$this->audit    = $audit ?? new Audit_Log();
 	}
 
 	/**
@@ -207,7 +220,7 @@ final class Settings_Page {
 					: __( 'Set. Leave empty to keep it.', 'wpcrm-connect' );
 				break;
 			case 'undecryptable':
-				$text = __( 'The saved secret can no longer be decrypted (the site\'s salts changed, e.g. after a migration). Enter it again.', 'wpcrm-connect' );
+				$text = __( 'The saved secret can no longer be decrypted (the plugin\'s key, WPCRM_CONNECT_KEY or wp-content/wpcrm-connect-key.php, changed or was lost, e.g. after a migration). Enter it again.', 'wpcrm-connect' );
 				break;
 			default:
 				$text = __( 'Not set. Paste the secret Value (not the Secret ID).', 'wpcrm-connect' );
@@ -272,7 +285,89 @@ final class Settings_Page {
 			</form>
 			<hr />
 			<?php $this->panel->render(); ?>
+			<hr />
+			<?php $this->render_audit(); ?>
 		</div>
+		<?php
+	}
+
+	/**
+	 * The audit trail: what setup created, changed or removed in the tenant, by whom.
+	 */
+	public function render_audit(): void {
+		$entries = $this->audit->latest( self::AUDIT_ROWS );
+		$actions = array(
+			'created' => __( 'Created', 'wpcrm-connect' ),
+			'updated' => __( 'Updated', 'wpcrm-connect' ),
+			'removed' => __( 'Removed', 'wpcrm-connect' ),
+		);
+		$kinds   = array(
+			'application'       => __( 'app registration', 'wpcrm-connect' ),
+			'service_principal' => __( 'enterprise application (service principal)', 'wpcrm-connect' ),
+			'client_secret'     => __( 'client secret', 'wpcrm-connect' ),
+			'application_user'  => __( 'application user', 'wpcrm-connect' ),
+			'role'              => __( 'security role', 'wpcrm-connect' ),
+			'role_assignment'   => __( 'role assignment', 'wpcrm-connect' ),
+			'owner'             => __( 'owner', 'wpcrm-connect' ),
+		);
+		$sources = array(
+			'browser' => __( 'this page', 'wpcrm-connect' ),
+			'rest'    => __( 'REST API', 'wpcrm-connect' ),
+			'cli'     => __( 'WP-CLI', 'wpcrm-connect' ),
+			'cron'    => __( 'scheduled task', 'wpcrm-connect' ),
+		);
+		?>
+		<h2 id="wpcrm-audit-heading"><?php esc_html_e( 'Changes made by setup', 'wpcrm-connect' ); ?></h2>
+		<?php if ( ! $entries ) : ?>
+			<p class="description" id="wpcrm-audit-empty"><?php esc_html_e( 'Setup has not changed anything in Microsoft Entra ID or Dataverse yet.', 'wpcrm-connect' ); ?></p>
+			<?php
+			return;
+		endif;
+		?>
+		<p class="description">
+			<?php
+			echo esc_html(
+				sprintf(
+					/* translators: %d: number of entries shown. */
+					__( 'What setup and "Undo setup" created, changed or removed in Microsoft Entra ID and Dataverse, newest first (the last %d).', 'wpcrm-connect' ),
+					self::AUDIT_ROWS
+				)
+			);
+			?>
+		</p>
+		<table class="widefat striped" id="wpcrm-audit">
+			<thead>
+				<tr>
+					<th scope="col"><?php esc_html_e( 'When', 'wpcrm-connect' ); ?></th>
+					<th scope="col"><?php esc_html_e( 'Who', 'wpcrm-connect' ); ?></th>
+					<th scope="col"><?php esc_html_e( 'What', 'wpcrm-connect' ); ?></th>
+					<th scope="col"><?php esc_html_e( 'ID', 'wpcrm-connect' ); ?></th>
+				</tr>
+			</thead>
+			<tbody>
+				<?php foreach ( $entries as $entry ) : ?>
+					<?php
+					$when = strtotime( (string) ( $entry['at'] ?? '' ) );
+					$who  = '' !== (string) ( $entry['user_login'] ?? '' )
+						? (string) $entry['user_login']
+						/* translators: %d: WordPress user id. */
+						: ( (int) ( $entry['user_id'] ?? 0 ) > 0 ? sprintf( __( 'user #%d', 'wpcrm-connect' ), (int) $entry['user_id'] ) : __( 'system', 'wpcrm-connect' ) );
+					$what = sprintf(
+						/* translators: 1: Created/Updated/Removed, 2: kind of object, e.g. app registration. */
+						__( '%1$s %2$s', 'wpcrm-connect' ),
+						$actions[ $entry['action'] ?? '' ] ?? (string) ( $entry['action'] ?? '' ),
+						$kinds[ $entry['kind'] ?? '' ] ?? (string) ( $entry['kind'] ?? '' )
+					);
+					?>
+					<tr data-wpcrm-audit-action="<?php echo esc_attr( (string) ( $entry['action'] ?? '' ) ); ?>" data-wpcrm-audit-kind="<?php echo esc_attr( (string) ( $entry['kind'] ?? '' ) ); ?>">
+						<td><?php echo esc_html( false !== $when ? wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $when ) : '' ); ?></td>
+						<td><?php echo esc_html( $who ); ?> <span class="description">(<?php echo esc_html( $sources[ $entry['source'] ?? '' ] ?? (string) ( $entry['source'] ?? '' ) ); ?>)</span></td>
+						<td><?php echo esc_html( $what ); ?><?php if ( '' !== (string) ( $entry['detail'] ?? '' ) ) : ?><br /><span class="description"><?php echo esc_html( (string) $entry['detail'] ); ?></span><?php endif; ?></td>
+						<td><code><?php echo esc_html( (string) ( $entry['id'] ?? '' ) ); ?></code></td>
+					</tr>
+				<?php endforeach; ?>
+			</tbody>
+		</table>
 		<?php
 	}
 }

@@ -7,6 +7,7 @@
 
 namespace Wpcrm\Connect\CLI;
 
+use Wpcrm\Connect\Audit_Log;
 use Wpcrm\Connect\Extension;
 use Wpcrm\Connect\Provisioning;
 use Wpcrm\Connect\Settings;
@@ -34,6 +35,12 @@ use Wpcrm\Connect\Verifier;
  *     Success: Setup finished; the values were saved.
  */
 final class Command {
+
+	/** Seconds a command waits for the site's provisioning lock before it gives up. */
+	public const LOCK_WAIT = 30;
+
+	/** Columns of the audit table. */
+	private const AUDIT_FIELDS = array( 'at', 'user', 'source', 'action', 'kind', 'id', 'detail' );
 
 	/** Columns of the verification table. */
 	private const VERIFY_FIELDS = array( 'check', 'status', 'title', 'detail', 'fix', 'code', 'ms' );
@@ -74,6 +81,20 @@ final class Command {
 	private $sleep;
 
 	/**
+	 * Audit log.
+	 *
+	 * @var Audit_Log
+	 */
+	private $audit;
+
+	/**
+	 * Seconds to wait for the lock (tests lower it).
+	 *
+	 * @var int
+	 */
+	public $lock_wait = self::LOCK_WAIT;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Extension     $extension    Extension.
@@ -81,8 +102,10 @@ final class Command {
 	 * @param Verifier      $verifier     Verifier.
 	 * @param Provisioning  $provisioning Provisioning.
 	 * @param callable|null $sleep        Sleeper taking seconds; defaults to sleep().
+	 * @param Audit_Log     $audit        Audit log.
 	 */
-	public function __construct( Extension $extension, Settings $settings, Verifier $verifier, Provisioning $provisioning, ?callable $sleep = null ) {
+	public function __construct( Extension $extension, Settings $settings, Verifier $verifier, Provisioning $provisioning, ?callable $sleep = null, ?Audit_Log $audit = null ) {
+		$this->audit        = $audit ?? new Audit_Log();
 		$this->extension    = $extension;
 		$this->settings     = $settings;
 		$this->verifier     = $verifier;
@@ -192,6 +215,8 @@ final class Command {
 			'tables'       => isset( $assoc_args['tables'] ) ? self::parse_tables_flag( (string) $assoc_args['tables'] ) : null,
 			'secret_days'  => (int) ( $assoc_args['secret-days'] ?? Provisioning::DEFAULT_SECRET_DAYS ),
 			'timeout'      => 20,
+			'source'       => 'cli',
+			'lock_wait'    => $this->lock_wait,
 		);
 		if ( $params['secret_days'] < 1 || $params['secret_days'] > 730 ) {
 			\WP_CLI::error( '--secret-days must be between 1 and 730.' );
@@ -205,7 +230,9 @@ final class Command {
 		do {
 			$result = $this->provisioning->step( $user_id, $action, $params );
 			$action = 'poll';
+			$this->check_busy( $result );
 			$this->draw_steps( $result['steps'] ?? array(), $shown );
+			$this->print_notices( $result );
 
 			switch ( $result['status'] ) {
 				case 'sign_in_required':
@@ -236,7 +263,14 @@ final class Command {
 						);
 					}
 					\WP_CLI\Utils\format_items( 'table', $rows, array( 'url', 'friendly_name', 'region', 'system_admin' ) );
-					$this->provisioning->step( $user_id, 'cancel' );
+					$this->provisioning->step(
+						$user_id,
+						'cancel',
+						array(
+							'source'    => 'cli',
+							'lock_wait' => $this->lock_wait,
+						)
+					);
 					\WP_CLI::error( 'Choose the environment: run the command again with --instance-url=<url> from the list above.' );
 					return;
 				case 'done':
@@ -262,7 +296,9 @@ final class Command {
 	}
 
 	/**
-	 * Shows the saved connection, the last check and any provisioning run.
+	 * Shows the saved connection, the last check, the site's provisioning run and what setup changed in the tenant.
+	 *
+	 * The table format prints the last 20 changes; json prints one object whose `audit` key lists every recorded change.
 	 *
 	 * ## OPTIONS
 	 *
@@ -286,7 +322,7 @@ final class Command {
 	public function status( $args, $assoc_args ) {
 		$conn = $this->settings->connection();
 		$last = $this->verifier->last();
-		$run  = $this->provisioning->current( get_current_user_id() );
+		$run  = $this->provisioning->current();
 		$rows = array(
 			array(
 				'key'   => 'extension',
@@ -318,10 +354,65 @@ final class Command {
 			),
 			array(
 				'key'   => 'provisioning',
-				'value' => null === $run ? 'none' : $run['status'],
+				'value' => null === $run ? 'none' : $run['status'] . ( '' !== $run['started_by'] ? ' (started by ' . $run['started_by'] . ')' : '' ),
 			),
 		);
-		\WP_CLI\Utils\format_items( (string) ( $assoc_args['format'] ?? 'table' ), $rows, array( 'key', 'value' ) );
+		$format = (string) ( $assoc_args['format'] ?? 'table' );
+		if ( 'json' === $format ) {
+			// One object: the values above by key, and the audit trail (oldest first).
+			$object          = wp_list_pluck( $rows, 'value', 'key' );
+			$object['audit'] = array_map( array( self::class, 'audit_row' ), $this->audit->all() );
+			\WP_CLI::line( (string) wp_json_encode( $object, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) );
+			return;
+		}
+		\WP_CLI\Utils\format_items( $format, $rows, array( 'key', 'value' ) );
+		$latest = $this->audit->latest( 20 );
+		if ( $latest ) {
+			\WP_CLI::log( 'Changes made by setup (last 20, newest first):' );
+			\WP_CLI\Utils\format_items( $format, array_map( array( self::class, 'audit_row' ), $latest ), self::AUDIT_FIELDS );
+		}
+	}
+
+	/**
+	 * An audit entry for output.
+	 *
+	 * @param array $entry Entry.
+	 * @return array
+	 */
+	private static function audit_row( array $entry ): array {
+		return array(
+			'at'      => (string) ( $entry['at'] ?? '' ),
+			'user'    => '' !== (string) ( $entry['user_login'] ?? '' ) ? (string) $entry['user_login'] : '#' . (int) ( $entry['user_id'] ?? 0 ),
+			'user_id' => (int) ( $entry['user_id'] ?? 0 ),
+			'source'  => (string) ( $entry['source'] ?? '' ),
+			'blog_id' => (int) ( $entry['blog_id'] ?? 0 ),
+			'action'  => (string) ( $entry['action'] ?? '' ),
+			'kind'    => (string) ( $entry['kind'] ?? '' ),
+			'id'      => (string) ( $entry['id'] ?? '' ),
+			'detail'  => (string) ( $entry['detail'] ?? '' ),
+		);
+	}
+
+	/**
+	 * Stops when another writer holds the site's lock beyond the wait.
+	 *
+	 * @param array $result Step result.
+	 */
+	private function check_busy( array $result ): void {
+		if ( 'busy' === ( $result['status'] ?? '' ) ) {
+			\WP_CLI::error( sprintf( 'Another setup step kept this site\'s provisioning busy for more than %d seconds (the browser, another administrator or another command). Try again in a moment.', $this->lock_wait ) );
+		}
+	}
+
+	/**
+	 * Prints the engine's notices (e.g. an app that looked like ours was left alone).
+	 *
+	 * @param array $result Step result.
+	 */
+	private function print_notices( array $result ): void {
+		foreach ( (array) ( $result['notices'] ?? array() ) as $notice ) {
+			\WP_CLI::warning( (string) ( $notice['message'] ?? '' ) . ( empty( $notice['code'] ) ? '' : ' (' . $notice['code'] . ')' ) );
+		}
 	}
 
 	/**
@@ -341,14 +432,24 @@ final class Command {
 	 */
 	public function rollback( $args, $assoc_args ) {
 		$user_id = get_current_user_id();
-		if ( null === $this->provisioning->current( $user_id ) ) {
-			\WP_CLI::error( 'There is no provisioning run to roll back for this user (use the same --user as for "wp wpcrm provision").' );
+		if ( null === $this->provisioning->current() ) {
+			\WP_CLI::error( 'There is no provisioning run to roll back on this site.' );
 		}
 		\WP_CLI::confirm( 'Delete the app registration, secret, application user and role this site\'s provisioning created?', $assoc_args );
 		$shown = array();
 		for ( $i = 0; $i < 600; $i++ ) {
-			$result = $this->provisioning->step( $user_id, 'rollback', array( 'timeout' => 20 ) );
+			$result = $this->provisioning->step(
+				$user_id,
+				'rollback',
+				array(
+					'timeout'   => 20,
+					'source'    => 'cli',
+					'lock_wait' => $this->lock_wait,
+				)
+			);
+			$this->check_busy( $result );
 			$this->draw_steps( $result['steps'] ?? array(), $shown );
+			$this->print_notices( $result );
 			if ( 'rolled_back' === $result['status'] ) {
 				\WP_CLI::success( 'The setup was undone.' );
 				return;

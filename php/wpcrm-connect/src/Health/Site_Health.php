@@ -228,7 +228,10 @@ final class Site_Health {
 				),
 				'key_source'     => array(
 					'label' => __( 'Encryption key', 'wpcrm-connect' ),
-					'value' => \Wpcrm\Connect\Crypto::uses_dedicated_key() ? 'WPCRM_CONNECT_KEY' : 'AUTH_KEY + SECURE_AUTH_SALT',
+					'value' => array(
+						'constant' => 'WPCRM_CONNECT_KEY',
+						'file'     => \Wpcrm\Connect\Key::FILE,
+					)[ (string) \Wpcrm\Connect\Key::source() ] ?? __( 'none (define WPCRM_CONNECT_KEY in wp-config.php)', 'wpcrm-connect' ),
 				),
 				'last_check'     => array(
 					'label' => __( 'Last check', 'wpcrm-connect' ),

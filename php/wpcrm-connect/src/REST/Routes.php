@@ -259,7 +259,7 @@ final class Routes {
 					'checked_at' => gmdate( 'c', (int) $last['checked_at'] ),
 					'trigger'    => $last['trigger'] ?? '',
 				),
-				'provisioning'  => $this->provisioning->current( get_current_user_id() ),
+				'provisioning'  => $this->provisioning->current(),
 			)
 		);
 	}
@@ -307,8 +307,15 @@ final class Routes {
 				'instance_url' => (string) $request->get_param( 'instance_url' ),
 				'tables'       => $request->get_param( 'tables' ),
 				'secret_days'  => (int) $request->get_param( 'secret_days' ),
+				// The page's own calls carry the cookie nonce; anything else is an API client.
+				'source'       => '' !== (string) $request->get_header( 'X-WP-Nonce' ) || ! empty( $request->get_param( '_wpnonce' ) ) ? 'browser' : 'rest',
+				// Cancel waits for a poll in flight to finish (a poll holds the lock for its engine call).
+				'lock_wait'    => 'cancel' === $action ? 15 : 0,
 			)
 		);
+		if ( 'busy' === $result['status'] ) {
+			return new \WP_Error( 'wpcrm_busy', $result['error']['message'], array( 'status' => 409 ) );
+		}
 		// The secret stays on the server: it is already saved (encrypted).
 		unset( $result['secret'] );
 		if ( isset( $result['verification'] ) && is_array( $result['verification'] ) ) {
