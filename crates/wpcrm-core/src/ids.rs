@@ -1,5 +1,5 @@
 //! Identifiers an admin types: application (client) ids, tenants, and the Secret ID that gets pasted
-//! where the secret Value belongs (`wordpress-plugins.md` §3.2).
+//! where the secret Value belongs (<https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials>: the Value is shown once, the Secret ID always).
 
 use std::fmt;
 
