@@ -25,7 +25,7 @@ use crate::context::Context;
 use crate::dataverse::metadata::{privilege_is, privilege_type};
 use crate::dataverse::Dataverse;
 use crate::deadline::Deadline;
-use crate::diagnosis::admin::{blames_the_signed_in_account, explain, replication_outlasted};
+use crate::diagnosis::admin::{self, blames_the_signed_in_account, explain, replication_outlasted};
 use crate::discovery::Environment;
 use crate::graph::Graph;
 use crate::http::HttpClient;
@@ -59,12 +59,8 @@ fn endpoints(ctx: &Context, instance_url: Option<&str>) -> Result<Endpoints, Pro
         .map(str::trim)
         .filter(|s| !s.is_empty());
     if let Some(sandbox) = sandbox {
-        return Endpoints::sandbox(sandbox).map_err(|e| ProvisionError {
-            step: None,
-            code: "invalid_sandbox_url".into(),
-            message: e.to_string(),
-            fix: Some("Set wpcrm.sandbox_url to an https origin, or leave it empty in production.".into()),
-        });
+        return Endpoints::sandbox(sandbox)
+            .map_err(|e| ProvisionError::new(None, admin::invalid_sandbox_url(e.to_string())));
     }
     let cloud = instance_url
         .and_then(|u| crate::instance_url::normalize(u, None).ok())
@@ -129,11 +125,7 @@ pub async fn run(ctx: &Context, request: ProvisionRequest) -> ProvisionResponse 
 /// [`run`] with the verification step's checker passed in.
 pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifier: &Verifier) -> ProvisionResponse {
     if request.state_key.len() != 32 {
-        return refused(
-            "invalid_state_key",
-            "The state key must be exactly 32 bytes.",
-            String::new(),
-        );
+        return refused(admin::invalid_state_key(), String::new());
     }
     let key = request.state_key.clone();
     let fresh_state = || State::new(random_hex(16));
@@ -143,7 +135,7 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
             Ok(s) => s,
             Err(e) => {
                 let sealed = state::seal(&fresh_state(), &key).unwrap_or_default();
-                return refused("invalid_state", &e.to_string(), sealed);
+                return refused(admin::invalid_state(e.to_string()), sealed);
             }
         },
     };
@@ -194,12 +186,7 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
                     rec.status = StepStatus::Pending;
                 }
             }
-            let error = ProvisionError {
-                step: None,
-                code: "cancelled".into(),
-                message: format!("Provisioning was cancelled. {}", what_exists(&state)),
-                fix: Some("Run with action 'rollback' to remove what this flow created, or 'run' to continue.".into()),
-            };
+            let error = ProvisionError::new(None, admin::cancelled(&what_exists(&state)));
             finish(state, &key, Err(Stop::Failed(error)), None)
         }
         "rollback" => {
@@ -210,18 +197,14 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
             finish(state, &key, outcome, Some(views))
         }
         other => {
-            let error = ProvisionError {
-                step: None,
-                code: "invalid_action".into(),
-                message: format!("Unknown action '{}'.", other.chars().take(40).collect::<String>()),
-                fix: Some("Use 'run', 'cancel' or 'rollback'.".into()),
-            };
+            let other: String = other.chars().take(40).collect();
+            let error = ProvisionError::new(None, admin::invalid_action(&other));
             finish(machine.into_state(), &key, Err(Stop::Failed(error)), None)
         }
     }
 }
 
-fn refused(code: &str, message: &str, state: String) -> ProvisionResponse {
+fn refused(d: crate::diagnosis::Diagnosis, state: String) -> ProvisionResponse {
     ProvisionResponse {
         status: Status::Failed,
         state,
@@ -231,42 +214,25 @@ fn refused(code: &str, message: &str, state: String) -> ProvisionResponse {
         environments: None,
         connection: None,
         verification: None,
-        error: Some(ProvisionError {
-            step: None,
-            code: code.into(),
-            message: message.into(),
-            fix: Some(if code == "invalid_state" {
-                "Start again without a state (the site keeps no other copy), or pass the state this site's last call returned.".into()
-            } else {
-                "Pass a 32-byte key derived from the site's salts.".into()
-            }),
-        }),
+        error: Some(ProvisionError::new(None, d)),
     }
 }
 
 fn validate(request: &ProvisionRequest) -> Result<Options, ProvisionError> {
     let lifetime_days = request.secret_lifetime_days.unwrap_or(DEFAULT_SECRET_LIFETIME_DAYS);
     if !(1..=MAX_SECRET_LIFETIME_DAYS).contains(&lifetime_days) {
-        return Err(ProvisionError {
-            step: Some(StepId::ClientSecret.as_str().into()),
-            code: "invalid_secret_lifetime".into(),
-            message: format!(
-                "secret_lifetime_days is {lifetime_days}; it must be between 1 and {MAX_SECRET_LIFETIME_DAYS}."
-            ),
-            fix: Some(format!(
-                "Choose a lifetime of at most {MAX_SECRET_LIFETIME_DAYS} days (180 is the default)."
-            )),
-        });
+        return Err(ProvisionError::at(
+            StepId::ClientSecret,
+            admin::invalid_secret_lifetime(lifetime_days, MAX_SECRET_LIFETIME_DAYS),
+        ));
     }
     for table in &request.tables {
         for kind in &table.access {
             if privilege_type(kind).is_none() {
-                return Err(ProvisionError {
-                    step: Some(StepId::CustomRole.as_str().into()),
-                    code: "invalid_access_kind".into(),
-                    message: format!("Unknown access kind '{kind}' for table '{}'.", table.logical_name),
-                    fix: Some("Use read, create, write, delete, append or appendto.".into()),
-                });
+                return Err(ProvisionError::at(
+                    StepId::CustomRole,
+                    admin::invalid_access_kind(kind, &table.logical_name),
+                ));
             }
         }
     }
@@ -472,13 +438,7 @@ impl Transient {
 
 /// The admin-facing explanation of a failed call in a step.
 fn failure(step: StepId, e: &Error) -> ProvisionError {
-    let d = explain(e);
-    ProvisionError {
-        step: Some(step.as_str().into()),
-        code: d.code,
-        message: d.detail,
-        fix: d.fix,
-    }
+    ProvisionError::at(step, explain(e))
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -737,23 +697,12 @@ impl Machine<'_> {
         let Some(mut device) = device else {
             return self.start_device().await;
         };
-        let give_up = |code: &str, message: &str, fix: &str| {
-            Err(Stop::Failed(ProvisionError {
-                step: Some(step.as_str().into()),
-                code: code.into(),
-                message: message.into(),
-                fix: Some(fix.into()),
-            }))
-        };
+        let give_up = |d: crate::diagnosis::Diagnosis| -> StepResult { Err(Stop::Failed(ProvisionError::at(step, d))) };
         loop {
             let now = self.now();
             if now.unix_timestamp() >= device.expires_at {
                 self.st().device = None;
-                return give_up(
-                    "expired_token",
-                    "The sign-in code expired before it was used.",
-                    "Run again to get a new code, and enter it within 15 minutes.",
-                );
+                return give_up(admin::expired_token());
             }
             let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
             let wait = Duration::from_millis(device.next_poll_at_ms.saturating_sub(now_ms).max(0) as u64);
@@ -784,30 +733,18 @@ impl Machine<'_> {
                     }
                     if st.tokens.refresh.is_none() {
                         drop(st);
-                        return give_up(
-                            "no_refresh_token",
-                            "The sign-in returned no refresh token.",
-                            "Check that the admin client may request offline_access, then run again.",
-                        );
+                        return give_up(admin::no_refresh_token());
                     }
                     st.finish(step, StepStatus::Done);
                     return Ok(());
                 }
                 device_code::Poll::Declined => {
                     self.st().device = None;
-                    return give_up(
-                        "authorization_declined",
-                        "The sign-in was declined.",
-                        "Run again and approve the sign-in with an administrator account.",
-                    );
+                    return give_up(admin::authorization_declined());
                 }
                 device_code::Poll::Expired => {
                     self.st().device = None;
-                    return give_up(
-                        "expired_token",
-                        "The sign-in code expired before it was used.",
-                        "Run again to get a new code, and enter it within 15 minutes.",
-                    );
+                    return give_up(admin::expired_token());
                 }
                 device_code::Poll::OutOfTime => {
                     return Err(Stop::SignIn(Self::sign_in_view(&device)));
@@ -837,12 +774,10 @@ impl Machine<'_> {
             let url = match crate::instance_url::normalize(raw, self.ctx.config.sandbox_url.as_deref()) {
                 Ok(url) => url,
                 Err(e) => {
-                    return Err(Stop::Failed(ProvisionError {
-                        step: Some(step.as_str().into()),
-                        code: "invalid_instance_url".into(),
-                        message: e.to_string(),
-                        fix: Some("Pass the environment URL, e.g. https://contoso.crm.dynamics.com, or omit instance_url to choose from a list.".into()),
-                    }))
+                    return Err(Stop::Failed(ProvisionError::at(
+                        step,
+                        admin::invalid_instance_url(e.to_string()),
+                    )))
                 }
             };
             let mut st = self.st();
@@ -852,15 +787,7 @@ impl Machine<'_> {
         }
         let token = self.token_for(step, &self.discovery_scope()).await?;
         match crate::discovery::list_environments(&self.caller, &token).await {
-            Ok(envs) if envs.is_empty() => Err(Stop::Failed(ProvisionError {
-                step: Some(step.as_str().into()),
-                code: "no_environments".into(),
-                message: "The signed-in account cannot reach any Dataverse environment.".into(),
-                fix: Some(
-                    "Sign in with an account that is a System Administrator of the environment, or pass instance_url."
-                        .into(),
-                ),
-            })),
+            Ok(envs) if envs.is_empty() => Err(Stop::Failed(ProvisionError::at(step, admin::no_environments()))),
             Ok(envs) => Err(Stop::Choose(envs)),
             Err(e) => self.fail(step, &e),
         }
@@ -1051,12 +978,10 @@ impl Machine<'_> {
         let bu = match bu {
             Ok(Some(bu)) => bu,
             Ok(None) => {
-                return Err(Stop::Failed(ProvisionError {
-                    step: Some(StepId::BusinessUnit.as_str().into()),
-                    code: "no_root_business_unit".into(),
-                    message: "The environment has no root business unit visible to the signed-in account.".into(),
-                    fix: Some("Sign in as a System Administrator of the environment.".into()),
-                }))
+                return Err(Stop::Failed(ProvisionError::at(
+                    StepId::BusinessUnit,
+                    admin::no_root_business_unit(),
+                )))
             }
             Err(e) => return self.fail(StepId::BusinessUnit, &e),
         };
@@ -1086,12 +1011,10 @@ impl Machine<'_> {
                     name: name.clone(),
                 }),
                 None => {
-                    return Err(Stop::Failed(ProvisionError {
-                        step: Some(StepId::Roles.as_str().into()),
-                        code: "role_not_found".into(),
-                        message: format!("There is no security role named '{name}' in the root business unit."),
-                        fix: Some("Check the role's name in the Power Platform admin center (Security roles), or remove it from roles.".into()),
-                    }))
+                    return Err(Stop::Failed(ProvisionError::at(
+                        StepId::Roles,
+                        admin::role_not_found(name),
+                    )))
                 }
             }
         }
@@ -1112,12 +1035,10 @@ impl Machine<'_> {
             let privs = match privs {
                 Ok(p) => p,
                 Err(e) if e.status() == Some(404) => {
-                    return Err(Stop::Failed(ProvisionError {
-                        step: Some(step.as_str().into()),
-                        code: "table_not_found".into(),
-                        message: format!("The environment has no table '{}'.", table.logical_name),
-                        fix: Some("Check the table's logical name (lower case, e.g. 'incident' for Cases), or install the solution that adds it.".into()),
-                    }))
+                    return Err(Stop::Failed(ProvisionError::at(
+                        step,
+                        admin::table_not_found(&table.logical_name),
+                    )))
                 }
                 Err(e) => return self.fail(step, &e),
             };
@@ -1127,12 +1048,10 @@ impl Machine<'_> {
                     Some(p) if !privilege_ids.contains(&p.privilege_id) => privilege_ids.push(p.privilege_id.clone()),
                     Some(_) => {}
                     None => {
-                        return Err(Stop::Failed(ProvisionError {
-                            step: Some(step.as_str().into()),
-                            code: "privilege_not_found".into(),
-                            message: format!("Table '{}' has no {type_name} privilege.", table.logical_name),
-                            fix: Some(format!("Remove '{kind}' for '{}' from tables.", table.logical_name)),
-                        }))
+                        return Err(Stop::Failed(ProvisionError::at(
+                            step,
+                            admin::privilege_not_found(&table.logical_name, kind, type_name),
+                        )))
                     }
                 }
             }
@@ -1198,16 +1117,11 @@ impl Machine<'_> {
             {
                 // Roles can only be assigned from the user's own business unit, and this run
                 // resolved (and created) them in the root one.
-                return Err(Stop::Failed(ProvisionError {
-                    step: Some(step.as_str().into()),
-                    code: "app_user_in_other_business_unit".into(),
-                    message: format!(
-                        "The application user {} for this application exists in business unit {}, not in the root business unit.",
-                        user.systemuserid,
-                        user.business_unit_id.as_deref().unwrap_or_default()
-                    ),
-                    fix: Some("In the Power Platform admin center (Environment → Settings → Users → Application users), change the user's business unit to the root one or delete the user, then run again.".into()),
-                }));
+                let other = user.business_unit_id.as_deref().unwrap_or_default();
+                return Err(Stop::Failed(ProvisionError::at(
+                    step,
+                    admin::app_user_in_other_business_unit(&user.systemuserid, other),
+                )));
             }
             Some(user) => {
                 let was_disabled = user.isdisabled.unwrap_or(false);

@@ -134,13 +134,8 @@ pub(super) async fn run(m: &Machine<'_>) -> StepResult {
             Ok(()) => {}
             Err(Error::Deadline) => return Err(Stop::PendingNamed(undo.id())),
             Err(e) => {
-                let d = admin::rollback_failed(&e);
-                return Err(Stop::Failed(ProvisionError {
-                    step: Some(undo.id().into()),
-                    code: d.code,
-                    message: d.detail,
-                    fix: d.fix,
-                }));
+                let error = ProvisionError::new(Some(undo.id()), admin::rollback_failed(&e));
+                return Err(Stop::Failed(error));
             }
         }
     }
