@@ -92,6 +92,165 @@ pub fn blames_the_signed_in_account(code: &str) -> bool {
     )
 }
 
+// ---- What provisioning itself refuses or cannot find (`error` of `wpcrm_provision()`) ------------
+// The request, its state and what the signed-in admin's environment lacks. Each text is compared by
+// the tests and by the PHP plugin: change it here and only here.
+
+/// `wpcrm.sandbox_url` is set but is no https origin.
+pub fn invalid_sandbox_url(detail: impl Into<String>) -> Diagnosis {
+    Diagnosis::new(
+        "invalid_sandbox_url",
+        detail,
+        "Set wpcrm.sandbox_url to an https origin, or leave it empty in production.",
+    )
+}
+
+/// The sealed state does not open with this key (tampered, truncated, another key or version).
+pub fn invalid_state(detail: impl Into<String>) -> Diagnosis {
+    Diagnosis::new(
+        "invalid_state",
+        detail,
+        "Start again without a state (the site keeps no other copy), or pass the state this site's last call returned.",
+    )
+}
+
+/// The state key is not 32 bytes.
+pub fn invalid_state_key() -> Diagnosis {
+    Diagnosis::new(
+        "invalid_state_key",
+        "The state key must be exactly 32 bytes.",
+        "Pass a 32-byte key derived from the site's salts.",
+    )
+}
+
+/// `secret_lifetime_days` outside 1..=`max_days`.
+pub fn invalid_secret_lifetime(days: i64, max_days: i64) -> Diagnosis {
+    Diagnosis::new(
+        "invalid_secret_lifetime",
+        format!("secret_lifetime_days is {days}; it must be between 1 and {max_days}."),
+        format!("Choose a lifetime of at most {max_days} days (180 is the default)."),
+    )
+}
+
+/// A table asks for an access kind Dataverse has no privilege type for.
+pub fn invalid_access_kind(kind: &str, table: &str) -> Diagnosis {
+    Diagnosis::new(
+        "invalid_access_kind",
+        format!("Unknown access kind '{kind}' for table '{table}'."),
+        "Use read, create, write, delete, append or appendto.",
+    )
+}
+
+/// The request's `action` is none of the three.
+pub fn invalid_action(action: &str) -> Diagnosis {
+    Diagnosis::new(
+        "invalid_action",
+        format!("Unknown action '{action}'."),
+        "Use 'run', 'cancel' or 'rollback'.",
+    )
+}
+
+/// `action: cancel`; `what_exists` lists what the run created so far.
+pub fn cancelled(what_exists: &str) -> Diagnosis {
+    Diagnosis::new(
+        "cancelled",
+        format!("Provisioning was cancelled. {what_exists}"),
+        "Run with action 'rollback' to remove what this flow created, or 'run' to continue.",
+    )
+}
+
+/// The device code expired before the admin entered it.
+pub fn expired_token() -> Diagnosis {
+    Diagnosis::new(
+        "expired_token",
+        "The sign-in code expired before it was used.",
+        "Run again to get a new code, and enter it within 15 minutes.",
+    )
+}
+
+/// The admin declined the sign-in.
+pub fn authorization_declined() -> Diagnosis {
+    Diagnosis::new(
+        "authorization_declined",
+        "The sign-in was declined.",
+        "Run again and approve the sign-in with an administrator account.",
+    )
+}
+
+/// The sign-in succeeded without a refresh token (no `offline_access`).
+pub fn no_refresh_token() -> Diagnosis {
+    Diagnosis::new(
+        "no_refresh_token",
+        "The sign-in returned no refresh token.",
+        "Check that the admin client may request offline_access, then run again.",
+    )
+}
+
+/// The requested `instance_url` is no Dataverse environment URL.
+pub fn invalid_instance_url(detail: impl Into<String>) -> Diagnosis {
+    Diagnosis::new(
+        "invalid_instance_url",
+        detail,
+        "Pass the environment URL, e.g. https://contoso.crm.dynamics.com, or omit instance_url to choose from a list.",
+    )
+}
+
+/// The Global Discovery Service lists no environment for the signed-in account.
+pub fn no_environments() -> Diagnosis {
+    Diagnosis::new(
+        "no_environments",
+        "The signed-in account cannot reach any Dataverse environment.",
+        "Sign in with an account that is a System Administrator of the environment, or pass instance_url.",
+    )
+}
+
+/// The environment shows the signed-in account no root business unit.
+pub fn no_root_business_unit() -> Diagnosis {
+    Diagnosis::new(
+        "no_root_business_unit",
+        "The environment has no root business unit visible to the signed-in account.",
+        "Sign in as a System Administrator of the environment.",
+    )
+}
+
+/// A requested security role does not exist in the root business unit.
+pub fn role_not_found(name: &str) -> Diagnosis {
+    Diagnosis::new(
+        "role_not_found",
+        format!("There is no security role named '{name}' in the root business unit."),
+        "Check the role's name in the Power Platform admin center (Security roles), or remove it from roles.",
+    )
+}
+
+/// A table of the least-privilege role does not exist in the environment.
+pub fn table_not_found(table: &str) -> Diagnosis {
+    Diagnosis::new(
+        "table_not_found",
+        format!("The environment has no table '{table}'."),
+        "Check the table's logical name (lower case, e.g. 'incident' for Cases), or install the solution that adds it.",
+    )
+}
+
+/// A table defines no privilege of the requested kind (`type_name`, e.g. `Delete`).
+pub fn privilege_not_found(table: &str, kind: &str, type_name: &str) -> Diagnosis {
+    Diagnosis::new(
+        "privilege_not_found",
+        format!("Table '{table}' has no {type_name} privilege."),
+        format!("Remove '{kind}' for '{table}' from tables."),
+    )
+}
+
+/// The application's user exists, but outside the root business unit where its roles were resolved.
+pub fn app_user_in_other_business_unit(user_id: &str, business_unit_id: &str) -> Diagnosis {
+    Diagnosis::new(
+        "app_user_in_other_business_unit",
+        format!(
+            "The application user {user_id} for this application exists in business unit {business_unit_id}, not in the root business unit."
+        ),
+        "In the Power Platform admin center (Environment → Settings → Users → Application users), change the user's business unit to the root one or delete the user, then run again.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! What `wpcrm_provision()` returns, exactly as `shared/DESIGN.md` specifies it. Serialized with
 //! serde and converted to a PHP array by the extension, so the field names are the contract.
 
-use super::steps::StepView;
+use super::steps::{StepId, StepView};
+use crate::diagnosis::Diagnosis;
 use crate::discovery::Environment;
 use crate::secret::ClientSecret;
 use serde::{Serialize, Serializer};
@@ -52,6 +53,23 @@ pub struct ProvisionError {
     pub code: String,
     pub message: String,
     pub fix: Option<String>,
+}
+
+impl ProvisionError {
+    /// The catalogue's diagnosis, reported for `step` (a step id, or a rollback step's name).
+    pub(crate) fn new(step: Option<&str>, d: Diagnosis) -> Self {
+        Self {
+            step: step.map(str::to_owned),
+            code: d.code,
+            message: d.detail,
+            fix: d.fix,
+        }
+    }
+
+    /// The catalogue's diagnosis, reported for one of the run's steps.
+    pub(crate) fn at(step: StepId, d: Diagnosis) -> Self {
+        Self::new(Some(step.as_str()), d)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

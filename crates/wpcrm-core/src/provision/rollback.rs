@@ -3,10 +3,11 @@
 //! is already gone. A 404 counts as removed. What the flow adopted (an existing application, user
 //! or role) is left alone; only a secret it added to an adopted application is removed.
 
-use super::steps::{StepStatus, StepView};
-use super::{Machine, ProvisionError, StepResult, Stop};
+use super::machine::{Machine, StepResult, Stop};
+use super::response::ProvisionError;
+use super::state::State;
+use super::steps::{StepId, StepStatus, StepView};
 use crate::diagnosis::admin;
-use crate::provision::state::State;
 use crate::service::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,13 +135,8 @@ pub(super) async fn run(m: &Machine<'_>) -> StepResult {
             Ok(()) => {}
             Err(Error::Deadline) => return Err(Stop::PendingNamed(undo.id())),
             Err(e) => {
-                let d = admin::rollback_failed(&e);
-                return Err(Stop::Failed(ProvisionError {
-                    step: Some(undo.id().into()),
-                    code: d.code,
-                    message: d.detail,
-                    fix: d.fix,
-                }));
+                let error = ProvisionError::new(Some(undo.id()), admin::rollback_failed(&e));
+                return Err(Stop::Failed(error));
             }
         }
     }
@@ -155,8 +151,8 @@ pub(super) async fn run(m: &Machine<'_>) -> StepResult {
     st.custom_role_assigned = false;
     st.roles_assigned.clear();
     st.verification = None;
-    for id in super::steps::StepId::ALL {
-        if !matches!(id, super::steps::StepId::SignIn | super::steps::StepId::Environment) {
+    for id in StepId::ALL {
+        if !matches!(id, StepId::SignIn | StepId::Environment) {
             st.steps.remove(&id);
         }
     }

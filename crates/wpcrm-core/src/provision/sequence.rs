@@ -1,0 +1,82 @@
+//! The order of a `run`: sign-in, environment, then the Graph chain (application → service
+//! principal → secret) concurrently with the Dataverse preparation (business unit ∥ role lookups ∥
+//! custom role and its privileges), then the application user, the role assignments and the
+//! verification (`docs/provision.md`, "One call"). This is provisioning's critical path: what can
+//! run at once does.
+
+use super::machine::{Machine, StepResult, Stop};
+use super::steps::{StepId, StepStatus};
+
+/// Both outcomes of two concurrent branches: a failure wins over any other stop.
+fn merge(a: StepResult, b: StepResult) -> StepResult {
+    match (a, b) {
+        (Err(Stop::Failed(e)), _) | (_, Err(Stop::Failed(e))) => Err(Stop::Failed(e)),
+        (Err(s), _) | (_, Err(s)) => Err(s),
+        _ => Ok(()),
+    }
+}
+
+impl Machine<'_> {
+    pub(super) async fn run(&self) -> StepResult {
+        self.st().cancelled = false;
+        let finished = {
+            let st = self.st();
+            st.step(StepId::Verify) == StepStatus::Done && st.verification.is_some()
+        };
+        if finished {
+            return Ok(());
+        }
+        self.sign_in().await?;
+        self.environment().await?;
+        let (graph, dataverse) = tokio::join!(self.graph_chain(), self.dataverse_prep());
+        merge(graph, dataverse)?;
+        self.app_user().await?;
+        self.roles().await?;
+        self.verify().await?;
+        // A finished state keeps no admin credentials: it may be stored for months (a rollback
+        // asks the admin to sign in again).
+        let mut st = self.st();
+        st.tokens = Default::default();
+        st.device = None;
+        Ok(())
+    }
+
+    async fn graph_chain(&self) -> StepResult {
+        self.register_app().await?;
+        self.service_principal().await?;
+        self.client_secret().await
+    }
+
+    /// `business_unit`, the role lookups of `roles` and `custom_role`, on one Dataverse token and
+    /// all at once; then each step takes its answer, in that order.
+    async fn dataverse_prep(&self) -> StepResult {
+        let custom_needed = self.custom_role_needed();
+        let prepared = {
+            let st = self.st();
+            st.business_unit_id.is_some() && !st.roles_resolved.is_empty() && (!custom_needed || st.custom_role_ready)
+        };
+        if prepared {
+            self.done(StepId::BusinessUnit);
+            if !custom_needed {
+                self.st().finish(StepId::CustomRole, StepStatus::Skipped);
+            }
+            return Ok(());
+        }
+        self.begin(StepId::BusinessUnit);
+        let token = self.token_for(StepId::BusinessUnit, &self.dataverse_scope()).await?;
+        let dv = self.dv(&token);
+        // Business unit ∥ each role lookup ∥ the custom role lookup ∥ each table's privileges.
+        let (bu, roles, custom) = tokio::join!(
+            dv.root_business_unit(),
+            self.look_up_roles(&dv),
+            self.look_up_custom_role(&dv, custom_needed)
+        );
+        let bu = self.business_unit(bu)?;
+        self.resolve_roles(roles, &bu)?;
+        if !custom_needed {
+            self.st().finish(StepId::CustomRole, StepStatus::Skipped);
+            return Ok(());
+        }
+        self.custom_role(&dv, custom, &bu).await
+    }
+}

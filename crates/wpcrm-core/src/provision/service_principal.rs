@@ -1,0 +1,57 @@
+//! Step `service_principal`: the application's service principal in this tenant, which Dataverse's
+//! application user and every app-only token need.
+//!
+//! Requests: `GET /servicePrincipals?$filter=appId eq '<appId>'`
+//! (<https://learn.microsoft.com/graph/api/serviceprincipal-list>), skipped when this call created
+//! the application; then, when none exists, `POST /servicePrincipals`
+//! (<https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>), retried while
+//! Graph has not replicated the new application yet (`docs/provision.md`, "Time").
+//!
+//! Reuses the application recorded by `register_app` and an existing service principal (adopted).
+//! Safe to re-run: the lookup by `appId` finds one a previous call created.
+
+use super::machine::{Machine, StepResult, Transient};
+use super::state::Owned;
+use super::steps::{StepId, StepStatus};
+use std::sync::atomic::Ordering;
+
+impl Machine<'_> {
+    pub(super) async fn service_principal(&self) -> StepResult {
+        let step = StepId::ServicePrincipal;
+        if self.st().service_principal.is_some() {
+            self.done(step);
+            return Ok(());
+        }
+        self.begin(step);
+        let app = self.app();
+        let token = self.token_for(step, &self.graph_scope()).await?;
+        let graph = self.graph(&token);
+        let existing = if self.app_fresh.load(Ordering::Relaxed) {
+            None
+        } else {
+            match graph.find_service_principal(&app.app_id).await {
+                Ok(sp) => sp,
+                Err(e) => return self.fail(step, &e),
+            }
+        };
+        let record = match existing {
+            Some(sp) => Owned {
+                id: sp.id,
+                created: false,
+            },
+            None => {
+                let sp = self
+                    .retrying(step, Transient::Graph, || graph.create_service_principal(&app.app_id))
+                    .await?;
+                Owned {
+                    id: sp.id,
+                    created: true,
+                }
+            }
+        };
+        let mut st = self.st();
+        st.service_principal = Some(record);
+        st.finish(step, StepStatus::Done);
+        Ok(())
+    }
+}
