@@ -337,6 +337,7 @@ fn plant_role(w: &mut World, body: &Value) -> (u16, Value) {
         bu: env.root_bu().id,
         privileges,
         managed: false,
+        created_by: None,
     };
     let id = role.id;
     env.roles.push(role);

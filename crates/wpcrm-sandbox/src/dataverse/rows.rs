@@ -46,6 +46,7 @@ pub(super) fn role_json(env: &Env, r: &Role) -> Map<String, Value> {
         "_businessunitid_value": r.bu.to_string(),
         "_parentrootroleid_value": parent_root.to_string(),
         "ismanaged": r.managed,
+        "_createdby_value": r.created_by.map(|u| u.to_string()),
     })
     .as_object()
     .cloned()

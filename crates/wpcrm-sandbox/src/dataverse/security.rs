@@ -32,6 +32,7 @@ pub(super) fn create_role(cx: &Cx, w: &mut World, t: &TableDef, body: Map<String
         bu,
         privileges: vec![],
         managed: false,
+        created_by: Some(cx.caller),
     };
     let id = role.id;
     let row = role_json(env, &role);

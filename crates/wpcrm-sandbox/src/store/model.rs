@@ -169,6 +169,9 @@ pub struct Role {
     pub bu: Uuid,
     pub privileges: Vec<(Uuid, Depth)>,
     pub managed: bool,
+    /// The systemuser who created it (`_createdby_value`); `None` for the system's own roles and
+    /// for roles planted through the control API (as if another administrator made them).
+    pub created_by: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]

@@ -228,6 +228,7 @@ fn build_env(
                 bu: bu.id,
                 privileges: parse_depth_map(t, &privileges)?,
                 managed: true,
+                created_by: None,
             });
         }
     }
@@ -243,6 +244,7 @@ fn build_env(
             bu: bu.id,
             privileges: parse_depth_map(r, &privileges)?,
             managed: false,
+            created_by: None,
         });
     }
     let mut sysusers = Vec::new();
