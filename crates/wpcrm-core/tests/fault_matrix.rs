@@ -548,7 +548,7 @@ async fn provision_cell(env: &Env, endpoint: &'static Endpoint, fault: &'static 
         problems.push(format!("did not resume: {:?} {:?}", resumed.last, resumed.code));
     }
     let state = env.sandbox.control().state();
-    let tag = wpcrm_core::provision::site_tag(SITE);
+    let tag = wpcrm_core::provision::SiteMarker::new(&STATE_KEY, SITE).tag;
     let apps: Vec<&Value> = state["applications"]
         .as_array()
         .unwrap()

@@ -441,7 +441,7 @@ async fn tampered_foreign_key_and_replayed_state() {
         assert_eq!(last.application_id, done.application_id, "replay of state {i}");
     }
     let snapshot = env.sandbox.control().state();
-    let tag = wpcrm_core::provision::site_tag("https://hostile.example");
+    let tag = wpcrm_core::provision::SiteMarker::new(&KEY, "https://hostile.example").tag;
     let apps: Vec<_> = snapshot["applications"]
         .as_array()
         .unwrap()

@@ -22,13 +22,18 @@ use wpcrm_core::http::{
     BoxFuture, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportConfig, TransportError,
 };
 use wpcrm_core::provision::steps::StepStatus;
-use wpcrm_core::provision::{self, site_tag, ProvisionError, ProvisionResponse, Status, REPLICATION_BOUND_S};
+use wpcrm_core::provision::{self, ProvisionError, ProvisionResponse, Status, REPLICATION_BOUND_S};
 use wpcrm_core::{ProvisionRequest, TableRequest};
 use wpcrm_sandbox::seed::DEFAULT_SEED;
 use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
 const KEY: [u8; 32] = [42u8; 32];
 const SITE: &str = "https://contoso.example";
+
+/// The tag of this site's application: keyed with the site's state key, so nobody else can make it.
+fn site_marker() -> String {
+    provision::SiteMarker::new(&KEY, SITE).tag
+}
 const ROLE_NAME: &str = "WordPress – Contoso site";
 
 /// The system clock plus an offset the test moves forward.
@@ -351,7 +356,7 @@ impl Harness {
 
     fn ours(&self) -> Ours {
         let s = self.state();
-        let tag = json!(site_tag(SITE));
+        let tag = json!(site_marker());
         let apps: Vec<Value> = s["applications"]
             .as_array()
             .unwrap()
@@ -492,7 +497,7 @@ async fn a_fresh_run_signs_in_and_provisions_everything_once() {
     }
     let ours = h.ours();
     assert_eq!(ours.apps.len(), 1);
-    assert_eq!(ours.apps[0]["tags"], json!([site_tag(SITE), "wpcrm"]));
+    assert_eq!(ours.apps[0]["tags"], json!([site_marker(), "wpcrm"]));
     let creds = ours.credentials();
     assert_eq!(creds.len(), 1);
     assert!(
@@ -554,8 +559,18 @@ async fn a_done_state_stays_done_and_a_fresh_run_reuses_everything() {
     let ours = h.ours();
     assert_eq!(ours.counts(), (1, 1, 1, 1));
     assert_eq!(ours.user_roles().len(), 3);
-    // The secret of the first run is still in use by the site: only a new one is added.
-    assert_eq!(ours.credentials().len(), 2);
+    // Once the new secret verified, the first run's secret (this site's mark) was removed: the
+    // application keeps exactly one secret of this site's.
+    let creds = ours.credentials();
+    assert_eq!(creds.len(), 1, "{creds:?}");
+    let new_key = provision::state::open(&r.state, &KEY).unwrap().secret.unwrap().key_id;
+    assert_eq!(creds[0]["keyId"], json!(new_key));
+    let retired: Vec<_> = r
+        .changes
+        .iter()
+        .filter(|c| c.action == provision::ChangeAction::Removed)
+        .collect();
+    assert_eq!(retired.len(), 1, "{:?}", r.changes);
     assert_eq!(
         r.connection.as_ref().unwrap().application_id,
         done.connection.as_ref().unwrap().application_id
@@ -834,7 +849,8 @@ async fn an_admin_without_rights_is_told_what_role_is_needed() {
 
 #[tokio::test]
 async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
-    // The seed plus an application already tagged for this site, whose application user is in the
+    // The seed plus an application this site registered earlier (its marker, owned by the seeded
+    // admin, who signs in), whose application user is in the
     // child business unit.
     let mut seed: Value = serde_json::from_str(DEFAULT_SEED).unwrap();
     // Made-up ids of an application the default seed does not have.
@@ -845,7 +861,7 @@ async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
     );
     seed["applications"].as_array_mut().unwrap().push(json!({
         "name": "Contoso site", "app_id": app_id, "object_id": object_id,
-        "service_principal_id": sp_id, "tags": [site_tag(SITE), "wpcrm"],
+        "service_principal_id": sp_id, "tags": [site_marker(), "wpcrm"],
     }));
     let child = seed_business_unit(false);
     seed["environments"][0]["systemusers"]
@@ -859,7 +875,7 @@ async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
     let r = h.call(h.request(Some(&state))).await;
     assert!(
         h.sent_to("POST", "/v1.0/applications").is_empty(),
-        "the tagged app is adopted"
+        "the app carrying this site's marker, owned by the admin, is adopted"
     );
     let e = r.error.unwrap();
     assert_eq!(step_code(&e), (Some("app_user"), "app_user_in_other_business_unit"));

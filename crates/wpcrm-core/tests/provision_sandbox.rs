@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
-use wpcrm_core::provision::{ProvisionResponse, Status};
+use wpcrm_core::provision::{ChangeAction, ChangeKind, ProvisionResponse, Status};
 use wpcrm_core::{Engine, EngineConfig, ProvisionRequest, TableRequest};
 use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
@@ -219,10 +219,18 @@ fn fresh_provision_then_a_repeat_reuses_everything() {
     assert_ne!(secret2, secret, "a new secret (the old value cannot be read back)");
     assert_eq!(env.ours(&app_id), (1, 1, 1, roles));
     assert_eq!(env.custom_roles().len(), 1);
+    // The new secret verified, so this site's older one was removed: one secret of ours remains.
     assert_eq!(
         env.credentials(&app_id).len(),
-        2,
-        "the secret the site uses now is left alone"
+        1,
+        "the older secret of this site is retired once the new one works"
+    );
+    assert!(
+        r2.changes
+            .iter()
+            .any(|c| c.action == ChangeAction::Removed && c.kind == ChangeKind::ClientSecret),
+        "{:?}",
+        r2.changes
     );
 }
 
@@ -478,4 +486,200 @@ fn a_tampered_state_is_refused() {
     let r = env.call(env.request(Some(&String::from_utf8(tampered).unwrap())));
     assert_eq!(r.status, Status::Failed);
     assert_eq!(r.error.as_ref().unwrap().code, "invalid_state");
+}
+
+// ---- What setup may reuse (SECURITY.md, "What setup reuses") -------------------------------------
+
+/// Plants, as another tenant member (`maker@`, no directory role), an application that looks like
+/// the one setup makes: the same display name and the tag earlier versions computed from the site's
+/// public URL. Returns its appId.
+fn plant_lookalike_app(env: &Env, tags: Vec<String>) -> String {
+    let (status, planted) = env.sandbox.control().call(
+        "POST",
+        "/_sandbox/apps/plant",
+        json!({
+            "display_name": "Contoso WP",
+            "tags": tags,
+            "owner": fixtures::user("maker").upn,
+            "service_principal": true,
+        }),
+    );
+    assert_eq!(status, 200, "{planted}");
+    planted["appId"].as_str().unwrap().to_owned()
+}
+
+fn app_with_id<'a>(state: &'a Value, app_id: &str) -> &'a Value {
+    state["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["appId"] == app_id)
+        .unwrap_or_else(|| panic!("no application {app_id}"))
+}
+
+#[test]
+fn a_planted_lookalike_app_and_role_are_left_alone_and_reported() {
+    let env = env(SandboxOptions::default());
+    let site = env.request(None).site_id.unwrap();
+    let planted_app = plant_lookalike_app(
+        &env,
+        vec![wpcrm_core::provision::public_site_tag(&site), "wpcrm".into()],
+    );
+    let (status, planted_role) = env.sandbox.control().call(
+        "POST",
+        "/_sandbox/roles/plant",
+        json!({"environment": "contoso", "name": "WordPress – Contoso WP",
+               "privileges": [{"name": "prvReadIncident", "depth": "Global"}]}),
+    );
+    assert_eq!(status, 200, "{planted_role}");
+    let planted_role = planted_role["roleid"].as_str().unwrap().to_owned();
+
+    let state = env.signed_in(admin());
+    let r = env.drive(env.request(Some(&state)));
+    let (app_id, _) = expect_done(&r);
+    assert_ne!(app_id, planted_app, "setup registered its own application");
+    let world = env.state();
+    assert_eq!(
+        app_with_id(&world, &planted_app)["passwordCredentials"],
+        json!([]),
+        "no secret was added to the planted application"
+    );
+    let users = world["environments"]["contoso"]["systemusers"].as_array().unwrap();
+    assert!(
+        !users.iter().any(|u| u["applicationid"] == planted_app.as_str()),
+        "the planted application got no application user"
+    );
+    let ours = users.iter().find(|u| u["applicationid"] == app_id.as_str()).unwrap();
+    let roles = &world["environments"]["contoso"]["roles"];
+    let role_ids: Vec<&str> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"].as_str().unwrap().starts_with("WordPress – Contoso WP"))
+        .map(|r| r["roleid"].as_str().unwrap())
+        .collect();
+    assert_eq!(role_ids.len(), 2, "the planted role and setup's own: {roles:#}");
+    assert!(
+        !ours["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "WordPress – Contoso WP"),
+        "the planted role is not assigned: {ours:#}"
+    );
+    let codes: Vec<&str> = r.notices.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["lookalike_ignored", "lookalike_ignored"], "{:?}", r.notices);
+    assert!(r.notices.iter().any(|n| n.message.contains(&planted_app)));
+    assert!(r.notices.iter().any(|n| n.message.contains(&planted_role)));
+}
+
+#[test]
+fn an_app_with_the_sites_marker_but_another_owner_is_not_adopted() {
+    let env = env(SandboxOptions::default());
+    let req = env.request(None);
+    let marker = wpcrm_core::provision::SiteMarker::new(&req.state_key, req.site_id.as_deref().unwrap()).tag;
+    // Whoever copied the marker (say, from an earlier app of this site) does not own it as the admin.
+    let planted = plant_lookalike_app(&env, vec![marker, "wpcrm".into()]);
+    let state = env.signed_in(admin());
+    let r = env.drive(env.request(Some(&state)));
+    let (app_id, _) = expect_done(&r);
+    assert_ne!(app_id, planted);
+    assert_eq!(app_with_id(&env.state(), &planted)["passwordCredentials"], json!([]));
+    assert!(r
+        .notices
+        .iter()
+        .any(|n| n.code == "lookalike_ignored" && n.message.contains(&planted)));
+}
+
+#[test]
+fn when_graph_does_not_make_the_creator_an_owner_setup_does() {
+    let env = env(SandboxOptions {
+        creator_becomes_owner: Some(false),
+        ..SandboxOptions::default()
+    });
+    let state = env.signed_in(admin());
+    let r = env.drive(env.request(Some(&state)));
+    let (app_id, _) = expect_done(&r);
+    let world = env.state();
+    let owners = &app_with_id(&world, &app_id)["owners"];
+    assert_eq!(owners, &json!([fixtures::admin().id]), "the admin owns the application");
+    assert!(
+        r.changes
+            .iter()
+            .any(|c| c.kind == ChangeKind::Owner && c.action == ChangeAction::Created),
+        "{:?}",
+        r.changes
+    );
+
+    // So a later run whose state was lost can prove the application is this site's.
+    let state = env.signed_in(admin());
+    let r2 = env.drive(env.request(Some(&state)));
+    let (app_id2, _) = expect_done(&r2);
+    assert_eq!(app_id2, app_id);
+    assert!(r2.notices.is_empty(), "{:?}", r2.notices);
+}
+
+#[test]
+fn every_change_is_reported_and_forget_secret_drops_the_value() {
+    let env = env(SandboxOptions::default());
+    let state = env.signed_in(admin());
+    let r = env.drive(env.request(Some(&state)));
+    let (app_id, secret) = expect_done(&r);
+    let kinds: Vec<ChangeKind> = r
+        .changes
+        .iter()
+        .filter(|c| c.action == ChangeAction::Created)
+        .map(|c| c.kind)
+        .collect();
+    for kind in [
+        ChangeKind::Application,
+        ChangeKind::ServicePrincipal,
+        ChangeKind::ClientSecret,
+        ChangeKind::ApplicationUser,
+        ChangeKind::Role,
+        ChangeKind::RoleAssignment,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} in {:?}", r.changes);
+    }
+    assert!(r.changes.iter().any(|c| c.id == app_id));
+    let printed = format!("{:?}", r.changes);
+    assert!(!printed.contains(&secret), "no secret value in the changes");
+
+    let mut forget = env.request(Some(&r.state));
+    forget.action = Some("forget_secret".into());
+    let f = env.call(forget);
+    assert_eq!(f.status, Status::Done, "{:?}", f.error);
+    let c = f.connection.as_ref().unwrap();
+    assert_eq!(
+        (c.application_id.as_str(), c.client_secret.secret()),
+        (app_id.as_str(), "")
+    );
+    let opened = wpcrm_core::provision::state::open(&f.state, &env.request(None).state_key).unwrap();
+    assert!(opened.secret.as_ref().unwrap().value.is_empty());
+    assert!(opened.tokens.refresh.is_none() && opened.tokens.access.is_empty());
+    assert!(!f.state.contains(&secret));
+
+    // Before a run finished there is nothing to forget.
+    let mut early = env.request(Some(&env.signed_in(admin())));
+    early.action = Some("forget_secret".into());
+    let e = env.call(early).error.expect("refused");
+    assert_eq!(e.code, "not_finished");
+}
+
+#[test]
+fn more_tables_than_a_run_sets_up_are_refused_before_any_request() {
+    let env = env(SandboxOptions::default());
+    env.sandbox.control().clear_requests();
+    let mut req = env.request(None);
+    req.tables = (0..=wpcrm_core::provision::MAX_TABLES)
+        .map(|i| TableRequest::read(format!("t{i}")))
+        .collect();
+    let r = env.call(req);
+    assert_eq!(r.error.as_ref().map(|e| e.code.as_str()), Some("too_many_tables"));
+    assert_eq!(env.sandbox.control().requests().as_array().unwrap().len(), 0);
+    let printed = format!("{:?}", env.request(None));
+    assert!(
+        printed.contains("[redacted]") && !printed.contains("0123456789abcdef"),
+        "{printed}"
+    );
 }

@@ -14,6 +14,9 @@ pub struct Role {
     pub name: Option<String>,
     #[serde(default, rename = "_businessunitid_value")]
     pub business_unit_id: Option<String>,
+    /// The systemuser who created it.
+    #[serde(default, rename = "_createdby_value")]
+    pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -37,7 +40,7 @@ impl Dataverse<'_> {
         let filter = encode(&format!("name eq '{}'", literal(name)));
         let list: List<Role> = self
             .get_as(&format!(
-                "roles?$select=roleid,name,_businessunitid_value&$filter={filter}"
+                "roles?$select=roleid,name,_businessunitid_value,_createdby_value&$filter={filter}"
             ))
             .await?;
         Ok(list.value)

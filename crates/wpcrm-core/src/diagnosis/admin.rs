@@ -146,7 +146,7 @@ pub fn invalid_action(action: &str) -> Diagnosis {
     Diagnosis::new(
         "invalid_action",
         format!("Unknown action '{action}'."),
-        "Use 'run', 'cancel' or 'rollback'.",
+        "Use 'run', 'cancel', 'rollback' or 'forget_secret'.",
     )
 }
 
@@ -248,6 +248,58 @@ pub fn app_user_in_other_business_unit(user_id: &str, business_unit_id: &str) ->
             "The application user {user_id} for this application exists in business unit {business_unit_id}, not in the root business unit."
         ),
         "In the Power Platform admin center (Environment → Settings → Users → Application users), change the user's business unit to the root one or delete the user, then run again.",
+    )
+}
+
+/// More tables than one call may set up.
+pub fn too_many_tables(asked: usize, max: usize) -> Diagnosis {
+    Diagnosis::new(
+        "too_many_tables",
+        format!("{asked} tables were asked for; at most {max} can be set up in one run."),
+        format!("Ask for at most {max} tables (the ones the site reads or writes)."),
+    )
+}
+
+/// `action: forget_secret` on a run that has not finished.
+pub fn not_finished() -> Diagnosis {
+    Diagnosis::new(
+        "not_finished",
+        "The run has not finished: there is no connection whose secret could be forgotten yet.",
+        "Run until the answer is 'done', save the connection, then forget the secret.",
+    )
+}
+
+/// An application tagged or named like this site's, which this site cannot prove it created.
+pub fn lookalike_application(app_id: &str, display_name: &str) -> Diagnosis {
+    Diagnosis::new(
+        "lookalike_ignored",
+        format!(
+            "The application '{display_name}' ({app_id}) looks like the one setup makes for this site, but this site cannot prove it created it (it does not carry this site's secret marker with you among its owners). It was left alone; setup uses its own application."
+        ),
+        "If you do not know who registered it, review it in the Microsoft Entra admin center → App registrations, and remove it if it is not yours.",
+    )
+}
+
+/// A security role named like the one setup makes, which this site has not recorded.
+pub fn lookalike_role(role_id: &str, name: &str, used_name: &str) -> Diagnosis {
+    Diagnosis::new(
+        "lookalike_ignored",
+        format!(
+            "A security role named '{name}' ({role_id}) already exists, and this site did not create it. It was left alone; setup made its own role, '{used_name}'."
+        ),
+        "Review the role in the Power Platform admin center → Security roles, and remove it if nobody uses it.",
+    )
+}
+
+/// Older client secrets of this site could not all be removed.
+pub fn older_secrets_kept(error: &Error) -> Diagnosis {
+    Diagnosis::new(
+        "older_secrets_kept",
+        format!(
+            "The new client secret works, but older secrets this site created on its application could not be removed: {}",
+            error.message()
+        ),
+        "Run setup again later, or remove the older secrets named 'wpcrm:…' in the Microsoft Entra admin center → App registrations → the app → Certificates & secrets (keep the newest).",
     )
 }
 

@@ -12,6 +12,7 @@
 //! not be assigned). Safe to re-run: the lookup by `applicationid` finds what a previous call created.
 
 use super::machine::{Machine, StepResult, Transient};
+use super::response::{ChangeAction, ChangeKind};
 use super::state::AppUserRecord;
 use super::steps::{StepId, StepStatus};
 use crate::diagnosis::admin;
@@ -55,6 +56,12 @@ impl Machine<'_> {
                     if let Err(e) = dv.set_user_disabled(&user.systemuserid, false).await {
                         return self.fail(step, &e);
                     }
+                    self.changed(
+                        ChangeAction::Updated,
+                        ChangeKind::ApplicationUser,
+                        &user.systemuserid,
+                        "enabled",
+                    );
                 }
                 AppUserRecord {
                     id: user.systemuserid,
@@ -69,6 +76,8 @@ impl Machine<'_> {
                     })
                     .await?;
                 self.user_fresh.store(true, Ordering::Relaxed);
+                let detail = format!("for application {} in {}", app.app_id, self.instance_url());
+                self.changed(ChangeAction::Created, ChangeKind::ApplicationUser, &id, detail);
                 AppUserRecord {
                     id,
                     created: true,

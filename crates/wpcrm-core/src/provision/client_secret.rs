@@ -3,8 +3,9 @@
 //! Requests: `GET /applications/{id}` for its password credentials (skipped when this call created
 //! the application), `POST /applications/{id}/removePassword` for each orphan of this run
 //! (<https://learn.microsoft.com/graph/api/application-removepassword>), then
-//! `POST /applications/{id}/addPassword` with display name `wpcrm:<run nonce>` and an explicit end
-//! date (<https://learn.microsoft.com/graph/api/application-addpassword>).
+//! `POST /applications/{id}/addPassword` with display name `wpcrm:<site mark>:<run nonce>` (the site
+//! mark is keyed, see `marker.rs`) and an explicit end date
+//! (<https://learn.microsoft.com/graph/api/application-addpassword>).
 //!
 //! Reuses the application recorded by `register_app`. Safe to re-run: the state keeps the secret
 //! from the moment Graph returns it; a secret added by a call that died before its state reached
@@ -13,15 +14,15 @@
 //! with a dying call").
 
 use super::machine::{rfc3339, Machine, StepResult, Transient};
+use super::response::{ChangeAction, ChangeKind};
 use super::state::SecretRecord;
 use super::steps::{StepId, StepStatus};
 use std::sync::atomic::Ordering;
 
-const SECRET_MARKER_PREFIX: &str = "wpcrm:";
-
 impl Machine<'_> {
+    /// The display name of this run's secret: this site's mark, then the run's nonce.
     fn secret_marker(&self) -> String {
-        format!("{SECRET_MARKER_PREFIX}{}", self.st().run_nonce)
+        format!("{}{}", self.opts.marker.secret_prefix, self.st().run_nonce)
     }
 
     pub(super) async fn client_secret(&self) -> StepResult {
@@ -47,7 +48,12 @@ impl Machine<'_> {
                 .filter(|c| c.display_name.as_deref() == Some(marker.as_str()))
             {
                 match graph.remove_password(&app.object_id, &orphan.key_id).await {
-                    Ok(()) => {}
+                    Ok(()) => self.changed(
+                        ChangeAction::Removed,
+                        ChangeKind::ClientSecret,
+                        &orphan.key_id,
+                        "a secret of this run whose value was lost",
+                    ),
                     Err(e) if crate::graph::is_not_found(&e) => {}
                     Err(e) => return self.fail(step, &e),
                 }
@@ -60,6 +66,13 @@ impl Machine<'_> {
                 graph.add_password(&app.object_id, &marker, &end)
             })
             .await?;
+        let expires = new.end_date_time.clone().unwrap_or_else(|| end.clone());
+        self.changed(
+            ChangeAction::Created,
+            ChangeKind::ClientSecret,
+            &new.key_id,
+            format!("{marker}, expires {expires}"),
+        );
         let mut st = self.st();
         st.secret = Some(SecretRecord {
             key_id: new.key_id,

@@ -1,7 +1,7 @@
 //! The answer of a call: its status from how the call stopped, the step list, the connection once
 //! `done`, and the state sealed again. Also what a refused request (no usable key or state) returns.
 
-use super::machine::{StepResult, Stop};
+use super::machine::{Log, StepResult, Stop};
 use super::response::{Connection, ProvisionError, ProvisionResponse, Status};
 use super::state::{self, State};
 use super::steps::{StepId, StepStatus, StepView};
@@ -30,6 +30,8 @@ fn empty_response(status: Status) -> ProvisionResponse {
         connection: None,
         verification: None,
         error: None,
+        changes: Vec::new(),
+        notices: Vec::new(),
     }
 }
 
@@ -74,12 +76,14 @@ pub(super) fn what_exists(state: &State) -> String {
 
 /// The answer to a call that stopped with `outcome`; `views` replaces the step list (a rollback's).
 pub(super) fn finish(
-    mut state: State,
+    (mut state, log): (State, Log),
     key: &[u8],
     outcome: StepResult,
     views: Option<Vec<StepView>>,
 ) -> ProvisionResponse {
     let mut response = empty_response(Status::Done);
+    response.changes = log.changes;
+    response.notices = log.notices;
     match outcome {
         Ok(()) => {
             if views.is_none() {
@@ -142,6 +146,7 @@ fn connection(state: &State) -> Option<Connection> {
         instance_url: state.instance_url.clone()?,
         tenant_id: state.tenant_id.clone(),
         application_id: app.app_id.clone(),
+        // Empty once the caller saved it and asked the state to forget it.
         client_secret: secret.value.clone(),
         secret_expires_at: secret.expires_at.clone(),
         application_object_id: app.object_id.clone(),

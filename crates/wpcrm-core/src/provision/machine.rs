@@ -6,7 +6,8 @@
 //! It knows no step: the steps (one file each, named after their [`StepId`]) and the sequence that
 //! runs them are built on it. See `docs/provision.md` for the flow.
 
-use super::response::{ProvisionError, SignIn};
+use super::marker::SiteMarker;
+use super::response::{Change, ChangeAction, ChangeKind, Notice, ProvisionError, SignIn};
 use super::state::{AppRecord, State};
 use super::steps::{StepId, StepStatus};
 use crate::api::{ConnectionInput, TableRequest, VerifyOptions};
@@ -41,10 +42,20 @@ pub(super) enum Stop {
 
 pub(super) type StepResult<T = ()> = Result<T, Stop>;
 
+/// What a call changed in the tenant and what the admin should know, for the answer.
+#[derive(Default)]
+pub(super) struct Log {
+    pub(super) changes: Vec<Change>,
+    pub(super) notices: Vec<Notice>,
+}
+
 /// Validated request options.
 pub(super) struct Options {
     pub(super) app_name: String,
-    pub(super) site_tag: String,
+    /// The tag earlier versions gave the app: anyone can compute it, so it only finds look-alikes.
+    pub(super) public_tag: String,
+    /// What proves an application or a client secret is this site's.
+    pub(super) marker: SiteMarker,
     pub(super) lifetime_days: i64,
     pub(super) roles: Vec<String>,
     pub(super) create_role: bool,
@@ -70,6 +81,7 @@ pub(super) struct Machine<'a> {
     /// its service principal, credentials and application user are skipped.
     pub(super) app_fresh: AtomicBool,
     pub(super) user_fresh: AtomicBool,
+    pub(super) log: Mutex<Log>,
 }
 
 /// Errors that mean "the directory has not caught up yet" for the step at hand.
@@ -183,8 +195,31 @@ impl Machine<'_> {
         }
     }
 
-    /// The state to seal: with this call's access tokens while the admin's sign-in is still held.
-    pub(super) fn into_state(self) -> State {
+    /// Records a change this call made in the tenant.
+    pub(super) fn changed(&self, action: ChangeAction, kind: ChangeKind, id: &str, detail: impl Into<String>) {
+        let change = Change {
+            action,
+            kind,
+            id: id.to_owned(),
+            detail: detail.into(),
+            at: rfc3339(self.now()),
+        };
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).changes.push(change);
+    }
+
+    /// Tells the admin something that is not a failure.
+    pub(super) fn notice(&self, d: Diagnosis) {
+        let notice = Notice {
+            code: d.code,
+            message: d.detail,
+        };
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).notices.push(notice);
+    }
+
+    /// The state to seal (with this call's access tokens while the admin's sign-in is still held),
+    /// and what the call changed.
+    pub(super) fn into_state(self) -> (State, Log) {
+        let log = self.log.into_inner().unwrap_or_else(|p| p.into_inner());
         let mut state = self.state.into_inner().unwrap_or_else(|p| p.into_inner());
         state.tokens.access = if state.tokens.refresh.is_some() {
             self.tokens
@@ -195,7 +230,7 @@ impl Machine<'_> {
         } else {
             Default::default()
         };
-        state
+        (state, log)
     }
 
     /// An access token for `scope` from the cache, or from the refresh token.

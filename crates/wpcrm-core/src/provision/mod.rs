@@ -23,8 +23,10 @@ mod custom_role;
 mod environment;
 mod finish;
 mod machine;
+mod marker;
 mod register_app;
 mod response;
+mod retire_secrets;
 mod roles;
 mod rollback;
 mod sequence;
@@ -35,8 +37,10 @@ pub mod steps;
 mod verify;
 
 pub use machine::{Verifier, VerifierFuture, REPLICATION_BOUND_S};
-pub use register_app::site_tag;
-pub use response::{Connection, ProvisionError, ProvisionResponse, SignIn, Status};
+pub use marker::{public_site_tag, SiteMarker};
+pub use response::{
+    Change, ChangeAction, ChangeKind, Connection, Notice, ProvisionError, ProvisionResponse, SignIn, Status,
+};
 
 use crate::api::{ConnectionInput, ProvisionRequest, VerifyOptions};
 use crate::cloud::{Cloud, Endpoints};
@@ -49,7 +53,7 @@ use crate::oauth::TokenCache;
 use crate::report::VerifyReport;
 use crate::service::Caller;
 use finish::{finish, refused, what_exists};
-use machine::{Machine, Options, Stop};
+use machine::{Log, Machine, Options, Stop};
 use state::State;
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
@@ -59,6 +63,8 @@ use steps::{StepId, StepStatus};
 pub const MAX_SECRET_LIFETIME_DAYS: i64 = 730;
 pub const DEFAULT_SECRET_LIFETIME_DAYS: i64 = 180;
 pub const DEFAULT_APP_NAME: &str = "WordPress (wpcrm)";
+/// Most tables one run sets up (as many as one verification checks).
+pub const MAX_TABLES: usize = crate::verify::input::MAX_TABLES;
 
 /// The hosts of this call: the sandbox's origin when `wpcrm.sandbox_url` is set, else the cloud of
 /// the requested instance URL (public when none is given yet).
@@ -90,11 +96,12 @@ pub async fn run(ctx: &Context, request: ProvisionRequest) -> ProvisionResponse 
 }
 
 /// [`run`] with the verification step's checker passed in.
-pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifier: &Verifier) -> ProvisionResponse {
-    if request.state_key.len() != 32 {
+pub async fn run_with_verifier(ctx: &Context, mut request: ProvisionRequest, verifier: &Verifier) -> ProvisionResponse {
+    // The key leaves the request at once, into memory that is wiped when the call ends.
+    let key = zeroize::Zeroizing::new(std::mem::take(&mut request.state_key));
+    if key.len() != 32 {
         return refused(admin::invalid_state_key(), String::new());
     }
-    let key = request.state_key.clone();
     let fresh_state = || State::new(random_hex(16));
     let state = match request.state.as_deref().filter(|s| !s.trim().is_empty()) {
         None => fresh_state(),
@@ -106,15 +113,15 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
             }
         },
     };
-    let opts = match validate(&request) {
+    let opts = match validate(&request, &key) {
         Ok(o) => o,
-        Err(error) => return finish(state, &key, Err(Stop::Failed(error)), None),
+        Err(error) => return finish((state, Log::default()), &key, Err(Stop::Failed(error)), None),
     };
     let timeout = request.timeout.unwrap_or(ctx.config.default_timeout);
     let instance_hint = state.instance_url.clone().or_else(|| request.instance_url.clone());
     let endpoints = match endpoints(ctx, instance_hint.as_deref()) {
         Ok(e) => e,
-        Err(error) => return finish(state, &key, Err(Stop::Failed(error)), None),
+        Err(error) => return finish((state, Log::default()), &key, Err(Stop::Failed(error)), None),
     };
     let http = HttpClient::new(
         ctx.transport.clone(),
@@ -132,6 +139,7 @@ pub async fn run_with_verifier(ctx: &Context, request: ProvisionRequest, verifie
         verifier,
         app_fresh: AtomicBool::new(false),
         user_fresh: AtomicBool::new(false),
+        log: Mutex::new(Log::default()),
     };
     act(machine, request.action.as_deref().unwrap_or("run"), &key).await
 }
@@ -145,15 +153,21 @@ async fn act(machine: Machine<'_>, action: &str, key: &[u8]) -> ProvisionRespons
             finish(machine.into_state(), key, outcome, None)
         }
         "cancel" => {
-            let (state, error) = cancel(machine.into_state());
-            finish(state, key, Err(Stop::Failed(error)), None)
+            let (state, log) = machine.into_state();
+            let (state, error) = cancel(state);
+            finish((state, log), key, Err(Stop::Failed(error)), None)
         }
         "rollback" => {
             machine.restore_tokens();
             let outcome = rollback::run(&machine).await;
-            let state = machine.into_state();
+            let (state, log) = machine.into_state();
             let views = rollback::views(&state);
-            finish(state, key, outcome, Some(views))
+            finish((state, log), key, outcome, Some(views))
+        }
+        "forget_secret" => {
+            let (state, log) = machine.into_state();
+            let (state, outcome) = forget_secret(state);
+            finish((state, log), key, outcome, None)
         }
         other => {
             let other: String = other.chars().take(40).collect();
@@ -161,6 +175,25 @@ async fn act(machine: Machine<'_>, action: &str, key: &[u8]) -> ProvisionRespons
             finish(machine.into_state(), key, Err(Stop::Failed(error)), None)
         }
     }
+}
+
+/// `action: forget_secret`: the caller has saved the connection; the state keeps its record (for a
+/// later undo) but no longer the secret's value, nor any admin token.
+fn forget_secret(mut state: State) -> (State, Result<(), Stop>) {
+    let finished = state.step(StepId::Verify) == StepStatus::Done && state.secret.is_some();
+    if !finished {
+        return (
+            state,
+            Err(Stop::Failed(ProvisionError::new(None, admin::not_finished()))),
+        );
+    }
+    if let Some(secret) = state.secret.as_mut() {
+        secret.value = crate::secret::ClientSecret::new(String::new());
+    }
+    state.secret_forgotten = true;
+    state.tokens = Default::default();
+    state.device = None;
+    (state, Ok(()))
 }
 
 /// `action: cancel`: the run stops where it is, and says what exists.
@@ -181,7 +214,13 @@ fn cancel(mut state: State) -> (State, ProvisionError) {
     (state, error)
 }
 
-fn validate(request: &ProvisionRequest) -> Result<Options, ProvisionError> {
+fn validate(request: &ProvisionRequest, key: &[u8]) -> Result<Options, ProvisionError> {
+    if request.tables.len() > MAX_TABLES {
+        return Err(ProvisionError::at(
+            StepId::CustomRole,
+            admin::too_many_tables(request.tables.len(), MAX_TABLES),
+        ));
+    }
     let lifetime_days = request.secret_lifetime_days.unwrap_or(DEFAULT_SECRET_LIFETIME_DAYS);
     if !(1..=MAX_SECRET_LIFETIME_DAYS).contains(&lifetime_days) {
         return Err(ProvisionError::at(
@@ -223,7 +262,8 @@ fn validate(request: &ProvisionRequest) -> Result<Options, ProvisionError> {
         }
     }
     Ok(Options {
-        site_tag: site_tag(&site_id),
+        public_tag: public_site_tag(&site_id),
+        marker: SiteMarker::new(key, &site_id),
         app_name,
         lifetime_days,
         roles,

@@ -1,31 +1,28 @@
 //! Step `register_app`: the site's Entra ID application.
 //!
-//! Requests: `GET /applications?$filter=tags/any(t:t eq '<site tag>')` to find the application an
-//! earlier call (possibly one whose answer was lost) registered for this site
-//! (<https://learn.microsoft.com/graph/api/application-list>), and only when there is none,
-//! `POST /applications` with the site tag and `wpcrm`
-//! (<https://learn.microsoft.com/graph/api/application-post-applications>).
+//! Requests: `GET /applications?$filter=tags/any(t:t eq '<marker>')` for an application an earlier
+//! call (possibly one whose answer was lost) registered for this site, beside the same lookup by
+//! the public tag earlier versions used, which only finds look-alikes
+//! (<https://learn.microsoft.com/graph/api/application-list>); `GET /applications/{id}/owners` for
+//! each candidate (<https://learn.microsoft.com/graph/api/application-list-owners>); and only when
+//! none is this site's, `POST /applications` with the marker and `wpcrm`
+//! (<https://learn.microsoft.com/graph/api/application-post-applications>). Then
+//! [`Machine::ensure_owner`] makes sure the signed-in admin owns what this site created.
 //!
-//! Reuses an existing application (recorded as adopted, so that a rollback leaves it alone). Safe to
-//! re-run: the tag finds what a previous call created, so the application is never registered twice.
-//! An application created by this very call marks the machine `app_fresh`: the steps after it skip
-//! lookups that cannot find anything yet.
+//! What it reuses (`SECURITY.md`, "What setup reuses"): the application the state records, or one
+//! carrying this site's keyed marker whose owners include the signed-in admin. Anything else that
+//! looks like ours is left alone and reported (`notices`). Safe to re-run: the marker finds what a
+//! previous call created, so the application is never registered twice. An application created by
+//! this very call marks the machine `app_fresh`: the steps after it skip lookups that cannot find
+//! anything yet.
 
-use super::machine::{Machine, StepResult};
+use super::machine::{Machine, StepResult, Transient};
+use super::response::{ChangeAction, ChangeKind};
 use super::state::AppRecord;
 use super::steps::{StepId, StepStatus};
+use crate::diagnosis::admin;
+use crate::graph::{Application, Graph};
 use std::sync::atomic::Ordering;
-
-const SITE_TAG_PREFIX: &str = "wpcrm:site:";
-
-/// `wpcrm:site:` + the first 16 hex digits of SHA-256(site_id): stable per site, and the site's URL
-/// is not published in the tenant.
-pub fn site_tag(site_id: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(site_id.as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("{SITE_TAG_PREFIX}{hex}")
-}
 
 impl Machine<'_> {
     pub(super) async fn register_app(&self) -> StepResult {
@@ -37,33 +34,112 @@ impl Machine<'_> {
         self.begin(step);
         let token = self.token_for(step, &self.graph_scope()).await?;
         let graph = self.graph(&token);
-        let found = match graph.find_applications_by_tag(&self.opts.site_tag).await {
-            Ok(apps) => apps.into_iter().next(),
-            Err(e) => return self.fail(step, &e),
-        };
-        let record = match found {
-            Some(app) => AppRecord {
-                object_id: app.id,
-                app_id: app.app_id,
-                created: false,
-            },
-            None => {
-                let tags = [self.opts.site_tag.as_str(), "wpcrm"];
-                let app = match graph.create_application(&self.opts.app_name, &tags).await {
-                    Ok(a) => a,
-                    Err(e) => return self.fail(step, &e),
-                };
-                self.app_fresh.store(true, Ordering::Relaxed);
-                AppRecord {
-                    object_id: app.id,
-                    app_id: app.app_id,
-                    created: true,
-                }
-            }
+        let record = match self.find_our_app(&graph).await? {
+            Some(app) => app,
+            None => self.create_app(&graph).await?,
         };
         let mut st = self.st();
         st.app = Some(record);
         st.finish(step, StepStatus::Done);
+        Ok(())
+    }
+
+    /// The application this site can prove it registered, if any; every look-alike becomes a notice.
+    async fn find_our_app(&self, graph: &Graph<'_>) -> StepResult<Option<AppRecord>> {
+        let step = StepId::RegisterApp;
+        let (marked, tagged) = tokio::join!(
+            graph.find_applications_by_tag(&self.opts.marker.tag),
+            graph.find_applications_by_tag(&self.opts.public_tag)
+        );
+        let (marked, tagged) = match (marked, tagged) {
+            (Ok(m), Ok(t)) => (m, t),
+            (Err(e), _) | (_, Err(e)) => return self.fail(step, &e),
+        };
+        let admin = self.st().admin_id.clone();
+        let mut ours: Option<Application> = None;
+        for app in marked {
+            if ours.is_none() && self.owned_by(graph, &app, admin.as_deref()).await? {
+                ours = Some(app);
+            } else {
+                self.notice(admin::lookalike_application(
+                    &app.app_id,
+                    app.display_name.as_deref().unwrap_or(""),
+                ));
+            }
+        }
+        for app in tagged.iter().filter(|a| ours.as_ref().is_none_or(|o| o.id != a.id)) {
+            self.notice(admin::lookalike_application(
+                &app.app_id,
+                app.display_name.as_deref().unwrap_or(""),
+            ));
+        }
+        Ok(ours.map(|app| AppRecord {
+            object_id: app.id,
+            app_id: app.app_id,
+            // Its marker proves this site registered it: undoing setup removes it.
+            created: true,
+            owner_confirmed: true,
+        }))
+    }
+
+    /// Whether Graph lists `admin` among the application's owners.
+    async fn owned_by(&self, graph: &Graph<'_>, app: &Application, admin: Option<&str>) -> StepResult<bool> {
+        let Some(admin) = admin else {
+            // A sign-in without an object id cannot prove ownership.
+            return Ok(false);
+        };
+        match graph.application_owners(&app.id).await {
+            Ok(owners) => Ok(owners.iter().any(|o| o.eq_ignore_ascii_case(admin))),
+            Err(e) => self.fail(StepId::RegisterApp, &e),
+        }
+    }
+
+    async fn create_app(&self, graph: &Graph<'_>) -> StepResult<AppRecord> {
+        let tags = [self.opts.marker.tag.as_str(), "wpcrm"];
+        let app = match graph.create_application(&self.opts.app_name, &tags).await {
+            Ok(a) => a,
+            Err(e) => return self.fail(StepId::RegisterApp, &e),
+        };
+        self.app_fresh.store(true, Ordering::Relaxed);
+        self.changed(
+            ChangeAction::Created,
+            ChangeKind::Application,
+            &app.app_id,
+            &self.opts.app_name,
+        );
+        Ok(AppRecord {
+            object_id: app.id,
+            app_id: app.app_id,
+            created: true,
+            owner_confirmed: false,
+        })
+    }
+
+    /// Makes the signed-in admin an owner of the application this site created, unless Graph already
+    /// did (whether it does for a delegated caller is not documented, so both are handled): then a
+    /// later run, its state lost, can still prove the application is this site's.
+    pub(super) async fn ensure_owner(&self) -> StepResult {
+        let step = StepId::RegisterApp;
+        let app = self.app();
+        let Some(admin) = self.st().admin_id.clone().filter(|_| !app.owner_confirmed) else {
+            return Ok(());
+        };
+        let token = self.token_for(step, &self.graph_scope()).await?;
+        let graph = self.graph(&token);
+        let owners = self
+            .retrying(step, Transient::Graph, || graph.application_owners(&app.object_id))
+            .await?;
+        if !owners.iter().any(|o| o.eq_ignore_ascii_case(&admin)) {
+            self.retrying(step, Transient::Graph, || {
+                graph.add_application_owner(&app.object_id, &admin)
+            })
+            .await?;
+            let detail = format!("the signed-in administrator owns application {}", app.app_id);
+            self.changed(ChangeAction::Created, ChangeKind::Owner, &admin, detail);
+        }
+        if let Some(recorded) = self.st().app.as_mut() {
+            recorded.owner_confirmed = true;
+        }
         Ok(())
     }
 }

@@ -72,6 +72,47 @@ impl ProvisionError {
     }
 }
 
+/// What a change did to an object in the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeAction {
+    Created,
+    Updated,
+    Removed,
+}
+
+/// The kind of object a change touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Application,
+    ServicePrincipal,
+    ClientSecret,
+    ApplicationUser,
+    Role,
+    RoleAssignment,
+    Owner,
+}
+
+/// One change this call made in the tenant, for the site's audit trail (never a secret value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub action: ChangeAction,
+    pub kind: ChangeKind,
+    pub id: String,
+    pub detail: String,
+    /// ISO 8601.
+    pub at: String,
+}
+
+/// Something the admin should know that is not a failure (an object that looked like ours and was
+/// left alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub code: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ProvisionResponse {
     pub status: Status,
@@ -92,4 +133,7 @@ pub struct ProvisionResponse {
     pub verification: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ProvisionError>,
+    /// The tenant changes this call made (`docs/provision.md`, "Audit trail").
+    pub changes: Vec<Change>,
+    pub notices: Vec<Notice>,
 }

@@ -16,6 +16,7 @@
 use super::business_unit::in_business_unit;
 use super::custom_role::custom_role_name;
 use super::machine::{Machine, StepResult};
+use super::response::{ChangeAction, ChangeKind};
 use super::state::RoleRecord;
 use super::steps::{StepId, StepStatus};
 use crate::dataverse::roles::Role;
@@ -95,6 +96,12 @@ impl Machine<'_> {
             for (role, result) in missing.iter().zip(results) {
                 match result {
                     Ok(()) => {
+                        self.changed(
+                            ChangeAction::Created,
+                            ChangeKind::RoleAssignment,
+                            &role.id,
+                            format!("{} assigned to application user {user}", role.name),
+                        );
                         if custom.as_ref().is_some_and(|c| c.id == role.id) {
                             st.custom_role_assigned = true;
                         } else {

@@ -1,10 +1,11 @@
 //! `action: rollback`: removes what this flow created, in dependency order, recording each removal
 //! in the state so that a re-run (after a timeout or a crash) continues instead of failing on what
-//! is already gone. A 404 counts as removed. What the flow adopted (an existing application, user
-//! or role) is left alone; only a secret it added to an adopted application is removed.
+//! is already gone. A 404 counts as removed. What this site did not create (an application user or
+//! a service principal it found) is left alone; only a secret it added to such an application is
+//! removed. Each removal is reported in `changes`.
 
 use super::machine::{Machine, StepResult, Stop};
-use super::response::ProvisionError;
+use super::response::{ChangeAction, ChangeKind, ProvisionError};
 use super::state::State;
 use super::steps::{StepId, StepStatus, StepView};
 use crate::diagnosis::admin;
@@ -41,6 +42,41 @@ impl Undo {
             Undo::ClientSecret => "remove_client_secret",
             Undo::ServicePrincipal => "delete_service_principal",
             Undo::Application => "delete_application",
+        }
+    }
+
+    /// What the undo does to the tenant, and the id of the object it touches in `st`.
+    fn change(self, st: &State) -> (ChangeAction, ChangeKind, String) {
+        let id = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        let user = id(st.app_user.as_ref().map(|u| u.id.as_str()));
+        match self {
+            Undo::RoleAssignment => (
+                ChangeAction::Removed,
+                ChangeKind::RoleAssignment,
+                id(st.custom_role.as_ref().map(|r| r.id.as_str())),
+            ),
+            Undo::CustomRole => (
+                ChangeAction::Removed,
+                ChangeKind::Role,
+                id(st.custom_role.as_ref().map(|r| r.id.as_str())),
+            ),
+            Undo::DisableAppUser => (ChangeAction::Updated, ChangeKind::ApplicationUser, user),
+            Undo::DeleteAppUser => (ChangeAction::Removed, ChangeKind::ApplicationUser, user),
+            Undo::ClientSecret => (
+                ChangeAction::Removed,
+                ChangeKind::ClientSecret,
+                id(st.secret.as_ref().map(|s| s.key_id.as_str())),
+            ),
+            Undo::ServicePrincipal => (
+                ChangeAction::Removed,
+                ChangeKind::ServicePrincipal,
+                id(st.service_principal.as_ref().map(|s| s.id.as_str())),
+            ),
+            Undo::Application => (
+                ChangeAction::Removed,
+                ChangeKind::Application,
+                id(st.app.as_ref().map(|a| a.app_id.as_str())),
+            ),
         }
     }
 
@@ -132,7 +168,10 @@ pub(super) async fn run(m: &Machine<'_>) -> StepResult {
         };
         m.st().rollback.done.insert(undo.id().into(), status);
         match result {
-            Ok(()) => {}
+            Ok(()) => {
+                let (action, kind, id) = undo.change(&m.st());
+                m.changed(action, kind, &id, undo.title());
+            }
             Err(Error::Deadline) => return Err(Stop::PendingNamed(undo.id())),
             Err(e) => {
                 let error = ProvisionError::new(Some(undo.id()), admin::rollback_failed(&e));

@@ -1,7 +1,8 @@
 //! The order of a `run`: sign-in, environment, then the Graph chain (application → service
 //! principal → secret) concurrently with the Dataverse preparation (business unit ∥ role lookups ∥
-//! custom role and its privileges), then the application user, the role assignments and the
-//! verification (`docs/provision.md`, "One call"). This is provisioning's critical path: what can
+//! custom role and its privileges), then the application user, the role assignments, the
+//! verification, and once it passed the removal of this site's older client secrets
+//! (`docs/provision.md`, "One call"). This is provisioning's critical path: what can
 //! run at once does.
 
 use super::machine::{Machine, StepResult, Stop};
@@ -21,7 +22,7 @@ impl Machine<'_> {
         self.st().cancelled = false;
         let finished = {
             let st = self.st();
-            st.step(StepId::Verify) == StepStatus::Done && st.verification.is_some()
+            st.step(StepId::Verify) == StepStatus::Done && st.verification.is_some() && st.older_secrets_retired
         };
         if finished {
             return Ok(());
@@ -33,6 +34,7 @@ impl Machine<'_> {
         self.app_user().await?;
         self.roles().await?;
         self.verify().await?;
+        self.retire_older_secrets().await?;
         // A finished state keeps no admin credentials: it may be stored for months (a rollback
         // asks the admin to sign in again).
         let mut st = self.st();
@@ -43,7 +45,10 @@ impl Machine<'_> {
 
     async fn graph_chain(&self) -> StepResult {
         self.register_app().await?;
-        self.service_principal().await?;
+        // The owner check needs nothing the service principal needs: both at once. Both wait for the
+        // new application to replicate; the service principal's step is the one reported.
+        let (service_principal, owner) = tokio::join!(self.service_principal(), self.ensure_owner());
+        merge(service_principal, owner)?;
         self.client_secret().await
     }
 
@@ -66,10 +71,11 @@ impl Machine<'_> {
         let token = self.token_for(StepId::BusinessUnit, &self.dataverse_scope()).await?;
         let dv = self.dv(&token);
         // Business unit ∥ each role lookup ∥ the custom role lookup ∥ each table's privileges.
-        let (bu, roles, custom) = tokio::join!(
+        let (bu, roles, custom, admin) = tokio::join!(
             dv.root_business_unit(),
             self.look_up_roles(&dv),
-            self.look_up_custom_role(&dv, custom_needed)
+            self.look_up_custom_role(&dv, custom_needed),
+            self.admin_user(&dv, custom_needed)
         );
         let bu = self.business_unit(bu)?;
         self.resolve_roles(roles, &bu)?;
@@ -77,6 +83,6 @@ impl Machine<'_> {
             self.st().finish(StepId::CustomRole, StepStatus::Skipped);
             return Ok(());
         }
-        self.custom_role(&dv, custom, &bu).await
+        self.custom_role(&dv, custom, admin, &bu).await
     }
 }

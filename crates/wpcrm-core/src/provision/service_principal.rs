@@ -11,6 +11,7 @@
 //! Safe to re-run: the lookup by `appId` finds one a previous call created.
 
 use super::machine::{Machine, StepResult, Transient};
+use super::response::{ChangeAction, ChangeKind};
 use super::state::Owned;
 use super::steps::{StepId, StepStatus};
 use std::sync::atomic::Ordering;
@@ -43,6 +44,12 @@ impl Machine<'_> {
                 let sp = self
                     .retrying(step, Transient::Graph, || graph.create_service_principal(&app.app_id))
                     .await?;
+                self.changed(
+                    ChangeAction::Created,
+                    ChangeKind::ServicePrincipal,
+                    &sp.id,
+                    format!("for application {}", app.app_id),
+                );
                 Owned {
                     id: sp.id,
                     created: true,

@@ -131,6 +131,7 @@ impl Machine<'_> {
         if st.tenant_id.is_none() {
             st.tenant_id = set.tenant_id;
         }
+        st.admin_id = set.user_id;
         if st.tokens.refresh.is_none() {
             drop(st);
             return self.give_up(step, admin::no_refresh_token());

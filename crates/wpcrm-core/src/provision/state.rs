@@ -69,7 +69,11 @@ pub struct Owned {
 pub struct AppRecord {
     pub object_id: String,
     pub app_id: String,
+    /// This site created it (this run, or an earlier one its marker proves): rollback removes it.
     pub created: bool,
+    /// Graph lists the signed-in admin among its owners (checked, or made so).
+    #[serde(default)]
+    pub owner_confirmed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,10 +116,13 @@ pub struct RollbackRecord {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
     pub version: u32,
-    /// Random, per run: the client secret's display name carries `wpcrm:<run_nonce>` so that a
-    /// secret created by this run but lost before it reached the state can be recognised.
+    /// Random, per run: the client secret's display name ends with it, so that a secret created by
+    /// this run but lost before it reached the state can be recognised.
     pub run_nonce: String,
     pub tenant_id: Option<String>,
+    /// The signed-in admin's object id (`oid`), for the owner check of what setup may reuse.
+    #[serde(default)]
+    pub admin_id: Option<String>,
     pub device: Option<DeviceState>,
     pub tokens: Tokens,
     pub instance_url: Option<String>,
@@ -135,9 +142,21 @@ pub struct State {
     pub custom_role_assigned: bool,
     /// The verification report of the `verify` step, as returned.
     pub verification: Option<serde_json::Value>,
+    /// After a verification that passed, this site's older client secrets on the app were removed.
+    /// A state sealed before secrets were retired reads as done: it has nothing to catch up on.
+    #[serde(default = "already_done")]
+    pub older_secrets_retired: bool,
+    /// The caller saved the connection and asked the state to forget the secret's value
+    /// (`action: forget_secret`).
+    #[serde(default)]
+    pub secret_forgotten: bool,
     pub cancelled: bool,
     #[serde(default)]
     pub rollback: RollbackRecord,
+}
+
+fn already_done() -> bool {
+    true
 }
 
 impl State {

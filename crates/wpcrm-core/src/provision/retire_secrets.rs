@@ -1,0 +1,67 @@
+//! After the verification passed with the new client secret: this site's older secrets on its
+//! application are removed, so that the application ends with exactly one secret of this site's
+//! (part of the `verify` step; `docs/provision.md`, "Older secrets").
+//!
+//! Requests: `GET /applications/{id}` for its password credentials, then
+//! `POST /applications/{id}/removePassword` for each secret whose display name carries this site's
+//! keyed mark (`marker.rs`) and is not the new one
+//! (<https://learn.microsoft.com/graph/api/application-removepassword>). Secrets someone else added
+//! are left alone. Those of a run whose state was lost carry the same mark, so they go too.
+//!
+//! Safe to re-run: removing what is already gone is not an error. A failure does not undo the
+//! connection, which works: the admin is told which secrets stay (`notices`).
+
+use super::machine::{Machine, StepResult, Stop, Transient};
+use super::response::{ChangeAction, ChangeKind};
+use super::steps::StepId;
+use crate::diagnosis::admin;
+use crate::service::Error;
+
+impl Machine<'_> {
+    pub(super) async fn retire_older_secrets(&self) -> StepResult {
+        let (passed, retired, new_key) = {
+            let st = self.st();
+            let passed = st.verification.as_ref().is_some_and(|v| v["ok"] == true);
+            (
+                passed,
+                st.older_secrets_retired,
+                st.secret.as_ref().map(|s| s.key_id.clone()),
+            )
+        };
+        let Some(new_key) = new_key.filter(|_| passed && !retired) else {
+            return Ok(());
+        };
+        let step = StepId::Verify;
+        let app = self.app();
+        let token = self.token_for(step, &self.graph_scope()).await?;
+        let graph = self.graph(&token);
+        let current = self
+            .retrying(step, Transient::Graph, || graph.get_application(&app.object_id))
+            .await?;
+        let prefix = &self.opts.marker.secret_prefix;
+        let older = current.password_credentials.iter().filter(|c| {
+            c.key_id != new_key
+                && c.display_name
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with(prefix.as_str()))
+        });
+        for secret in older {
+            match graph.remove_password(&app.object_id, &secret.key_id).await {
+                Ok(()) => self.changed(
+                    ChangeAction::Removed,
+                    ChangeKind::ClientSecret,
+                    &secret.key_id,
+                    "an older secret of this site, after the new one was verified",
+                ),
+                Err(e) if e.is_not_found() => {}
+                Err(Error::Deadline) => return Err(Stop::Pending(step)),
+                Err(e) => {
+                    self.notice(admin::older_secrets_kept(&e));
+                    break;
+                }
+            }
+        }
+        self.st().older_secrets_retired = true;
+        Ok(())
+    }
+}
