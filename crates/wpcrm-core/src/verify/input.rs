@@ -88,6 +88,24 @@ pub struct InputOutcome {
     pub valid: Option<ValidInput>,
 }
 
+impl InputOutcome {
+    /// The tables the report has a row for: the valid ones, or, when the input failed, as many
+    /// (normalized, deduplicated) names as [`check`] would have checked, no more.
+    pub fn table_names(&self, options: &VerifyOptions) -> Vec<String> {
+        if let Some(v) = &self.valid {
+            return v.tables.iter().map(|t| t.logical_name.clone()).collect();
+        }
+        let mut names: Vec<String> = Vec::new();
+        for t in options.tables.iter().take(MAX_TABLES) {
+            let n = t.logical_name.trim().to_ascii_lowercase();
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        names
+    }
+}
+
 /// Most tables one verification checks (each costs two requests).
 pub const MAX_TABLES: usize = 200;
 
