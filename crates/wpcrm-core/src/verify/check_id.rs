@@ -69,3 +69,30 @@ impl fmt::Display for CheckId {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CheckId;
+
+    /// The ids and titles are the PHP plugin's contract: pinned here, letter for letter.
+    #[test]
+    fn ids_and_titles_are_the_wire_strings() {
+        let table = CheckId::Table("account".to_owned());
+        let all = [
+            (CheckId::Input, "input", "Connection values"),
+            (CheckId::Tenant, "tenant", "Tenant"),
+            (CheckId::Token, "token", "Access token"),
+            (CheckId::AppUser, "app_user", "Application user"),
+            (CheckId::Metadata, "metadata", "Metadata access"),
+            (table, "table:account", "Table account"),
+            (CheckId::SecretExpiry, "secret_expiry", "Client secret expiry"),
+        ];
+        for (id, wire, title) in all {
+            assert_eq!((id.to_string().as_str(), id.title().as_str()), (wire, title));
+        }
+        assert_eq!(
+            CheckId::table_title("account", Some("Account")),
+            "Table Account (account)"
+        );
+    }
+}
