@@ -1,9 +1,14 @@
 //! The `input` check: everything that can be judged without a request.
 //!
-//! A failed input check means no request at all is made: a bad URL must not be probed, a Secret ID
-//! must not be sent to Entra as if it were a secret.
+//! It makes no request: it proves the instance URL is a Dataverse environment of a known cloud, the
+//! application id a GUID, the secret a secret Value (not its Secret ID), the tenant (if given) a
+//! tenant, and every table a logical name with known access kinds. A fail (`invalid_instance_url`,
+//! `invalid_application_id`, `missing_client_secret`, `secret_id_not_value`, `invalid_tenant_id`,
+//! `invalid_table`, `invalid_access_kind`, `too_many_tables`, `docs/verify.md`) means no request at
+//! all is made: a bad URL must not be probed, a Secret ID must not be sent to Entra as if it were a
+//! secret. A warn (`whitespace_trimmed`) means values were used trimmed.
 
-use crate::api::{ConnectionInput, VerifyOptions};
+use crate::api::{ConnectionInput, TableRequest, VerifyOptions};
 use crate::diagnosis::input as fixes;
 use crate::ids::{looks_like_secret_id, ClientId, TenantError, TenantId};
 use crate::instance_url::{normalize, InstanceUrl};
@@ -88,6 +93,24 @@ pub struct InputOutcome {
     pub valid: Option<ValidInput>,
 }
 
+impl InputOutcome {
+    /// The tables the report has a row for: the valid ones, or, when the input failed, as many
+    /// (normalized, deduplicated) names as [`check`] would have checked, no more.
+    pub fn table_names(&self, options: &VerifyOptions) -> Vec<String> {
+        if let Some(v) = &self.valid {
+            return v.tables.iter().map(|t| t.logical_name.clone()).collect();
+        }
+        let mut names: Vec<String> = Vec::new();
+        for t in options.tables.iter().take(MAX_TABLES) {
+            let n = t.logical_name.trim().to_ascii_lowercase();
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        names
+    }
+}
+
 /// Most tables one verification checks (each costs two requests).
 pub const MAX_TABLES: usize = 200;
 
@@ -99,215 +122,40 @@ struct Problem {
     fix: String,
 }
 
-/// Validates the Connection tab and the table list. `sandbox_url` is `wpcrm.sandbox_url`.
-pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url: Option<&str>) -> InputOutcome {
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut trimmed: Vec<&'static str> = Vec::new();
-    let mut note_trim = |raw: &str, label: &'static str| {
-        if raw.trim() != raw {
-            trimmed.push(label);
-        }
-    };
+/// What the checks of the single values found, in the order of the Connection tab.
+#[derive(Default)]
+struct Findings {
+    problems: Vec<Problem>,
+    /// The values that had spaces or line breaks around them.
+    trimmed: Vec<&'static str>,
+}
 
-    // Instance URL.
-    let instance = match connection
-        .instance_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => {
-            problems.push(Problem {
-                code: "invalid_instance_url",
-                detail: "The instance URL is missing.".to_owned(),
-                fix: fixes::MISSING_INSTANCE_URL.to_owned(),
-            });
-            None
-        }
-        Some(raw) => {
-            note_trim(connection.instance_url.as_deref().unwrap_or(""), "instance URL");
-            match normalize(raw, sandbox_url) {
-                Ok(url) => Some(url),
-                Err(e) => {
-                    problems.push(Problem {
-                        code: "invalid_instance_url",
-                        detail: format!("The instance URL is not usable: {}.", clip(&e.to_string())),
-                        fix: fixes::instance_url_fix(&e),
-                    });
-                    None
-                }
-            }
-        }
-    };
-
-    // Application (client) id.
-    let client_id = match connection
-        .application_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => {
-            problems.push(Problem {
-                code: "invalid_application_id",
-                detail: "The application (client) ID is missing.".to_owned(),
-                fix: fixes::APPLICATION_ID.to_owned(),
-            });
-            None
-        }
-        Some(raw) => {
-            note_trim(connection.application_id.as_deref().unwrap_or(""), "application ID");
-            let parsed = ClientId::parse(raw);
-            if parsed.is_none() {
-                problems.push(Problem {
-                    code: "invalid_application_id",
-                    detail: format!("The application (client) ID '{}' is not a GUID.", printable(raw)),
-                    fix: fixes::APPLICATION_ID.to_owned(),
-                });
-            }
-            parsed
-        }
-    };
-
-    // Client secret (never echoed).
-    let secret = match connection
-        .client_secret
-        .as_ref()
-        .filter(|s| !s.secret().trim().is_empty())
-    {
-        None => {
-            problems.push(Problem {
-                code: "missing_client_secret",
-                detail: "The client secret is missing.".to_owned(),
-                fix: fixes::MISSING_SECRET.to_owned(),
-            });
-            None
-        }
-        Some(secret) => {
-            note_trim(secret.secret(), "client secret");
-            if looks_like_secret_id(secret.secret()) {
-                problems.push(Problem {
-                    code: "secret_id_not_value",
-                    detail: fixes::SECRET_ID_DETAIL.to_owned(),
-                    fix: fixes::SECRET_ID_FIX.to_owned(),
-                });
-                None
-            } else {
-                Some(ClientSecret::new(secret.secret().trim()))
-            }
-        }
-    };
-
-    // Tenant (optional).
-    let tenant = match connection.tenant_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(raw) => {
-            note_trim(connection.tenant_id.as_deref().unwrap_or(""), "tenant ID");
-            match TenantId::parse(raw) {
-                Ok(t) => Some(t),
-                Err(TenantError::NotATenant) => {
-                    problems.push(Problem {
-                        code: "invalid_tenant_id",
-                        detail: format!(
-                            "'{raw}' does not name a tenant; an application signs in to one specific tenant."
-                        ),
-                        fix: fixes::TENANT_ID.to_owned(),
-                    });
-                    None
-                }
-                Err(TenantError::Invalid) => {
-                    problems.push(Problem {
-                        code: "invalid_tenant_id",
-                        detail: format!(
-                            "The tenant '{}' is neither a GUID nor a domain name such as contoso.onmicrosoft.com.",
-                            printable(raw)
-                        ),
-                        fix: fixes::TENANT_ID.to_owned(),
-                    });
-                    None
-                }
-            }
-        }
-    };
-
-    // Tables and access kinds. A list longer than any site needs is refused outright: each table
-    // costs requests, and checking it would blow the deadline (and the report) before any answer.
-    let mut tables: Vec<TableSpec> = Vec::new();
-    if options.tables.len() > MAX_TABLES {
-        problems.push(Problem {
-            code: "too_many_tables",
-            detail: format!(
-                "{} tables were asked for; at most {MAX_TABLES} can be checked in one call.",
-                options.tables.len()
-            ),
-            fix: format!("List only the tables the site reads or writes (at most {MAX_TABLES})."),
+impl Findings {
+    fn problem(&mut self, code: &'static str, detail: String, fix: impl Into<String>) {
+        self.problems.push(Problem {
+            code,
+            detail,
+            fix: fix.into(),
         });
     }
-    for request in options.tables.iter().take(MAX_TABLES) {
-        let name = request.logical_name.trim().to_ascii_lowercase();
-        let valid_name = !name.is_empty()
-            && name.len() <= 128
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            && name.as_bytes()[0].is_ascii_alphabetic();
-        if !valid_name {
-            problems.push(Problem {
-                code: "invalid_table",
-                detail: format!(
-                    "'{}' is not a table logical name (lower-case letters, digits and underscores).",
-                    printable(&request.logical_name)
-                ),
-                fix: fixes::TABLE_NAME.to_owned(),
-            });
-            continue;
-        }
-        let mut access = Vec::new();
-        for kind in &request.access {
-            match AccessKind::parse(kind) {
-                Some(k) if !access.contains(&k) => access.push(k),
-                Some(_) => {}
-                None => problems.push(Problem {
-                    code: "invalid_access_kind",
-                    detail: format!("'{}' for table '{name}' is not an access kind.", printable(kind)),
-                    fix: fixes::ACCESS_KIND.to_owned(),
-                }),
-            }
-        }
-        if access.is_empty() {
-            access.push(AccessKind::Read);
-        }
-        access.sort();
-        match tables.iter_mut().find(|t| t.logical_name == name) {
-            Some(existing) => {
-                for k in access {
-                    if !existing.access.contains(&k) {
-                        existing.access.push(k);
-                    }
-                }
-                existing.access.sort();
-            }
-            None => tables.push(TableSpec {
-                logical_name: name,
-                access,
-            }),
+
+    fn note_trim(&mut self, raw: &str, label: &'static str) {
+        if raw.trim() != raw {
+            self.trimmed.push(label);
         }
     }
+}
 
-    if let Some(first) = problems.first() {
-        let detail = problems.iter().map(|p| p.detail.as_str()).collect::<Vec<_>>().join(" ");
-        let mut fix_list: Vec<&str> = Vec::new();
-        for p in &problems {
-            if !fix_list.contains(&p.fix.as_str()) {
-                fix_list.push(&p.fix);
-            }
-        }
-        return InputOutcome {
-            status: CheckStatus::Fail,
-            detail: format!("{detail} No request was made."),
-            fix: Some(fix_list.join(" ")),
-            code: Some(first.code.to_owned()),
-            instance,
-            valid: None,
-        };
+/// Validates the Connection tab and the table list. `sandbox_url` is `wpcrm.sandbox_url`.
+pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url: Option<&str>) -> InputOutcome {
+    let mut found = Findings::default();
+    let instance = instance_url(connection.instance_url.as_deref(), sandbox_url, &mut found);
+    let client_id = application_id(connection.application_id.as_deref(), &mut found);
+    let secret = client_secret(connection.client_secret.as_ref(), &mut found);
+    let tenant = tenant(connection.tenant_id.as_deref(), &mut found);
+    let tables = tables(&options.tables, &mut found);
+    if !found.problems.is_empty() {
+        return failed(&found.problems, instance);
     }
     // Every missing value was recorded as a problem above, so this always matches; the fallback
     // keeps the engine panic-free even if that ever changes.
@@ -322,12 +170,176 @@ pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url:
         };
     };
     let valid = ValidInput {
-        instance: instance_url.clone(),
+        instance: instance_url,
         client_id,
         secret,
         tenant,
         tables,
     };
+    passed(valid, &found.trimmed)
+}
+
+/// A value as typed, trimmed; `None` when empty.
+fn given(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn instance_url(raw: Option<&str>, sandbox_url: Option<&str>, found: &mut Findings) -> Option<InstanceUrl> {
+    let Some(value) = given(raw) else {
+        let detail = "The instance URL is missing.".to_owned();
+        found.problem("invalid_instance_url", detail, fixes::MISSING_INSTANCE_URL);
+        return None;
+    };
+    found.note_trim(raw.unwrap_or(""), "instance URL");
+    match normalize(value, sandbox_url) {
+        Ok(url) => Some(url),
+        Err(e) => {
+            let detail = format!("The instance URL is not usable: {}.", clip(&e.to_string()));
+            found.problem("invalid_instance_url", detail, fixes::instance_url_fix(&e));
+            None
+        }
+    }
+}
+
+fn application_id(raw: Option<&str>, found: &mut Findings) -> Option<ClientId> {
+    let Some(value) = given(raw) else {
+        let detail = "The application (client) ID is missing.".to_owned();
+        found.problem("invalid_application_id", detail, fixes::APPLICATION_ID);
+        return None;
+    };
+    found.note_trim(raw.unwrap_or(""), "application ID");
+    let parsed = ClientId::parse(value);
+    if parsed.is_none() {
+        let detail = format!("The application (client) ID '{}' is not a GUID.", printable(value));
+        found.problem("invalid_application_id", detail, fixes::APPLICATION_ID);
+    }
+    parsed
+}
+
+/// The client secret, never echoed.
+fn client_secret(typed: Option<&ClientSecret>, found: &mut Findings) -> Option<ClientSecret> {
+    let Some(secret) = typed.filter(|s| !s.secret().trim().is_empty()) else {
+        let detail = "The client secret is missing.".to_owned();
+        found.problem("missing_client_secret", detail, fixes::MISSING_SECRET);
+        return None;
+    };
+    found.note_trim(secret.secret(), "client secret");
+    if looks_like_secret_id(secret.secret()) {
+        let detail = fixes::SECRET_ID_DETAIL.to_owned();
+        found.problem("secret_id_not_value", detail, fixes::SECRET_ID_FIX);
+        return None;
+    }
+    Some(ClientSecret::new(secret.secret().trim()))
+}
+
+/// The tenant, optional.
+fn tenant(raw: Option<&str>, found: &mut Findings) -> Option<TenantId> {
+    let value = given(raw)?;
+    found.note_trim(raw.unwrap_or(""), "tenant ID");
+    let detail = match TenantId::parse(value) {
+        Ok(t) => return Some(t),
+        Err(TenantError::NotATenant) => {
+            format!("'{value}' does not name a tenant; an application signs in to one specific tenant.")
+        }
+        Err(TenantError::Invalid) => format!(
+            "The tenant '{}' is neither a GUID nor a domain name such as contoso.onmicrosoft.com.",
+            printable(value)
+        ),
+    };
+    found.problem("invalid_tenant_id", detail, fixes::TENANT_ID);
+    None
+}
+
+/// Tables and access kinds, normalized and merged. A list longer than any site needs is refused
+/// outright: each table costs requests, and checking it would blow the deadline (and the report)
+/// before any answer.
+fn tables(requests: &[TableRequest], found: &mut Findings) -> Vec<TableSpec> {
+    if requests.len() > MAX_TABLES {
+        let detail = format!(
+            "{} tables were asked for; at most {MAX_TABLES} can be checked in one call.",
+            requests.len()
+        );
+        let fix = format!("List only the tables the site reads or writes (at most {MAX_TABLES}).");
+        found.problem("too_many_tables", detail, fix);
+    }
+    let mut tables: Vec<TableSpec> = Vec::new();
+    for request in requests.iter().take(MAX_TABLES) {
+        let Some(spec) = table_spec(request, found) else {
+            continue;
+        };
+        match tables.iter_mut().find(|t| t.logical_name == spec.logical_name) {
+            Some(existing) => {
+                for k in spec.access {
+                    if !existing.access.contains(&k) {
+                        existing.access.push(k);
+                    }
+                }
+                existing.access.sort();
+            }
+            None => tables.push(spec),
+        }
+    }
+    tables
+}
+
+/// One table request: its logical name and its access kinds (read when none).
+fn table_spec(request: &TableRequest, found: &mut Findings) -> Option<TableSpec> {
+    let name = request.logical_name.trim().to_ascii_lowercase();
+    let valid_name = !name.is_empty()
+        && name.len() <= 128
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.as_bytes()[0].is_ascii_alphabetic();
+    if !valid_name {
+        let detail = format!(
+            "'{}' is not a table logical name (lower-case letters, digits and underscores).",
+            printable(&request.logical_name)
+        );
+        found.problem("invalid_table", detail, fixes::TABLE_NAME);
+        return None;
+    }
+    let mut access = Vec::new();
+    for kind in &request.access {
+        match AccessKind::parse(kind) {
+            Some(k) if !access.contains(&k) => access.push(k),
+            Some(_) => {}
+            None => {
+                let detail = format!("'{}' for table '{name}' is not an access kind.", printable(kind));
+                found.problem("invalid_access_kind", detail, fixes::ACCESS_KIND);
+            }
+        }
+    }
+    if access.is_empty() {
+        access.push(AccessKind::Read);
+    }
+    access.sort();
+    Some(TableSpec {
+        logical_name: name,
+        access,
+    })
+}
+
+/// Fail: every problem's detail, each distinct fix once, the first problem's code.
+fn failed(problems: &[Problem], instance: Option<InstanceUrl>) -> InputOutcome {
+    let detail = problems.iter().map(|p| p.detail.as_str()).collect::<Vec<_>>().join(" ");
+    let mut fix_list: Vec<&str> = Vec::new();
+    for p in problems {
+        if !fix_list.contains(&p.fix.as_str()) {
+            fix_list.push(&p.fix);
+        }
+    }
+    InputOutcome {
+        status: CheckStatus::Fail,
+        detail: format!("{detail} No request was made."),
+        fix: Some(fix_list.join(" ")),
+        code: problems.first().map(|p| p.code.to_owned()),
+        instance,
+        valid: None,
+    }
+}
+
+/// Pass, or warn when values were trimmed.
+fn passed(valid: ValidInput, trimmed: &[&str]) -> InputOutcome {
+    let instance_url = valid.instance.clone();
     let (status, detail, fix, code) = if trimmed.is_empty() {
         (
             CheckStatus::Pass,

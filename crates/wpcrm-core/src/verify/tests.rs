@@ -6,7 +6,7 @@
 use super::*;
 use crate::context::{Clock, EngineConfig};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
-use crate::report::CloudName;
+use crate::report::{Check, CheckStatus, CloudName};
 use crate::secret::ClientSecret;
 use std::sync::{Arc, Mutex};
 

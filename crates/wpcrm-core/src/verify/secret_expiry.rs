@@ -1,0 +1,72 @@
+//! The `secret_expiry` check: the client secret is not about to expire.
+//!
+//! No request: the date is the caller's `secret_expires_at` (Graph's `passwordCredentials`
+//! `endDateTime`, <https://learn.microsoft.com/graph/api/resources/passwordcredential>). A pass
+//! gives the days left; a warn (`secret_expiring`) means under 30 days; a fail means it expired
+//! (`secret_expired`) or the date is not ISO 8601 (`invalid_secret_expiry`); without a date the
+//! check is skipped (`docs/verify.md`).
+
+use super::outcome::Outcome;
+use crate::diagnosis::Diagnosis;
+use crate::report::CheckStatus;
+
+/// A secret expiring within this many days is a warning.
+pub const SECRET_EXPIRY_WARNING_DAYS: i64 = 30;
+
+const RENEW: &str = "In the Microsoft Entra admin center → App registrations → your app → Certificates & secrets, add a new client secret, paste its Value here, then delete the old one.";
+
+/// Expired → fail, under 30 days → warn, else pass; absent → skip.
+pub fn check(raw: Option<&str>, now: time::OffsetDateTime) -> Outcome {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Outcome::skip("The secret's expiry date was not given.");
+    };
+    let Some(at) = parse_iso8601(raw) else {
+        return Outcome::fail(Diagnosis {
+            code: "invalid_secret_expiry".to_owned(),
+            detail: format!(
+                "'{}' is not an ISO 8601 date.",
+                raw.chars().take(60).collect::<String>()
+            ),
+            fix: Some(
+                "Pass secret_expires_at as an ISO 8601 date, for example 2026-12-31T00:00:00Z (Graph's endDateTime)."
+                    .to_owned(),
+            ),
+        });
+    };
+    let date = at.date();
+    if at <= now {
+        return Outcome::fail(Diagnosis::new(
+            "secret_expired",
+            format!("The client secret expired on {date}."),
+            RENEW,
+        ));
+    }
+    let days = (at - now).whole_days();
+    if days < SECRET_EXPIRY_WARNING_DAYS {
+        return Outcome::with(
+            CheckStatus::Warn,
+            Diagnosis::new(
+                "secret_expiring",
+                format!("The client secret expires on {date}, in {days} days; the site stops working then."),
+                RENEW,
+            ),
+        );
+    }
+    Outcome::pass(format!("The client secret is valid until {date} ({days} days)."))
+}
+
+fn parse_iso8601(raw: &str) -> Option<time::OffsetDateTime> {
+    use time::format_description::well_known::{Iso8601, Rfc3339};
+    if let Ok(t) = time::OffsetDateTime::parse(raw, &Rfc3339) {
+        return Some(t);
+    }
+    if let Ok(t) = time::OffsetDateTime::parse(raw, &Iso8601::DEFAULT) {
+        return Some(t);
+    }
+    // A date and time without offset (Graph sometimes omits it): UTC.
+    if let Ok(t) = time::PrimitiveDateTime::parse(raw, &Iso8601::DEFAULT) {
+        return Some(t.assume_utc());
+    }
+    let date = time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(date.midnight().assume_utc())
+}
