@@ -57,8 +57,9 @@ namespace {
      * One step of the resumable provisioning flow: call again with the returned state until the status
      * is done or failed.
      *
-     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, action?: 'run'|'cancel'|'rollback'|null, timeout?: int|float|null} $request
-     *        state_key: exactly 32 bytes (e.g. derived from the site's salts).
+     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, action?: 'run'|'cancel'|'rollback'|'forget_secret'|null, timeout?: int|float|null} $request
+     *        state_key: exactly 32 bytes, the same for a site across runs (it keys the marker that proves
+     *        an application is the site's; docs/provision.md, "What setup reuses").
      * @return array{
      *     status: 'sign_in_required'|'choose_environment'|'in_progress'|'done'|'failed',
      *     state: string,
@@ -68,9 +69,12 @@ namespace {
      *     step?: string,
      *     connection?: array{instance_url: string, tenant_id: ?string, application_id: string, client_secret: string, secret_expires_at: string}&array<string, mixed>,
      *     verification?: array<string, mixed>,
-     *     error?: array{step: ?string, code: string, message: string, fix: ?string}
+     *     error?: array{step: ?string, code: string, message: string, fix: ?string},
+     *     changes: list<array{action: 'created'|'updated'|'removed', kind: string, id: string, detail: string, at: string}>,
+     *     notices: list<array{code: string, message: string}>
      * }
      *        A rollback that finishes returns status done without connection or verification.
+     *        forget_secret (after the connection was saved) returns done with client_secret empty.
      *        A state_key of the wrong length throws (below) rather than returning failed.
      * @throws \TypeError a value of the wrong PHP type
      * @throws \Wpcrm\InvalidArgumentException a state_key that is not 32 bytes, a timeout not in (0, 3600]
