@@ -1,6 +1,6 @@
 """MSAL Python 1.39 against the sandbox's Entra ID v2.0 endpoints.
 
-Pointed at the sandbox as the reference (entra-and-graph.md §6.1) says: an https authority on the
+Pointed at the sandbox as MSAL's own documentation of a custom authority says: an https authority on the
 sandbox origin, instance discovery off (or aimed at the sandbox), `verify=` the sandbox CA.
 Each failing case builds a new ConfidentialClientApplication, because MSAL caches 400 answers for 60 s.
 """

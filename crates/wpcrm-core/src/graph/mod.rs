@@ -187,7 +187,8 @@ impl<'a> Graph<'a> {
 }
 
 /// Graph's "not there (yet)" answers: 404 Request_ResourceNotFound, or 400 with
-/// NoBackingApplicationObject while a new application replicates (§3.6).
+/// NoBackingApplicationObject while a new application replicates
+/// (<https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>; `docs/provision.md`, "Time").
 pub fn is_replication(e: &Error) -> bool {
     e.has_detail("NoBackingApplicationObject")
         || e.code() == Some("Request_ResourceNotFound")

@@ -399,7 +399,8 @@ mod tests {
     use super::*;
     use crate::api::TableRequest;
 
-    const SECRET: &str = "Sbx8Q~okSecretValue.0000000000000000000001";
+    /// Shaped like a secret Value; not the sandbox's (these tests make no request).
+    const SECRET: &str = "Sbx8Q~madeUpSecretValue.000000000000000001";
 
     fn conn(url: &str, app: &str, secret: &str, tenant: Option<&str>) -> ConnectionInput {
         ConnectionInput {
@@ -410,7 +411,8 @@ mod tests {
         }
     }
 
-    const APP: &str = "11111111-1111-4111-8111-111111111111";
+    /// A made-up application id.
+    const APP: &str = "a0a0a0a0-1111-4111-8111-a0a0a0a0a0a0";
 
     #[test]
     fn huge_values_and_table_lists_give_short_clear_errors() {

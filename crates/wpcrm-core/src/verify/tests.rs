@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 
 const SECRET: &str = "Sbx8Q~unitTestSecretValue.000000000000000001";
 const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.unit-test-token.sig";
-const APP: &str = "11111111-1111-4111-8111-111111111111";
-const TENANT: &str = "8d2c7a1e-4b5f-4c3a-9e8d-1f2a3b4c5d6e";
+/// Made-up ids: these tests answer from a closure, not from the sandbox's seeded world.
+const APP: &str = "a0a0a0a0-1111-4111-8111-a0a0a0a0a0a0";
+const TENANT: &str = "b0b0b0b0-2222-4222-8222-b0b0b0b0b0b0";
 const ORG: &str = "https://contoso.crm.dynamics.com";
 
 struct FixedClock;

@@ -1,6 +1,6 @@
 """Smoke test of wpcrm-sandbox with Microsoft's own Python SDKs (msal, azure-identity, msgraph-sdk,
 PowerPlatform-Dataverse-Client). Not part of `cargo test`; the project's conformance suite owns the
-pinned venv. Shows how each SDK is pointed at the sandbox (entra-and-graph.md §6):
+pinned venv. Shows how each SDK is pointed at the sandbox (tests/conformance/conftest.py does the same):
 
     wpcrm-sandbox --listen 127.0.0.1:0 --ca-out /tmp/sbx/ca.pem > /tmp/sbx/url &
     REQUESTS_CA_BUNDLE=/tmp/sbx/ca.pem python smoke.py "$(sed 's/.* on //' /tmp/sbx/url)" /tmp/sbx/ca.pem
@@ -52,7 +52,7 @@ def check(cond, what):
 
 def msal_flows():
     http = requests.Session()
-    http.trust_env = False  # else REQUESTS_CA_BUNDLE overrides verify (§6.1 pitfall)
+    http.trust_env = False  # else REQUESTS_CA_BUNDLE overrides verify (a requests pitfall)
     http.verify = CA
     app = msal.ConfidentialClientApplication(WP_OK[0], client_credential=WP_OK[1], authority=f"{URL}/{TENANT}",
                                              http_client=http, instance_discovery=f"{URL}/common/discovery/instance")

@@ -70,7 +70,7 @@ async fn jwks_and_instance_discovery() {
         head["kid"].clone()
     };
     assert_eq!(r.json["keys"][0]["kid"], kid);
-    // MSAL drops the port from authorization_endpoint (entra-and-graph.md §6.1).
+    // MSAL drops the port from authorization_endpoint (MSAL Python builds endpoints from the authority without its port; docs/sandbox.md).
     let r = h
         .get(&format!("{}/common/discovery/instance?api-version=1.0&authorization_endpoint=https://127.0.0.1/{tenant}/oauth2/v2.0/authorize", h.url), None)
         .await;
@@ -248,7 +248,7 @@ async fn client_credentials_errors() {
         "invalid_request",
         50059,
     );
-    // A JSON body has no grant_type (entra-and-graph.md §2, 900144).
+    // A JSON body has no grant_type (AADSTS900144, https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
     let r = res(h
         .c
         .post(format!("{}/{tenant}/oauth2/v2.0/token", h.url))
