@@ -130,3 +130,56 @@ pub fn table_not_found(name: &str, facts: &Facts) -> Diagnosis {
         ),
     )
 }
+
+const RENEW: &str = "In the Microsoft Entra admin center → App registrations → your app → Certificates & secrets, add a new client secret, paste its Value here, then delete the old one.";
+
+/// `secret_expires_at` that is not a date.
+pub fn invalid_secret_expiry(raw: &str) -> Diagnosis {
+    Diagnosis::new(
+        "invalid_secret_expiry",
+        format!(
+            "'{}' is not an ISO 8601 date.",
+            raw.chars().take(60).collect::<String>()
+        ),
+        "Pass secret_expires_at as an ISO 8601 date, for example 2026-12-31T00:00:00Z (Graph's endDateTime).",
+    )
+}
+
+/// The client secret expired on `date`.
+pub fn secret_expired(date: time::Date) -> Diagnosis {
+    Diagnosis::new("secret_expired", format!("The client secret expired on {date}."), RENEW)
+}
+
+/// The client secret expires on `date`, `days` from now.
+pub fn secret_expiring(date: time::Date, days: i64) -> Diagnosis {
+    Diagnosis::new(
+        "secret_expiring",
+        format!("The client secret expires on {date}, in {days} days; the site stops working then."),
+        RENEW,
+    )
+}
+
+/// The application user reads a table only at user (`basic`) or business-unit (`local`) depth.
+pub fn shallow_read(code: &str, detail: String, privilege: &str) -> Diagnosis {
+    Diagnosis::new(
+        code,
+        detail,
+        format!(
+            "If the site must show every row, give the application user a role with {privilege} at Organization level (Settings → Security roles → the role → the table's Read column, full circle)."
+        ),
+    )
+}
+
+/// Table definitions cannot be read: usually the application user has no role at all.
+pub fn no_metadata_access(privilege: &str) -> Diagnosis {
+    let mut d = missing_privilege(
+        privilege,
+        "read table definitions (metadata)",
+        "the Basic User role includes it",
+    );
+    d.fix = Some(format!(
+        "{} Usually the application user has no security role at all: assign Basic User plus a role that can read the site's tables.",
+        d.fix.unwrap_or_default()
+    ));
+    d
+}

@@ -35,16 +35,7 @@ pub fn check(answer: &Answer, facts: &Facts, checks: &mut Checks) -> bool {
         Ok(()) => Outcome::pass("The application user can read table definitions."),
         Err(e) if codes::is_privilege_denied(e) => {
             let privilege = missing_privilege_named(e).unwrap_or_else(|| "prvReadEntity".to_owned());
-            let mut d = app::missing_privilege(
-                &privilege,
-                "read table definitions (metadata)",
-                "the Basic User role includes it",
-            );
-            d.fix = Some(format!(
-                "{} Usually the application user has no security role at all: assign Basic User plus a role that can read the site's tables.",
-                d.fix.unwrap_or_default()
-            ));
-            Outcome::fail(d)
+            Outcome::fail(app::no_metadata_access(&privilege))
         }
         Err(e) => Outcome::fail(app::dataverse(e, facts, "read table definitions (metadata)")),
     };

@@ -7,13 +7,11 @@
 //! check is skipped (`docs/verify.md`).
 
 use super::outcome::Outcome;
-use crate::diagnosis::Diagnosis;
+use crate::diagnosis::app;
 use crate::report::CheckStatus;
 
 /// A secret expiring within this many days is a warning.
 pub const SECRET_EXPIRY_WARNING_DAYS: i64 = 30;
-
-const RENEW: &str = "In the Microsoft Entra admin center → App registrations → your app → Certificates & secrets, add a new client secret, paste its Value here, then delete the old one.";
 
 /// Expired → fail, under 30 days → warn, else pass; absent → skip.
 pub fn check(raw: Option<&str>, now: time::OffsetDateTime) -> Outcome {
@@ -21,36 +19,15 @@ pub fn check(raw: Option<&str>, now: time::OffsetDateTime) -> Outcome {
         return Outcome::skip("The secret's expiry date was not given.");
     };
     let Some(at) = parse_iso8601(raw) else {
-        return Outcome::fail(Diagnosis {
-            code: "invalid_secret_expiry".to_owned(),
-            detail: format!(
-                "'{}' is not an ISO 8601 date.",
-                raw.chars().take(60).collect::<String>()
-            ),
-            fix: Some(
-                "Pass secret_expires_at as an ISO 8601 date, for example 2026-12-31T00:00:00Z (Graph's endDateTime)."
-                    .to_owned(),
-            ),
-        });
+        return Outcome::fail(app::invalid_secret_expiry(raw));
     };
     let date = at.date();
     if at <= now {
-        return Outcome::fail(Diagnosis::new(
-            "secret_expired",
-            format!("The client secret expired on {date}."),
-            RENEW,
-        ));
+        return Outcome::fail(app::secret_expired(date));
     }
     let days = (at - now).whole_days();
     if days < SECRET_EXPIRY_WARNING_DAYS {
-        return Outcome::with(
-            CheckStatus::Warn,
-            Diagnosis::new(
-                "secret_expiring",
-                format!("The client secret expires on {date}, in {days} days; the site stops working then."),
-                RENEW,
-            ),
-        );
+        return Outcome::with(CheckStatus::Warn, app::secret_expiring(date, days));
     }
     Outcome::pass(format!("The client secret is valid until {date} ({days} days)."))
 }

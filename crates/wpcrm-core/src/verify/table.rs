@@ -246,19 +246,11 @@ impl<'a> Judged<'a> {
             _ => return Outcome::pass(format!("'{display}' ({set}) is accessible. Access: {summary}.")),
         };
         let privilege = self.privilege(AccessKind::Read);
-        Outcome::with(
-            CheckStatus::Warn,
-            Diagnosis {
-                code: code.to_owned(),
-                detail: format!(
-                    "The application user can read '{display}' ({set}) only at {} depth: the site will see only {whose}. Access: {summary}.",
-                    depth_word(depth)
-                ),
-                fix: Some(format!(
-                    "If the site must show every row, give the application user a role with {privilege} at Organization level (Settings → Security roles → the role → the table's Read column, full circle)."
-                )),
-            },
-        )
+        let detail = format!(
+            "The application user can read '{display}' ({set}) only at {} depth: the site will see only {whose}. Access: {summary}.",
+            depth_word(depth)
+        );
+        Outcome::with(CheckStatus::Warn, app::shallow_read(code, detail, &privilege))
     }
 }
 
