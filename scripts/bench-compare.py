@@ -38,24 +38,23 @@ def build(tree, label):
         shutil.copy2(os.path.join(ROOT, "target", "release", "examples", e), os.path.join(OUT, f"{label}-{e}"))
 
 
-def verify_figures(text):
-    """`tables requests wpcrm(ms) RTTs sequential(ms) ratio` rows → {tables: wpcrm ms}."""
-    rows = {}
-    for line in text.splitlines():
-        m = re.match(r"\s*(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x", line)
-        if m:
-            rows[f"verify, {m.group(1)} tables (ms)"] = float(m.group(3))
-    return rows
+# Each benchmark's output lines, and the figures a line gives: (pattern, [(name template, group)]).
+VERIFY_ROW = (r"\s*(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x", [("verify, {1} tables (ms)", 3)])
+PROVISION_ROW = (
+    r"\s*(wpcrm \(concurrent\)|one by one): +(\d+) requests, +(\d+) sequential round trips, wall median +(\d+) ms",
+    [("provision, {1} (ms)", 4), ("provision, {1} round trips", 3)],
+)
 
 
-def provision_figures(text):
-    rows = {}
+def figures(text, row):
+    """The named figures of every line of `text` that matches `row`."""
+    pattern, names = row
+    found = {}
     for line in text.splitlines():
-        m = re.search(r"(wpcrm \(concurrent\)|one by one): +(\d+) requests, +(\d+) sequential round trips, wall median +(\d+) ms", line)
-        if m:
-            rows[f"provision, {m.group(1)} (ms)"] = float(m.group(4))
-            rows[f"provision, {m.group(1)} round trips"] = float(m.group(3))
-    return rows
+        m = re.match(pattern, line)
+        for template, group in names if m else []:
+            found[template.format(*[None] + list(m.groups()))] = float(m.group(group))
+    return found
 
 
 def main():
@@ -86,7 +85,7 @@ def main():
                     capture_output=True).stdout
             pr = run([os.path.join(OUT, f"{label}-bench_provision"), str(a.latency_ms), str(a.runs)],
                      capture_output=True).stdout
-            for k, val in {**verify_figures(v), **provision_figures(pr)}.items():
+            for k, val in {**figures(v, VERIFY_ROW), **figures(pr, PROVISION_ROW)}.items():
                 figures[label].setdefault(k, []).append(val)
 
     print()

@@ -9,6 +9,7 @@ import threading
 import time
 
 import msal
+import pytest
 
 from conftest import (APPS, AZURE_CLI, BLOCKED, GRAPH_SCOPE, MAKER, TENANT_DOMAIN, TENANT_ID, UNKNOWN_APP_ID,
                       UNKNOWN_TENANT_ID, jwt_claims)
@@ -131,20 +132,17 @@ def test_device_code_flow_then_a_dataverse_token_from_the_refresh_token(sandbox)
     assert jwt_claims(dataverse["access_token"])["aud"] == sandbox.env_url()
 
 
-def test_device_code_declined(sandbox):
+@pytest.mark.parametrize(
+    "control, error",
+    [("device/decline", "authorization_declined"), ("device/expire", "expired_token")],
+    ids=["declined", "expired"],
+)
+def test_device_code_ends_without_a_token(sandbox, control, error):
     app = public_client(sandbox)
     flow = bounded(app.initiate_device_flow(scopes=[GRAPH_SCOPE]))
-    sandbox.control("POST", "device/decline", {"user_code": flow["user_code"]})
+    sandbox.control("POST", control, {"user_code": flow["user_code"]})
     result = app.acquire_token_by_device_flow(flow)
-    assert result.get("error") == "authorization_declined", result
-
-
-def test_device_code_expired(sandbox):
-    app = public_client(sandbox)
-    flow = bounded(app.initiate_device_flow(scopes=[GRAPH_SCOPE]))
-    sandbox.control("POST", "device/expire", {"user_code": flow["user_code"]})
-    result = app.acquire_token_by_device_flow(flow)
-    assert result.get("error") == "expired_token", result
+    assert result.get("error") == error, result
 
 
 def test_device_code_blocked_by_conditional_access(sandbox):

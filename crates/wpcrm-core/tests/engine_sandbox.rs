@@ -1,24 +1,20 @@
 //! The synchronous entry point the extension calls: `Engine::verify` builds its runtime and pooled
 //! client lazily on first use and reuses them (and the token cache) on later calls.
 
-use std::path::PathBuf;
+mod common;
+
+use common::Env;
 use std::time::Duration;
 use wpcrm_core::api::{ConnectionInput, TableRequest, VerifyOptions};
 use wpcrm_core::report::OverallStatus;
-use wpcrm_core::{ClientSecret, Engine, EngineConfig};
-use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
+use wpcrm_core::ClientSecret;
+use wpcrm_sandbox::{fixtures, SandboxOptions};
 
 #[test]
 fn engine_verify_is_blocking_and_reuses_its_token() {
-    let sandbox = Sandbox::start_blocking(SandboxOptions::default()).expect("sandbox");
-    let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("engine-ca-{}.pem", sandbox.port()));
-    std::fs::write(&ca_file, sandbox.ca_pem()).unwrap();
-    let engine = Engine::new(EngineConfig {
-        ca_file: Some(ca_file),
-        sandbox_url: Some(sandbox.url().to_owned()),
-        default_timeout: Duration::from_secs(10),
-        ..EngineConfig::default()
-    });
+    let env = Env::start_blocking(SandboxOptions::default());
+    let sandbox = &env.sandbox;
+    let engine = env.engine(Duration::from_secs(10));
     let wp_ok = fixtures::app("wp-ok");
     let connection = || ConnectionInput {
         instance_url: Some(format!("{}/contoso", sandbox.url())),

@@ -444,19 +444,7 @@ const STATE_KEY: [u8; 32] = *b"fault-matrix-state-key-32-bytes!";
 const SITE: &str = "https://fault-matrix.example";
 
 fn provision_request(env: &Env, state: Option<String>) -> ProvisionRequest {
-    ProvisionRequest {
-        state,
-        state_key: STATE_KEY.to_vec(),
-        instance_url: Some(format!("{}/contoso", env.sandbox.url())),
-        app_name: Some("wpcrm fault matrix".into()),
-        secret_lifetime_days: Some(30),
-        tables: vec![wpcrm_core::api::TableRequest::read("account")],
-        roles: None,
-        create_role: false,
-        site_id: Some(SITE.into()),
-        action: None,
-        timeout: Some(DEADLINE),
-    }
+    env.provision_request(SITE, state, &STATE_KEY, DEADLINE)
 }
 
 struct Drive {
@@ -658,22 +646,33 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Runs every cell of one matrix, one test at a time (they share the machine's ports and CPU), and
+/// judges the table.
+fn judge_matrix<F, Fut>(title: &str, endpoints: &'static [Endpoint], cell: F)
+where
+    F: Fn(std::sync::Arc<Env>, &'static Endpoint, &'static Fault) -> Fut + Send + Sync + Copy + 'static,
+    Fut: std::future::Future<Output = Cell> + Send,
+{
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    verdict(title, &runtime().block_on(run_matrix(endpoints, cell)));
+}
+
 #[test]
 fn verify_fault_matrix() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let cells = runtime().block_on(run_matrix(VERIFY_ENDPOINTS, |env, e, f| async move {
-        verify_cell(&env, e, f).await
-    }));
-    verdict("verify: endpoint × fault (deadline 3 s)", &cells);
+    judge_matrix(
+        "verify: endpoint × fault (deadline 3 s)",
+        VERIFY_ENDPOINTS,
+        |env, e, f| async move { verify_cell(&env, e, f).await },
+    );
 }
 
 #[test]
 fn provision_fault_matrix() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let cells = runtime().block_on(run_matrix(PROVISION_ENDPOINTS, |env, e, f| async move {
-        provision_cell(&env, e, f).await
-    }));
-    verdict("provision: endpoint × fault (deadline 3 s per call)", &cells);
+    judge_matrix(
+        "provision: endpoint × fault (deadline 3 s per call)",
+        PROVISION_ENDPOINTS,
+        |env, e, f| async move { provision_cell(&env, e, f).await },
+    );
 }
 
 /// The TLS handshake failure of the fault list: the sandbox cannot inject it, so the client

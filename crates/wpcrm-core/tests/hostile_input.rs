@@ -345,19 +345,7 @@ async fn huge_tables_lists_are_bounded() {
 const KEY: [u8; 32] = *b"hostile-input-state-key-32-byte!";
 
 fn request(env: &Env, state: Option<String>, key: &[u8]) -> ProvisionRequest {
-    ProvisionRequest {
-        state,
-        state_key: key.to_vec(),
-        instance_url: Some(format!("{}/contoso", env.sandbox.url())),
-        app_name: Some("wpcrm hostile input".into()),
-        secret_lifetime_days: Some(30),
-        tables: vec![TableRequest::read("account")],
-        roles: None,
-        create_role: false,
-        site_id: Some("https://hostile.example".into()),
-        action: None,
-        timeout: Some(Duration::from_secs(5)),
-    }
+    env.provision_request("https://hostile.example", state, key, Duration::from_secs(5))
 }
 
 #[tokio::test]

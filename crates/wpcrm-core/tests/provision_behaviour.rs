@@ -12,20 +12,17 @@ mod common;
 
 use common::{assert_secretless, has_secret_text, tenant, Env};
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use wpcrm_core::engine::{Clock, Context, EngineConfig};
-use wpcrm_core::http::{
-    BoxFuture, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportConfig, TransportError,
-};
+use wpcrm_core::http::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
 use wpcrm_core::provision::steps::StepStatus;
 use wpcrm_core::provision::{self, ProvisionError, ProvisionResponse, Status, REPLICATION_BOUND_S};
 use wpcrm_core::{ProvisionRequest, TableRequest};
+use wpcrm_sandbox::fixtures;
 use wpcrm_sandbox::seed::DEFAULT_SEED;
-use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
 const KEY: [u8; 32] = [42u8; 32];
 const SITE: &str = "https://contoso.example";
@@ -153,26 +150,12 @@ impl Harness {
 
     /// A sandbox started from `seed` instead of the default one.
     async fn seeded(seed: Value) -> Harness {
-        let sandbox = Sandbox::start(SandboxOptions {
-            seed_json: Some(seed.to_string()),
-            ..SandboxOptions::default()
-        })
-        .await
-        .expect("sandbox starts");
-        let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("behaviour-ca-{}.pem", sandbox.port()));
-        std::fs::write(&ca_file, sandbox.ca_pem()).unwrap();
-        Harness::over(Env { sandbox, ca_file })
+        Harness::over(Env::seeded(&seed).await)
     }
 
     fn over(env: Env) -> Harness {
-        let transport = ReqwestTransport::new(&TransportConfig {
-            ca_file: Some(env.ca_file.clone()),
-            proxy: None,
-            only_ca_file: true,
-        })
-        .expect("transport");
         let tap = Arc::new(Tap {
-            inner: Arc::new(transport),
+            inner: Arc::new(env.transport()),
             sent: Mutex::new(Vec::new()),
             kill_after: Mutex::new(None),
             killed: Notify::new(),
@@ -338,13 +321,7 @@ impl Harness {
 
     /// The sandbox's request log, without control calls.
     fn requests(&self) -> Vec<Value> {
-        let log = self.control().requests();
-        log.as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["service"] != "control")
-            .cloned()
-            .collect()
+        self.env.served()
     }
 
     fn sent_to(&self, method: &str, path_end: &str) -> Vec<Value> {

@@ -2,11 +2,12 @@
 //! transport, the sandbox's device-code approval through its control API), through the blocking
 //! `Engine::provision` the extension calls.
 
+mod common;
+
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::time::Duration;
 use wpcrm_core::provision::{ChangeAction, ChangeKind, ProvisionResponse, Status};
-use wpcrm_core::{Engine, EngineConfig, ProvisionRequest, TableRequest};
+use wpcrm_core::{Engine, ProvisionRequest, TableRequest};
 use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
 /// The seeded administrator's UPN (an Application Administrator), who approves the sign-ins.
@@ -20,16 +21,12 @@ struct Env {
 }
 
 fn env(options: SandboxOptions) -> Env {
-    let sandbox = Sandbox::start_blocking(options).expect("sandbox");
-    let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("provision-ca-{}.pem", sandbox.port()));
-    std::fs::write(&ca_file, sandbox.ca_pem()).unwrap();
-    let engine = Engine::new(EngineConfig {
-        ca_file: Some(ca_file),
-        sandbox_url: Some(sandbox.url().to_owned()),
-        default_timeout: Duration::from_secs(30),
-        ..EngineConfig::default()
-    });
-    Env { sandbox, engine }
+    let common = common::Env::start_blocking(options);
+    let engine = common.engine(Duration::from_secs(30));
+    Env {
+        sandbox: common.sandbox,
+        engine,
+    }
 }
 
 impl Env {
@@ -65,6 +62,15 @@ impl Env {
         assert!(s.message.contains(&s.user_code));
         assert!(self.sandbox.control().approve_device(&s.user_code, Some(user)));
         r.state
+    }
+
+    /// A whole run for the seeded admin, from a new sign-in to its end: the answer, and the
+    /// application id and secret of a `done` connection (checked to be done and verified).
+    fn provisioned(&self) -> (ProvisionResponse, String, String) {
+        let state = self.signed_in(admin());
+        let r = self.drive(self.request(Some(&state)));
+        let (app_id, secret) = expect_done(&r);
+        (r, app_id, secret)
     }
 
     /// Calls until the answer is not `in_progress`.
@@ -155,9 +161,7 @@ fn expect_done(r: &ProvisionResponse) -> (String, String) {
 #[test]
 fn fresh_provision_then_a_repeat_reuses_everything() {
     let env = env(SandboxOptions::default());
-    let state = env.signed_in(admin());
-    let r = env.drive(env.request(Some(&state)));
-    let (app_id, secret) = expect_done(&r);
+    let (r, app_id, secret) = env.provisioned();
     let c = r.connection.as_ref().unwrap();
     assert_eq!(c.tenant_id.as_deref(), Some(fixtures::tenant_id()));
     assert!(c.application_user_id.is_some() && c.service_principal_id.is_some() && c.role_id.is_some());
@@ -212,9 +216,7 @@ fn fresh_provision_then_a_repeat_reuses_everything() {
         json!({"environment": "contoso", "application_id": app_id}),
     );
     assert_eq!(status, 204);
-    let state = env.signed_in(admin());
-    let r2 = env.drive(env.request(Some(&state)));
-    let (app_id2, secret2) = expect_done(&r2);
+    let (r2, app_id2, secret2) = env.provisioned();
     assert_eq!(app_id2, app_id);
     assert_ne!(secret2, secret, "a new secret (the old value cannot be read back)");
     assert_eq!(env.ours(&app_id), (1, 1, 1, roles));
@@ -534,9 +536,7 @@ fn a_planted_lookalike_app_and_role_are_left_alone_and_reported() {
     assert_eq!(status, 200, "{planted_role}");
     let planted_role = planted_role["roleid"].as_str().unwrap().to_owned();
 
-    let state = env.signed_in(admin());
-    let r = env.drive(env.request(Some(&state)));
-    let (app_id, _) = expect_done(&r);
+    let (r, app_id, _) = env.provisioned();
     assert_ne!(app_id, planted_app, "setup registered its own application");
     let world = env.state();
     assert_eq!(
@@ -580,9 +580,7 @@ fn an_app_with_the_sites_marker_but_another_owner_is_not_adopted() {
     let marker = wpcrm_core::provision::SiteMarker::new(&req.state_key, req.site_id.as_deref().unwrap()).tag;
     // Whoever copied the marker (say, from an earlier app of this site) does not own it as the admin.
     let planted = plant_lookalike_app(&env, vec![marker, "wpcrm".into()]);
-    let state = env.signed_in(admin());
-    let r = env.drive(env.request(Some(&state)));
-    let (app_id, _) = expect_done(&r);
+    let (r, app_id, _) = env.provisioned();
     assert_ne!(app_id, planted);
     assert_eq!(app_with_id(&env.state(), &planted)["passwordCredentials"], json!([]));
     assert!(r
@@ -597,9 +595,7 @@ fn when_graph_does_not_make_the_creator_an_owner_setup_does() {
         creator_becomes_owner: Some(false),
         ..SandboxOptions::default()
     });
-    let state = env.signed_in(admin());
-    let r = env.drive(env.request(Some(&state)));
-    let (app_id, _) = expect_done(&r);
+    let (r, app_id, _) = env.provisioned();
     let world = env.state();
     let owners = &app_with_id(&world, &app_id)["owners"];
     assert_eq!(owners, &json!([fixtures::admin().id]), "the admin owns the application");
@@ -612,9 +608,7 @@ fn when_graph_does_not_make_the_creator_an_owner_setup_does() {
     );
 
     // So a later run whose state was lost can prove the application is this site's.
-    let state = env.signed_in(admin());
-    let r2 = env.drive(env.request(Some(&state)));
-    let (app_id2, _) = expect_done(&r2);
+    let (r2, app_id2, _) = env.provisioned();
     assert_eq!(app_id2, app_id);
     assert!(r2.notices.is_empty(), "{:?}", r2.notices);
 }
@@ -622,9 +616,7 @@ fn when_graph_does_not_make_the_creator_an_owner_setup_does() {
 #[test]
 fn every_change_is_reported_and_forget_secret_drops_the_value() {
     let env = env(SandboxOptions::default());
-    let state = env.signed_in(admin());
-    let r = env.drive(env.request(Some(&state)));
-    let (app_id, secret) = expect_done(&r);
+    let (r, app_id, secret) = env.provisioned();
     let kinds: Vec<ChangeKind> = r
         .changes
         .iter()

@@ -10,15 +10,14 @@ mod common;
 
 use common::{assert_secretless, jwt_shaped, options, tenant, wp_ok, Env, Recording};
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wpcrm_core::api::{ConnectionInput, TableRequest, VerifyOptions};
 use wpcrm_core::engine::{Clock, Context};
 use wpcrm_core::report::{Check, CheckStatus, CloudName, Depth, OverallStatus, VerifyReport};
 use wpcrm_core::ClientSecret;
+use wpcrm_sandbox::fixtures;
 use wpcrm_sandbox::seed::DEFAULT_SEED;
-use wpcrm_sandbox::{fixtures, Sandbox, SandboxOptions};
 
 const DEADLINE: Duration = Duration::from_secs(5);
 /// Per-request latency of the round-trip tests: requests of one wave start within milliseconds of
@@ -41,15 +40,7 @@ fn as_app(mut connection: ConnectionInput, name: &str) -> ConnectionInput {
 
 /// A sandbox serving `seed` instead of the embedded default.
 async fn start_with(seed: Value) -> Env {
-    let sandbox = Sandbox::start(SandboxOptions {
-        seed_json: Some(seed.to_string()),
-        ..SandboxOptions::default()
-    })
-    .await
-    .expect("sandbox starts with the adjusted seed");
-    let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("behaviour-ca-{}.pem", sandbox.port()));
-    std::fs::write(&ca_file, sandbox.ca_pem()).unwrap();
-    Env { sandbox, ca_file }
+    Env::seeded(&seed).await
 }
 
 /// The environment `contoso` of a seed.
@@ -93,13 +84,7 @@ fn check<'a>(r: &'a VerifyReport, id: &str) -> &'a Check {
 
 /// The Microsoft-side requests the sandbox served, in order.
 fn served(env: &Env) -> Vec<Value> {
-    let log = env.sandbox.control().requests();
-    log.as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["service"] != "control")
-        .cloned()
-        .collect()
+    env.served()
 }
 
 /// `METHOD path` of each served request.

@@ -56,10 +56,15 @@ button {{ margin-top: 24px; margin-right: 8px; padding: 8px 20px; font-size: 15p
     )
 }
 
-fn code_page(error: Option<&str>, prefill: &str) -> Resp {
-    let err = error
+/// The error paragraph a page shows above its form (nothing without an error).
+fn error_paragraph(error: Option<&str>) -> String {
+    error
         .map(|e| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, esc(e)))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn code_page(error: Option<&str>, prefill: &str) -> Resp {
+    let err = error_paragraph(error);
     Resp::html(
         200,
         page(
@@ -79,9 +84,7 @@ fn code_page(error: Option<&str>, prefill: &str) -> Resp {
 }
 
 fn signin_page(code: &str, client: &str, error: Option<&str>) -> Resp {
-    let err = error
-        .map(|e| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, esc(e)))
-        .unwrap_or_default();
+    let err = error_paragraph(error);
     Resp::html(
         200,
         page(

@@ -107,15 +107,7 @@ impl Sandbox {
             let _ = tx.send(r);
         })
         .map_err(StartError)?;
-        let (shared, shutdown) = rx
-            .await
-            .map_err(|_| StartError("sandbox thread died".into()))?
-            .map_err(StartError)?;
-        Ok(Sandbox {
-            shared,
-            shutdown,
-            thread: Some(thread),
-        })
+        Sandbox::started(rx.await.ok(), thread)
     }
 
     /// The same, for synchronous callers (plain `#[test]`, `main`).
@@ -125,9 +117,13 @@ impl Sandbox {
             let _ = tx.send(r);
         })
         .map_err(StartError)?;
-        let (shared, shutdown) = rx
-            .recv()
-            .map_err(|_| StartError("sandbox thread died".into()))?
+        Sandbox::started(rx.recv().ok(), thread)
+    }
+
+    /// The handle of a server thread, from what it reported when it was up (`None`: it died first).
+    fn started(report: Option<Ready>, thread: std::thread::JoinHandle<()>) -> Result<Sandbox, StartError> {
+        let (shared, shutdown) = report
+            .ok_or_else(|| StartError("sandbox thread died".into()))?
             .map_err(StartError)?;
         Ok(Sandbox {
             shared,

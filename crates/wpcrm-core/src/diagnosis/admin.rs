@@ -306,16 +306,10 @@ pub fn older_secrets_kept(error: &Error) -> Diagnosis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::answer::read_error;
+    use crate::service::answer::{read_error, test_answer};
 
     fn error(service: Service, status: u16, body: &str) -> Error {
-        read_error(
-            service,
-            &http::Response::builder()
-                .status(status)
-                .body(body.as_bytes().to_vec())
-                .unwrap(),
-        )
+        read_error(service, &test_answer(status, body))
     }
 
     #[test]

@@ -106,17 +106,11 @@ fn classify(e: Error) -> Poll {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::answer::read_error;
+    use crate::service::answer::{read_error, test_answer};
 
     #[test]
     fn maps_each_rfc8628_error_to_an_action() {
-        let p = |b: &str| {
-            let response = http::Response::builder()
-                .status(400)
-                .body(b.as_bytes().to_vec())
-                .unwrap();
-            classify(read_error(Service::Entra, &response))
-        };
+        let p = |b: &str| classify(read_error(Service::Entra, &test_answer(400, b)));
         assert!(matches!(
             p(r#"{"error":"authorization_pending","error_codes":[70016]}"#),
             Poll::Pending

@@ -253,38 +253,19 @@ mod tests {
         assert_eq!(b.unwrap().token.secret(), "tok0");
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
 
+        let token_for = |secret: &'static str| {
+            let key = key(&cache, secret);
+            let (cache, clock) = (&cache, &clock);
+            async move { cache.get_or_fetch(key, clock, fetch).await.unwrap().token }
+        };
         // 54 minutes later: still fresh. 56 minutes: within the 5-minute margin, refreshed.
         *clock.0.lock().unwrap() += Duration::minutes(54);
-        assert_eq!(
-            cache
-                .get_or_fetch(key(&cache, "s"), &clock, fetch)
-                .await
-                .unwrap()
-                .token
-                .secret(),
-            "tok0"
-        );
+        assert_eq!(token_for("s").await.secret(), "tok0");
         *clock.0.lock().unwrap() += Duration::minutes(2);
-        assert_eq!(
-            cache
-                .get_or_fetch(key(&cache, "s"), &clock, fetch)
-                .await
-                .unwrap()
-                .token
-                .secret(),
-            "tok1"
-        );
+        assert_eq!(token_for("s").await.secret(), "tok1");
 
         // Another secret is another key.
-        assert_eq!(
-            cache
-                .get_or_fetch(key(&cache, "other"), &clock, fetch)
-                .await
-                .unwrap()
-                .token
-                .secret(),
-            "tok2"
-        );
+        assert_eq!(token_for("other").await.secret(), "tok2");
         assert!(!format!("{:?} {:?}", key(&cache, "s"), cache).contains("\"s\""));
     }
 

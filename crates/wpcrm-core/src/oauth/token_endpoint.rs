@@ -90,12 +90,7 @@ pub fn read_token_response(response: &HttpResponse) -> Result<TokenResponse, Err
 mod tests {
     use super::*;
 
-    fn resp(status: u16, body: &str) -> HttpResponse {
-        http::Response::builder()
-            .status(status)
-            .body(body.as_bytes().to_vec())
-            .unwrap()
-    }
+    use crate::service::answer::test_answer as resp;
 
     #[test]
     fn parses_success() {

@@ -21,23 +21,16 @@ use std::sync::atomic::Ordering;
 impl Machine<'_> {
     pub(super) async fn app_user(&self) -> StepResult {
         let step = StepId::AppUser;
-        if self.st().app_user.is_some() {
-            self.done(step);
+        if !self.starts(step, |st| st.app_user.is_some()) {
             return Ok(());
         }
-        self.begin(step);
         let app = self.app();
         let bu = self.st().business_unit_id.clone().unwrap_or_default();
         let token = self.token_for(step, &self.dataverse_scope()).await?;
         let dv = self.dv(&token);
-        let existing = if self.app_fresh.load(Ordering::Relaxed) {
-            None
-        } else {
-            match dv.find_application_user(&app.app_id).await {
-                Ok(u) => u,
-                Err(e) => return self.fail(step, &e),
-            }
-        };
+        let existing = self
+            .made_earlier(step, || dv.find_application_user(&app.app_id))
+            .await?;
         let record = match existing {
             Some(user)
                 if user

@@ -27,11 +27,9 @@ impl Machine<'_> {
 
     pub(super) async fn client_secret(&self) -> StepResult {
         let step = StepId::ClientSecret;
-        if self.st().secret.is_some() {
-            self.done(step);
+        if !self.starts(step, |st| st.secret.is_some()) {
             return Ok(());
         }
-        self.begin(step);
         let app = self.app();
         let marker = self.secret_marker();
         let token = self.token_for(step, &self.graph_scope()).await?;
@@ -47,15 +45,9 @@ impl Machine<'_> {
                 .iter()
                 .filter(|c| c.display_name.as_deref() == Some(marker.as_str()))
             {
-                match graph.remove_password(&app.object_id, &orphan.key_id).await {
-                    Ok(()) => self.changed(
-                        ChangeAction::Removed,
-                        ChangeKind::ClientSecret,
-                        &orphan.key_id,
-                        "a secret of this run whose value was lost",
-                    ),
-                    Err(e) if crate::graph::is_not_found(&e) => {}
-                    Err(e) => return self.fail(step, &e),
+                let why = "a secret of this run whose value was lost";
+                if let Err(e) = self.remove_secret(&graph, &app.object_id, &orphan.key_id, why).await {
+                    return self.fail(step, &e);
                 }
             }
         }

@@ -15,11 +15,9 @@ use crate::diagnosis::admin;
 impl Machine<'_> {
     pub(super) async fn environment(&self) -> StepResult {
         let step = StepId::Environment;
-        if self.st().instance_url.is_some() {
-            self.done(step);
+        if !self.starts(step, |st| st.instance_url.is_some()) {
             return Ok(());
         }
-        self.begin(step);
         if let Some(raw) = &self.request_instance_url {
             let url = match crate::instance_url::normalize(raw, self.ctx.config.sandbox_url.as_deref()) {
                 Ok(url) => url,

@@ -126,6 +126,18 @@ impl Machine<'_> {
         &self.ctx.config.admin_client_id
     }
 
+    /// Whether `step` has work to do: when what it makes is already `recorded` it is marked done
+    /// (a re-run, or an older state), else it is marked running.
+    pub(super) fn starts(&self, step: StepId, recorded: impl FnOnce(&State) -> bool) -> bool {
+        let recorded = recorded(&self.st());
+        if recorded {
+            self.done(step);
+        } else {
+            self.begin(step);
+        }
+        !recorded
+    }
+
     pub(super) fn begin(&self, step: StepId) {
         let now = self.now_s();
         self.st().begin(step, now);
@@ -175,6 +187,44 @@ impl Machine<'_> {
                 }
                 Err(e) => return self.fail(step, &e),
             }
+        }
+    }
+
+    /// What an earlier call may have made for `step` (`look_up`), unless the application was created
+    /// by this very call: then nothing can hang off it yet and the lookup is skipped.
+    pub(super) async fn made_earlier<T, Fut>(
+        &self,
+        step: StepId,
+        look_up: impl FnOnce() -> Fut,
+    ) -> StepResult<Option<T>>
+    where
+        Fut: Future<Output = Result<Option<T>, Error>>,
+    {
+        if self.app_fresh.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(None);
+        }
+        match look_up().await {
+            Ok(found) => Ok(found),
+            Err(e) => self.fail(step, &e),
+        }
+    }
+
+    /// Removes the client secret `key_id` from the application `object_id` (one already gone counts
+    /// as removed) and reports it with `why`.
+    pub(super) async fn remove_secret(
+        &self,
+        graph: &Graph<'_>,
+        object_id: &str,
+        key_id: &str,
+        why: &str,
+    ) -> Result<(), Error> {
+        match graph.remove_password(object_id, key_id).await {
+            Ok(()) => {
+                self.changed(ChangeAction::Removed, ChangeKind::ClientSecret, key_id, why);
+                Ok(())
+            }
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
         }
     }
 

@@ -27,11 +27,9 @@ use std::sync::atomic::Ordering;
 impl Machine<'_> {
     pub(super) async fn register_app(&self) -> StepResult {
         let step = StepId::RegisterApp;
-        if self.st().app.is_some() {
-            self.done(step);
+        if !self.starts(step, |st| st.app.is_some()) {
             return Ok(());
         }
-        self.begin(step);
         let token = self.token_for(step, &self.graph_scope()).await?;
         let graph = self.graph(&token);
         let record = match self.find_our_app(&graph).await? {

@@ -12,7 +12,6 @@
 //! connection, which works: the admin is told which secrets stay (`notices`).
 
 use super::machine::{Machine, StepResult, Stop, Transient};
-use super::response::{ChangeAction, ChangeKind};
 use super::steps::StepId;
 use crate::diagnosis::admin;
 use crate::service::Error;
@@ -46,14 +45,9 @@ impl Machine<'_> {
                     .is_some_and(|n| n.starts_with(prefix.as_str()))
         });
         for secret in older {
-            match graph.remove_password(&app.object_id, &secret.key_id).await {
-                Ok(()) => self.changed(
-                    ChangeAction::Removed,
-                    ChangeKind::ClientSecret,
-                    &secret.key_id,
-                    "an older secret of this site, after the new one was verified",
-                ),
-                Err(e) if e.is_not_found() => {}
+            let why = "an older secret of this site, after the new one was verified";
+            match self.remove_secret(&graph, &app.object_id, &secret.key_id, why).await {
+                Ok(()) => {}
                 Err(Error::Deadline) => return Err(Stop::Pending(step)),
                 Err(e) => {
                     self.notice(admin::older_secrets_kept(&e));

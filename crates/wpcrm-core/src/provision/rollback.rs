@@ -47,37 +47,25 @@ impl Undo {
 
     /// What the undo does to the tenant, and the id of the object it touches in `st`.
     fn change(self, st: &State) -> (ChangeAction, ChangeKind, String) {
-        let id = |v: Option<&str>| v.unwrap_or_default().to_owned();
-        let user = id(st.app_user.as_ref().map(|u| u.id.as_str()));
-        match self {
-            Undo::RoleAssignment => (
-                ChangeAction::Removed,
-                ChangeKind::RoleAssignment,
-                id(st.custom_role.as_ref().map(|r| r.id.as_str())),
-            ),
-            Undo::CustomRole => (
-                ChangeAction::Removed,
-                ChangeKind::Role,
-                id(st.custom_role.as_ref().map(|r| r.id.as_str())),
-            ),
-            Undo::DisableAppUser => (ChangeAction::Updated, ChangeKind::ApplicationUser, user),
-            Undo::DeleteAppUser => (ChangeAction::Removed, ChangeKind::ApplicationUser, user),
-            Undo::ClientSecret => (
-                ChangeAction::Removed,
-                ChangeKind::ClientSecret,
-                id(st.secret.as_ref().map(|s| s.key_id.as_str())),
-            ),
+        let role = st.custom_role.as_ref().map(|r| r.id.as_str());
+        let user = st.app_user.as_ref().map(|u| u.id.as_str());
+        let (kind, id) = match self {
+            Undo::RoleAssignment => (ChangeKind::RoleAssignment, role),
+            Undo::CustomRole => (ChangeKind::Role, role),
+            Undo::DisableAppUser | Undo::DeleteAppUser => (ChangeKind::ApplicationUser, user),
+            Undo::ClientSecret => (ChangeKind::ClientSecret, st.secret.as_ref().map(|s| s.key_id.as_str())),
             Undo::ServicePrincipal => (
-                ChangeAction::Removed,
                 ChangeKind::ServicePrincipal,
-                id(st.service_principal.as_ref().map(|s| s.id.as_str())),
+                st.service_principal.as_ref().map(|s| s.id.as_str()),
             ),
-            Undo::Application => (
-                ChangeAction::Removed,
-                ChangeKind::Application,
-                id(st.app.as_ref().map(|a| a.app_id.as_str())),
-            ),
-        }
+            Undo::Application => (ChangeKind::Application, st.app.as_ref().map(|a| a.app_id.as_str())),
+        };
+        let action = if self == Undo::DisableAppUser {
+            ChangeAction::Updated
+        } else {
+            ChangeAction::Removed
+        };
+        (action, kind, id.unwrap_or_default().to_owned())
     }
 
     fn title(self) -> &'static str {

@@ -14,27 +14,19 @@ use super::machine::{Machine, StepResult, Transient};
 use super::response::{ChangeAction, ChangeKind};
 use super::state::Owned;
 use super::steps::{StepId, StepStatus};
-use std::sync::atomic::Ordering;
 
 impl Machine<'_> {
     pub(super) async fn service_principal(&self) -> StepResult {
         let step = StepId::ServicePrincipal;
-        if self.st().service_principal.is_some() {
-            self.done(step);
+        if !self.starts(step, |st| st.service_principal.is_some()) {
             return Ok(());
         }
-        self.begin(step);
         let app = self.app();
         let token = self.token_for(step, &self.graph_scope()).await?;
         let graph = self.graph(&token);
-        let existing = if self.app_fresh.load(Ordering::Relaxed) {
-            None
-        } else {
-            match graph.find_service_principal(&app.app_id).await {
-                Ok(sp) => sp,
-                Err(e) => return self.fail(step, &e),
-            }
-        };
+        let existing = self
+            .made_earlier(step, || graph.find_service_principal(&app.app_id))
+            .await?;
         let record = match existing {
             Some(sp) => Owned {
                 id: sp.id,

@@ -203,15 +203,21 @@ pub fn describe_non_json(response: &HttpResponse) -> String {
     }
 }
 
+/// An answer with `status` and `body`, for the engine's unit tests of readers.
+#[cfg(test)]
+pub(crate) fn test_answer(status: u16, body: &str) -> HttpResponse {
+    http::Response::builder()
+        .status(status)
+        .body(body.as_bytes().to_vec())
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
-        http::Response::builder()
-            .status(status)
-            .body(body.as_bytes().to_vec())
-            .unwrap()
+        test_answer(status, body)
     }
 
     #[test]

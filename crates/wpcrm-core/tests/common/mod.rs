@@ -67,22 +67,59 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Env {
-        let sandbox = Sandbox::start(SandboxOptions::default()).await.expect("sandbox starts");
-        let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("hardening-ca-{}.pem", sandbox.port()));
+        Env::start_with(SandboxOptions::default()).await
+    }
+
+    /// A sandbox started with `options` (another seed, another variant).
+    pub async fn start_with(options: SandboxOptions) -> Env {
+        Env::around(Sandbox::start(options).await.expect("sandbox starts"))
+    }
+
+    /// The same, for plain `#[test]`s (they drive the blocking `Engine`).
+    pub fn start_blocking(options: SandboxOptions) -> Env {
+        Env::around(Sandbox::start_blocking(options).expect("sandbox starts"))
+    }
+
+    /// Writes the sandbox's CA where the engine's transport reads it.
+    fn around(sandbox: Sandbox) -> Env {
+        let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sandbox-ca-{}.pem", sandbox.port()));
         std::fs::write(&ca_file, sandbox.ca_pem()).unwrap();
         Env { sandbox, ca_file }
     }
 
-    /// A fresh context (empty token cache) whose transport records every URL.
-    pub fn context(&self) -> (Context, Arc<Recording>) {
-        let transport = ReqwestTransport::new(&TransportConfig {
+    /// The blocking engine the extension holds, pointed at this sandbox.
+    pub fn engine(&self, default_timeout: Duration) -> wpcrm_core::Engine {
+        wpcrm_core::Engine::new(EngineConfig {
+            ca_file: Some(self.ca_file.clone()),
+            sandbox_url: Some(self.sandbox.url().to_owned()),
+            default_timeout,
+            ..EngineConfig::default()
+        })
+    }
+
+    /// A sandbox serving `seed` instead of the embedded default.
+    pub async fn seeded(seed: &serde_json::Value) -> Env {
+        Env::start_with(SandboxOptions {
+            seed_json: Some(seed.to_string()),
+            ..SandboxOptions::default()
+        })
+        .await
+    }
+
+    /// The real HTTPS transport, trusting only the sandbox's CA.
+    pub fn transport(&self) -> ReqwestTransport {
+        ReqwestTransport::new(&TransportConfig {
             ca_file: Some(self.ca_file.clone()),
             proxy: None,
             only_ca_file: true,
         })
-        .expect("transport");
+        .expect("transport")
+    }
+
+    /// A fresh context (empty token cache) whose transport records every URL.
+    pub fn context(&self) -> (Context, Arc<Recording>) {
         let recording = Arc::new(Recording {
-            inner: Arc::new(transport),
+            inner: Arc::new(self.transport()),
             urls: Mutex::new(Vec::new()),
             spans: Mutex::new(Vec::new()),
         });
@@ -102,6 +139,38 @@ impl Env {
             application_id: Some(wp_ok().app_id.to_owned()),
             client_secret: Some(ClientSecret::new(wp_ok().secret)),
             tenant_id: tenant.map(str::to_owned),
+        }
+    }
+
+    /// The Microsoft-side requests the sandbox served, in order (its control calls left out).
+    pub fn served(&self) -> Vec<serde_json::Value> {
+        let log = self.sandbox.control().requests();
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["service"] != "control")
+            .cloned()
+            .collect()
+    }
+
+    /// A provisioning request for `site` in `contoso` (one table, no custom role), sealed with `key`.
+    pub fn provision_request(
+        &self,
+        site: &str,
+        state: Option<String>,
+        key: &[u8],
+        timeout: Duration,
+    ) -> wpcrm_core::ProvisionRequest {
+        wpcrm_core::ProvisionRequest {
+            state,
+            state_key: key.to_vec(),
+            instance_url: Some(format!("{}/contoso", self.sandbox.url())),
+            app_name: Some(format!("wpcrm test {site}")),
+            secret_lifetime_days: Some(30),
+            tables: vec![TableRequest::read("account")],
+            site_id: Some(site.into()),
+            timeout: Some(timeout),
+            ..wpcrm_core::ProvisionRequest::default()
         }
     }
 

@@ -222,14 +222,7 @@ fn build_env(
     let mut roles = Vec::new();
     for bu in &bus {
         for t in &seed.role_templates {
-            roles.push(Role {
-                id: det_uuid(&format!("{n}/role/{}/{}", bu.name, t.name)),
-                name: t.name.clone(),
-                bu: bu.id,
-                privileges: parse_depth_map(t, &privileges)?,
-                managed: true,
-                created_by: None,
-            });
+            roles.push(seeded_role(n, bu, &t.name, parse_depth_map(t, &privileges)?, true));
         }
     }
     for r in &e.roles {
@@ -238,14 +231,7 @@ fn build_env(
             .iter()
             .find(|b| b.name == bu_name)
             .ok_or_else(|| format!("seed: unknown business unit '{bu_name}'"))?;
-        roles.push(Role {
-            id: det_uuid(&format!("{n}/role/{}/{}", bu.name, r.name)),
-            name: r.name.clone(),
-            bu: bu.id,
-            privileges: parse_depth_map(r, &privileges)?,
-            managed: false,
-            created_by: None,
-        });
+        roles.push(seeded_role(n, bu, &r.name, parse_depth_map(r, &privileges)?, false));
     }
     let mut sysusers = Vec::new();
     let mut keys: HashMap<String, Uuid> = HashMap::new();
@@ -351,4 +337,17 @@ fn build_env(
         tables,
         records,
     })
+}
+
+/// A role of the seed: its id is derived from the environment, business unit and name, so that it
+/// is the same in every sandbox; the system made it (no `_createdby_value`).
+fn seeded_role(env: &str, bu: &Bu, name: &str, privileges: Vec<(Uuid, Depth)>, managed: bool) -> Role {
+    Role {
+        id: det_uuid(&format!("{env}/role/{}/{name}", bu.name)),
+        name: name.to_owned(),
+        bu: bu.id,
+        privileges,
+        managed,
+        created_by: None,
+    }
 }

@@ -139,18 +139,11 @@ fn binary_prints_the_listening_line_and_writes_the_ca() {
     let dir = std::env::temp_dir().join(format!("wpcrm-sandbox-bin-{}", std::process::id()));
     let ca = dir.join("ca.pem");
     let started = std::time::Instant::now();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wpcrm-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--ca-out"])
-        .arg(&ca)
-        .args(["--latency-ms", "0", "--auto-approve"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut child, line) = spawn_binary(
+        &ca,
+        &["--latency-ms", "0", "--auto-approve"],
+        std::process::Stdio::null(),
+    );
     let elapsed = started.elapsed();
     let _ = child.kill();
     let _ = child.wait();
@@ -220,17 +213,8 @@ async fn serves_http2_and_http1() {
 async fn an_unread_stderr_pipe_does_not_stall_the_server() {
     let dir = std::env::temp_dir().join(format!("wpcrm-sandbox-pipe-{}", std::process::id()));
     let ca = dir.join("ca.pem");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wpcrm-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--ca-out"])
-        .arg(&ca)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped()) // never read
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    // Its stderr is a pipe that is never read.
+    let (mut child, line) = spawn_binary(&ca, &[], std::process::Stdio::piped());
     let url = line.trim().rsplit(' ').next().unwrap().to_string();
     let c = client_for(&std::fs::read_to_string(&ca).unwrap());
     // Each request logs a line of ~2 KiB: 300 of them overflow a 64 KiB pipe many times over.
@@ -246,4 +230,22 @@ async fn an_unread_stderr_pipe_does_not_stall_the_server() {
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Starts the `wpcrm-sandbox` binary on a free port, writing its CA to `ca`, with `extra` arguments
+/// and `stderr`; returns it and the first line it prints (where it listens).
+fn spawn_binary(ca: &std::path::Path, extra: &[&str], stderr: std::process::Stdio) -> (std::process::Child, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wpcrm-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--ca-out"])
+        .arg(ca)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line)
 }

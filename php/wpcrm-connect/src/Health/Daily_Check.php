@@ -14,9 +14,13 @@ use Wpcrm\Connect\Verifier;
  * Verifies the saved connection once a day and stores the report for Site Health and the notice.
  * A failure to schedule is recorded, not swallowed: Site Health shows it.
  */
-final class Daily_Check {
+final class Daily_Check extends Cron_Job {
 
 	public const HOOK = 'wpcrm_connect_daily_check';
+
+	public const RECURRENCE = 'daily';
+
+	public const FIRST_RUN_IN = HOUR_IN_SECONDS;
 
 	/** Option recording a scheduling failure (message) — empty when scheduled fine. */
 	public const SCHEDULE_ERROR_OPTION = 'wpcrm_connect_schedule_error';
@@ -47,37 +51,16 @@ final class Daily_Check {
 	}
 
 	/**
-	 * Hooks the job and reschedules it if missing.
-	 */
-	public function register(): void {
-		add_action( self::HOOK, array( $this, 'run' ) );
-		add_action( 'init', array( $this, 'ensure_scheduled' ) );
-	}
-
-	/**
-	 * Schedules the daily event unless it already is.
+	 * Records a failure to schedule (Site Health shows it), or clears it.
 	 *
-	 * @return bool Whether an event is scheduled afterwards.
+	 * @param string|null $failure Why scheduling failed.
 	 */
-	public static function ensure_scheduled(): bool {
-		if ( wp_next_scheduled( self::HOOK ) ) {
-			return true;
+	protected static function scheduling_result( ?string $failure ): void {
+		if ( null === $failure ) {
+			delete_option( self::SCHEDULE_ERROR_OPTION );
+		} else {
+			update_option( self::SCHEDULE_ERROR_OPTION, $failure, false );
 		}
-		$result = wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', self::HOOK, array(), true );
-		if ( is_wp_error( $result ) || false === $result ) {
-			$message = is_wp_error( $result ) ? $result->get_error_message() : 'wp_schedule_event returned false';
-			update_option( self::SCHEDULE_ERROR_OPTION, $message, false );
-			return false;
-		}
-		delete_option( self::SCHEDULE_ERROR_OPTION );
-		return true;
-	}
-
-	/**
-	 * Removes the scheduled events.
-	 */
-	public static function unschedule(): void {
-		wp_clear_scheduled_hook( self::HOOK );
 	}
 
 	/**

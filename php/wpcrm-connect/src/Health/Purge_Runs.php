@@ -15,9 +15,13 @@ use Wpcrm\Connect\Provision_State_Store;
  * after its last step is more than an hour old (Provision_State_Store::UNFINISHED_TTL). Takes the
  * site's provisioning lock, so it never drops a run a step is moving right now.
  */
-final class Purge_Runs {
+final class Purge_Runs extends Cron_Job {
 
 	public const HOOK = 'wpcrm_connect_purge_runs';
+
+	public const RECURRENCE = 'hourly';
+
+	public const FIRST_RUN_IN = MINUTE_IN_SECONDS;
 
 	/**
 	 * Store.
@@ -42,34 +46,6 @@ final class Purge_Runs {
 	public function __construct( Provision_State_Store $store, Provision_Lock $lock ) {
 		$this->store = $store;
 		$this->lock  = $lock;
-	}
-
-	/**
-	 * Hooks the job and reschedules it if missing.
-	 */
-	public function register(): void {
-		add_action( self::HOOK, array( $this, 'run' ) );
-		add_action( 'init', array( self::class, 'ensure_scheduled' ) );
-	}
-
-	/**
-	 * Schedules the hourly event unless it already is.
-	 *
-	 * @return bool Whether an event is scheduled afterwards.
-	 */
-	public static function ensure_scheduled(): bool {
-		if ( wp_next_scheduled( self::HOOK ) ) {
-			return true;
-		}
-		$result = wp_schedule_event( time() + MINUTE_IN_SECONDS, 'hourly', self::HOOK, array(), true );
-		return ! is_wp_error( $result ) && false !== $result;
-	}
-
-	/**
-	 * Removes the scheduled events.
-	 */
-	public static function unschedule(): void {
-		wp_clear_scheduled_hook( self::HOOK );
 	}
 
 	/**
