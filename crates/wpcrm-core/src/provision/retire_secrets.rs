@@ -30,6 +30,11 @@ impl Machine<'_> {
         let Some(new_key) = new_key.filter(|_| passed && !retired) else {
             return Ok(());
         };
+        if self.app_fresh.load(std::sync::atomic::Ordering::Relaxed) {
+            // This call registered the application: its only secret is the new one.
+            self.st().older_secrets_retired = true;
+            return Ok(());
+        }
         let step = StepId::Verify;
         let app = self.app();
         let token = self.token_for(step, &self.graph_scope()).await?;
