@@ -19,7 +19,7 @@ abstract class Cron_Job {
 	 */
 	public function register(): void {
 		add_action( static::HOOK, array( $this, 'run' ) );
-		add_action( 'init', array( static::class, 'ensure_scheduled' ) );
+		add_action( 'init', array( $this, 'ensure_scheduled' ) );
 	}
 
 	/**
