@@ -223,6 +223,12 @@ impl Harness {
             _ = self.tap.killed.notified() => None,
         };
         *self.tap.kill_after.lock().unwrap() = None;
+        if r.is_none() {
+            // Requests the dying call had already sent still reach the sandbox (a real process that
+            // dies leaves them on the wire): let them land before anyone runs again, as a caller
+            // re-polling a few seconds later would find them.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
         r
     }
 
@@ -694,6 +700,37 @@ async fn replication_that_never_ends_fails_after_the_bound() {
     let e = r.error.unwrap();
     assert_eq!(e.step.as_deref(), Some("service_principal"));
     assert!(e.fix.unwrap().contains("5 minutes"));
+}
+
+#[tokio::test]
+async fn older_secrets_that_cannot_be_listed_stay_and_the_run_still_finishes() {
+    let h = Harness::new().await;
+    h.provisioned().await;
+    // A fresh run for the same site: once the new secret has been verified (the verifier's
+    // token request), Graph stops answering reads of the application.
+    let state = h.signed_in().await;
+    let verifier_token = format!("{}/oauth2/v2.0/token", tenant());
+    h.before(&verifier_token, |env| {
+        env.sandbox.control().add_fault(json!({
+            "method": "GET", "path": "/v1.0/applications/*", "kind": "status", "status": 503,
+            "body": r#"{"error":{"code":"serviceUnavailable","message":"Graph is unavailable."}}"#
+        }));
+    });
+    let r = h.call(h.request(Some(&state))).await;
+    assert_eq!(r.status, Status::Done, "the connection works: {:?}", r.error);
+    assert_eq!(r.verification.as_ref().unwrap()["ok"], true);
+    let codes: Vec<&str> = r.notices.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["older_secrets_kept"], "{:?}", r.notices);
+    assert_eq!(
+        h.ours().credentials().len(),
+        2,
+        "the first run's secret stays, and is reported"
+    );
+    // The run is finished: the same state again makes no request.
+    h.control().clear_faults();
+    h.control().clear_requests();
+    assert_eq!(h.call(h.request(Some(&r.state))).await.status, Status::Done);
+    assert_eq!(h.requests(), Vec::<Value>::new());
 }
 
 #[tokio::test]
