@@ -1,7 +1,8 @@
 # The two commands of the README. Everything else is a script under scripts/ or tests/.
 .PHONY: demo test build install
 
-# Installs what is missing, builds, starts the sandbox and verifies a seeded connection end to end.
+# Installs what is missing, builds, starts the sandbox and runs "Set up automatically" end to end (sign-in
+# approved by the sandbox, each step, the values filled in, the verification), then again to show reuse.
 # WORDPRESS=1 then also serves a WordPress with the plugin against the sandbox until Ctrl-C.
 WORDPRESS ?=
 demo:
