@@ -12,12 +12,13 @@
 #   with the system's certificates, so no libssl).
 #
 # Another PHP (8.1, 8.3, 8.4, e.g. from packages.sury.org): install its -dev package and run
-# `PHP_CONFIG=php-config8.3 make dist`; ext-php-rs builds against the headers that php-config points to.
+# `PHP_CONFIG=php-config8.3 make dist` (a name on PATH or a path); ext-php-rs builds against the headers
+# that php-config points to.
 # WPCRM_SKIP_BUILD=1 packages target/release/libwpcrm.so as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-php_config=${PHP_CONFIG:-php-config}
+php_config=$(command -v "${PHP_CONFIG:-php-config}") || { echo "build-deb: ${PHP_CONFIG:-php-config} not found" >&2; exit 1; }
 php_version=$("$php_config" --version | cut -d. -f1,2)
 php_api=$("$php_config" --phpapi)
 ext_dir=$("$php_config" --extension-dir)
@@ -28,8 +29,12 @@ name="php${php_version}-wpcrm"
 deb="dist/${name}_${version}-1_${arch}.deb"
 
 if [ "${WPCRM_SKIP_BUILD:-0}" != 1 ]; then
-  # ext-php-rs reads PHP_CONFIG (and PHP) to find the headers it builds against.
-  PHP_CONFIG="$php_config" PHP="$php_bin" cargo build --release -p wpcrm >&2
+  if [ -n "${PHP_CONFIG:-}" ]; then
+    # ext-php-rs reads PHP_CONFIG and PHP (paths) to find the headers it builds against.
+    PHP_CONFIG="$php_config" PHP="$php_bin" cargo build --release -p wpcrm >&2
+  else
+    cargo build --release -p wpcrm >&2
+  fi
 fi
 so=target/release/libwpcrm.so
 [ -f "$so" ] || { echo "build-deb: $so is missing" >&2; exit 1; }

@@ -110,14 +110,16 @@ final class DataPressTest extends TestCase {
 
 	public function test_without_a_usable_key_nothing_is_written(): void {
 		$this->activate();
-		add_filter( 'wpcrm_connect_datapress_active', '__return_true' );
-		$datapress = new DataPress();
-		if ( null === DataPress::key() ) {
-			$this->assertFalse( $datapress->write( 'https://contoso.crm.dynamics.com', Sandbox::app_ok(), 'secret' ) );
-			$this->assertFalse( get_option( DataPress::OPTION ) );
-			return;
-		}
-		$this->assertTrue( $datapress->write( 'https://contoso.crm.dynamics.com', Sandbox::app_ok(), 'secret' ) );
+		$keyless = new DataPress( null, static function () {
+			return null;
+		} );
+		$this->assertFalse( $keyless->write( 'https://contoso.crm.dynamics.com', Sandbox::app_ok(), 'secret' ) );
+		$this->assertFalse( get_option( DataPress::OPTION ), 'the secret is never stored in plain text' );
+		$keyed = new DataPress( null, static function () {
+			return str_repeat( 'k', 32 );
+		} );
+		$this->assertTrue( $keyed->write( 'https://contoso.crm.dynamics.com', Sandbox::app_ok(), 'secret' ) );
+		$this->assertStringNotContainsString( 'secret', json_decode( $this->raw(), true )['clientSecret'] );
 	}
 
 	public function test_the_panel_appears_under_datapress_menu(): void {

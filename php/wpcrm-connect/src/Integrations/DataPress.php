@@ -56,12 +56,21 @@ final class DataPress {
 	private $panel;
 
 	/**
+	 * Gives the encryption key (see key()); replaceable in tests.
+	 *
+	 * @var callable
+	 */
+	private $key;
+
+	/**
 	 * Constructor.
 	 *
-	 * @param Panel|null $panel The panel (null where no admin page is needed).
+	 * @param Panel|null    $panel The panel (null where no admin page is needed).
+	 * @param callable|null $key   Returns the 32-byte key or null; defaults to self::key().
 	 */
-	public function __construct( ?Panel $panel = null ) {
+	public function __construct( ?Panel $panel = null, ?callable $key = null ) {
 		$this->panel = $panel;
+		$this->key   = $key ?? array( self::class, 'key' );
 	}
 
 	/**
@@ -186,7 +195,7 @@ final class DataPress {
 	 * @return bool Whether it was written (false without a usable key).
 	 */
 	public function write( string $instance_url, string $application_id, string $client_secret ): bool {
-		$key = self::key();
+		$key = ( $this->key )();
 		if ( null === $key ) {
 			return false;
 		}
