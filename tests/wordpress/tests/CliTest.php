@@ -303,6 +303,28 @@ final class CliTest extends TestCase {
 		$this->assertContains( Sandbox::instance_url(), array_column( $document['environments'], 'url' ) );
 	}
 
+	public function test_verify_with_warnings_exits_0(): void {
+		$this->requireSandbox();
+		$this->save_seeded_connection();
+		$this->service( 'settings' )->save( array( 'secret_expires_at' => gmdate( 'c', time() + 10 * DAY_IN_SECONDS ) ) );
+		$result = $this->wpcrm( array( 'verify', '--format=json', '--fields=check,status,code' ) );
+		$this->assertSame( 0, $result['code'], Wp_Cli::describe( $result ) );
+		$this->assertContains( array( 'check' => 'secret_expiry', 'status' => 'warn', 'code' => 'secret_expiring' ), $this->json( $result ) );
+		$table = $this->wpcrm( array( 'verify' ) );
+		$this->assertSame( 0, $table['code'], Wp_Cli::describe( $table ) );
+		$this->assertStringContainsString( 'Success:', $table['stdout'] );
+	}
+
+	public function test_rollback_asks_and_stops_on_no(): void {
+		// A finished run this site could undo (what the store holds after a setup).
+		$this->service( 'store' )->put( array( 'state' => 'wpcrm.s1.not-opened-when-declined', 'status' => 'done', 'saved' => true, 'application_id' => Sandbox::app_ok(), 'started_by' => array( 'id' => 1, 'login' => 'admin' ) ) );
+		$result = $this->wpcrm( array( 'rollback' ), "n\n" );
+		$this->assertSame( 0, $result['code'], Wp_Cli::describe( $result ) );
+		$this->assertStringContainsString( '[y/n]', $result['stdout'] );
+		$this->assertSame( 'done', $this->service( 'provisioning' )->current()['status'], 'nothing was undone' );
+		$this->assertSame( array(), $this->service( 'audit' )->all() );
+	}
+
 	public function test_rollback_without_a_run_exits_1(): void {
 		$result = $this->wpcrm( array( 'rollback', '--yes' ) );
 		$this->assertSame( 1, $result['code'], Wp_Cli::describe( $result ) );
