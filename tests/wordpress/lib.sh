@@ -87,6 +87,9 @@ wpt_prepare_wordpress() {
   if [ "${WPT_LEGACY_STANDIN:-0}" = 1 ]; then
     WPT_EXTRA_PLUGINS="${WPT_EXTRA_PLUGINS:-} $WPT_ROOT/tests/wordpress/fixtures/integration-dynamics"
   fi
+  if [ "${WPT_DATAPRESS_STANDIN:-0}" = 1 ]; then
+    WPT_EXTRA_PLUGINS="${WPT_EXTRA_PLUGINS:-} $WPT_ROOT/tests/wordpress/fixtures/integration-cds"
+  fi
   export WPT_EXTRA_PLUGINS
   if [ -n "${WPT_EXTRA_PLUGINS:-}" ]; then
     local p
