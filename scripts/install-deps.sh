@@ -15,8 +15,9 @@ packages=(
   php-symfony-finder
   # the plugin's translations: xgettext and msgfmt (scripts/make-pot)
   gettext
-  # packages (make dist, tests/packaging): dpkg-deb comes with dpkg; zip and unzip for the plugin zip
-  zip unzip
+  # packages (make dist, tests/packaging): dpkg-deb comes with dpkg; objdump and strip (binutils) for
+  # the .so's libc dependency and stripping; zip and unzip for the plugin zip
+  binutils zip unzip
   # tooling used by the scripts
   curl ca-certificates python3-venv jq
 )
