@@ -325,6 +325,25 @@ final class CliTest extends TestCase {
 		$this->assertSame( array(), $this->service( 'audit' )->all() );
 	}
 
+	/** Another writer holds the site's lock (the browser, say): the command waits its 30 s, then stops with 1. */
+	public function test_provision_waits_a_bounded_time_for_the_lock_then_exits_1(): void {
+		$this->requireExtension();
+		$other = new \wpdb( DB_USER, DB_PASSWORD, DB_NAME, DB_HOST );
+		$other->get_var( $other->prepare( 'SELECT GET_LOCK(%s, 0)', \Wpcrm\Connect\Provision_Lock::name() ) );
+		try {
+			$started = microtime( true );
+			$result  = $this->wpcrm( array( 'provision', '--instance-url=https://contoso.crm.dynamics.com', '--yes', '--format=json' ) );
+			$this->assertGreaterThanOrEqual( Command::LOCK_WAIT - 1, microtime( true ) - $started, 'it waited' );
+			$this->assertSame( 1, $result['code'], Wp_Cli::describe( $result ) );
+			$document = $this->json( $result );
+			$this->assertSame( 'busy', $document['status'] );
+			$this->assertSame( 'busy', $document['error']['code'] );
+			$this->assertStringContainsString( (string) Command::LOCK_WAIT, $result['stderr'] );
+		} finally {
+			$other->close();
+		}
+	}
+
 	public function test_rollback_without_a_run_exits_1(): void {
 		$result = $this->wpcrm( array( 'rollback', '--yes' ) );
 		$this->assertSame( 1, $result['code'], Wp_Cli::describe( $result ) );

@@ -263,7 +263,7 @@ final class Command {
 		do {
 			$result = $this->provisioning->step( $user_id, $action, $params );
 			$action = 'poll';
-			$this->check_busy( $result );
+			$this->check_busy( $result, $out );
 			$out->steps( $result['steps'] ?? array(), $shown );
 			Output::notices( $result );
 
@@ -481,10 +481,24 @@ final class Command {
 	/**
 	 * Stops when another writer holds the site's lock beyond the wait.
 	 *
-	 * @param array $result Step result.
+	 * @param array  $result Step result.
+	 * @param Output $out    Output.
 	 */
-	private function check_busy( array $result ): void {
+	private function check_busy( array $result, Output $out ): void {
 		if ( 'busy' === ( $result['status'] ?? '' ) ) {
+			if ( $out->is_document() ) {
+				$out->document(
+					array(
+						'status' => 'busy',
+						'error'  => array(
+							'step'    => null,
+							'code'    => 'busy',
+							'message' => (string) ( $result['error']['message'] ?? '' ),
+							'fix'     => '',
+						),
+					)
+				);
+			}
 			\WP_CLI::error( sprintf( 'Another setup step kept this site\'s provisioning busy for more than %d seconds (the browser, another administrator or another command). Try again in a moment.', $this->lock_wait ) );
 		}
 	}
@@ -535,7 +549,7 @@ final class Command {
 					'lock_wait' => $this->lock_wait,
 				)
 			);
-			$this->check_busy( $result );
+			$this->check_busy( $result, $out );
 			$out->steps( $result['steps'] ?? array(), $shown );
 			Output::notices( $result );
 			if ( 'rolled_back' === $result['status'] ) {
