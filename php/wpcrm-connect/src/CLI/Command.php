@@ -125,6 +125,9 @@ final class Command {
 	 * [--tables=<list>]
 	 * : Tables to check instead of the saved ones: comma separated logical names, each optionally followed by a colon and access kinds joined with "+" (read, create, write, delete, append, appendto).
 	 *
+	 * [--network]
+	 * : On multisite, verify every site's saved connection concurrently (progress bar, summary table; see verify-many).
+	 *
 	 * [--format=<format>]
 	 * : Output format.
 	 * ---
@@ -144,6 +147,10 @@ final class Command {
 	 * @param array $assoc_args Flags.
 	 */
 	public function verify( $args, $assoc_args ) {
+		if ( ! empty( $assoc_args['network'] ) ) {
+			Fleet_Command::network( $this->settings, $assoc_args ); // The fleet's own class (issue 13, i18n).
+			return;
+		}
 		$format = (string) ( $assoc_args['format'] ?? 'table' );
 		$tables = isset( $assoc_args['tables'] ) ? self::parse_tables_flag( (string) $assoc_args['tables'] ) : null;
 		$report = $this->verifier->run( $tables, 'cli' );
