@@ -78,6 +78,19 @@ final class Messages {
 	}
 
 	/**
+	 * A provisioning step (`steps` of wpcrm_provision()) with its title in the site's language.
+	 *
+	 * @param mixed $step One step: id, title, status.
+	 * @return mixed
+	 */
+	public static function localize_step( $step ) {
+		if ( is_array( $step ) && isset( $step['title'] ) && is_string( $step['title'] ) ) {
+			$step['title'] = self::render( 'step.' . (string) ( $step['id'] ?? '' ), array(), $step['title'] );
+		}
+		return $step;
+	}
+
+	/**
 	 * The text `$id` with its placeholders filled, or `$english` when that is not possible.
 	 *
 	 * @param mixed  $id      A text id (or null).

@@ -239,6 +239,56 @@ final class Messages_Catalogue {
 			/* translators: {table}: a table logical name. */
 			'provision.table_not_found' => __( 'The environment has no table \'{table}\'.', 'wpcrm-connect' ),
 			'fix.provision.table_not_found' => __( 'Check the table\'s logical name (lower case, e.g. \'incident\' for Cases), or install the solution that adds it.', 'wpcrm-connect' ),
+			'provision.invalid_state_key' => __( 'The state key must be exactly 32 bytes.', 'wpcrm-connect' ),
+			'fix.provision.invalid_state_key' => __( 'Pass a 32-byte key derived from the site\'s salts.', 'wpcrm-connect' ),
+			/* translators: {days}, {max_days}: numbers of days. */
+			'provision.invalid_secret_lifetime' => __( 'secret_lifetime_days is {days}; it must be between 1 and {max_days}.', 'wpcrm-connect' ),
+			/* translators: {max_days}: a number of days. */
+			'fix.provision.invalid_secret_lifetime' => __( 'Choose a lifetime of at most {max_days} days (180 is the default).', 'wpcrm-connect' ),
+			/* translators: {kind}: the value given; {table}: a table logical name. */
+			'provision.invalid_access_kind' => __( 'Unknown access kind \'{kind}\' for table \'{table}\'.', 'wpcrm-connect' ),
+			'fix.provision.invalid_access_kind' => __( 'Use read, create, write, delete, append or appendto.', 'wpcrm-connect' ),
+			/* translators: {action}: the value given. */
+			'provision.invalid_action' => __( 'Unknown action \'{action}\'.', 'wpcrm-connect' ),
+			'fix.provision.invalid_action' => __( 'Use \'run\', \'cancel\', \'rollback\' or \'forget_secret\'.', 'wpcrm-connect' ),
+			'provision.no_refresh_token' => __( 'The sign-in returned no refresh token.', 'wpcrm-connect' ),
+			'fix.provision.no_refresh_token' => __( 'Check that the admin client may request offline_access, then run again.', 'wpcrm-connect' ),
+			'provision.no_root_business_unit' => __( 'The environment has no root business unit visible to the signed-in account.', 'wpcrm-connect' ),
+			'fix.provision.no_root_business_unit' => __( 'Sign in as a System Administrator of the environment.', 'wpcrm-connect' ),
+			/* translators: {table}: a table logical name; {type_name}: Read, Create, Write… */
+			'provision.privilege_not_found' => __( 'Table \'{table}\' has no {type_name} privilege.', 'wpcrm-connect' ),
+			/* translators: {kind}: an access kind; {table}: a table logical name. */
+			'fix.provision.privilege_not_found' => __( 'Remove \'{kind}\' for \'{table}\' from tables.', 'wpcrm-connect' ),
+			/* translators: {user_id}, {business_unit_id}: GUIDs. */
+			'provision.app_user_in_other_business_unit' => __( 'The application user {user_id} for this application exists in business unit {business_unit_id}, not in the root business unit.', 'wpcrm-connect' ),
+			'fix.provision.app_user_in_other_business_unit' => __( 'In the Power Platform admin center (Environment → Settings → Users → Application users), change the user\'s business unit to the root one or delete the user, then run again.', 'wpcrm-connect' ),
+			/* translators: {asked}, {max}: numbers of tables. */
+			'provision.too_many_tables' => __( '{asked} tables were asked for; at most {max} can be set up in one run.', 'wpcrm-connect' ),
+			/* translators: {max}: a number of tables. */
+			'fix.provision.too_many_tables' => __( 'Ask for at most {max} tables (the ones the site reads or writes).', 'wpcrm-connect' ),
+			'provision.not_finished' => __( 'The run has not finished: there is no connection whose secret could be forgotten yet.', 'wpcrm-connect' ),
+			'fix.provision.not_finished' => __( 'Run until the answer is \'done\', save the connection, then forget the secret.', 'wpcrm-connect' ),
+			/* translators: {display_name}: an application name; {app_id}: its id. */
+			'provision.lookalike_application' => __( 'The application \'{display_name}\' ({app_id}) looks like the one setup makes for this site, but this site cannot prove it created it (it does not carry this site\'s secret marker with you among its owners). It was left alone; setup uses its own application.', 'wpcrm-connect' ),
+			'fix.provision.lookalike_application' => __( 'If you do not know who registered it, review it in the Microsoft Entra admin center → App registrations, and remove it if it is not yours.', 'wpcrm-connect' ),
+			/* translators: {name}, {used_name}: role names; {role_id}: a GUID. */
+			'provision.lookalike_role' => __( 'A security role named \'{name}\' ({role_id}) already exists, and this site did not create it. It was left alone; setup made its own role, \'{used_name}\'.', 'wpcrm-connect' ),
+			'fix.provision.lookalike_role' => __( 'Review the role in the Power Platform admin center → Security roles, and remove it if nobody uses it.', 'wpcrm-connect' ),
+			'fix.provision.invalid_sandbox_url' => __( 'Set wpcrm.sandbox_url to an https origin, or leave it empty in production.', 'wpcrm-connect' ),
+			'fix.provision.invalid_state' => __( 'Start again without a state (the site keeps no other copy), or pass the state this site\'s last call returned.', 'wpcrm-connect' ),
+			'fix.provision.cancelled' => __( 'Run with action \'rollback\' to remove what this flow created, or \'run\' to continue.', 'wpcrm-connect' ),
+			'fix.provision.invalid_instance_url' => __( 'Pass the environment URL, e.g. https://contoso.crm.dynamics.com, or omit instance_url to choose from a list.', 'wpcrm-connect' ),
+			'fix.provision.older_secrets_kept' => __( 'Run setup again later, or remove the older secrets named \'wpcrm:…\' in the Microsoft Entra admin center → App registrations → the app → Certificates & secrets (keep the newest).', 'wpcrm-connect' ),
+			'step.sign_in' => __( 'Sign in as an administrator', 'wpcrm-connect' ),
+			'step.environment' => __( 'Choose the Dataverse environment', 'wpcrm-connect' ),
+			'step.register_app' => __( 'Register the Entra ID application', 'wpcrm-connect' ),
+			'step.service_principal' => __( 'Create the application\'s service principal', 'wpcrm-connect' ),
+			'step.client_secret' => __( 'Create a client secret', 'wpcrm-connect' ),
+			'step.business_unit' => __( 'Find the root business unit', 'wpcrm-connect' ),
+			'step.app_user' => __( 'Create the Dataverse application user', 'wpcrm-connect' ),
+			'step.roles' => __( 'Assign security roles', 'wpcrm-connect' ),
+			'step.custom_role' => __( 'Create the least-privilege role', 'wpcrm-connect' ),
+			'step.verify' => __( 'Verify the connection', 'wpcrm-connect' ),
 		);
 		// Codes that share their texts with another.
 		$t['AADSTS900144'] = $t['AADSTS90014'];
