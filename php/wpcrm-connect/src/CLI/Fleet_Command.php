@@ -78,7 +78,7 @@ final class Fleet_Command {
 	 */
 	public static function network( Settings $settings, array $assoc_args ): void {
 		if ( ! is_multisite() ) {
-			\WP_CLI::error( '--network needs a multisite network.' );
+			\WP_CLI::error( __( '--network needs a multisite network.', 'wpcrm-connect' ) );
 		}
 		$connections = array();
 		foreach ( get_sites( array( 'number' => 0, 'fields' => 'ids' ) ) as $site_id ) {
@@ -92,7 +92,7 @@ final class Fleet_Command {
 			restore_current_blog();
 		}
 		if ( ! $connections ) {
-			\WP_CLI::warning( 'No site of the network has a saved connection.' );
+			\WP_CLI::warning( __( 'No site of the network has a saved connection.', 'wpcrm-connect' ) );
 			return;
 		}
 		self::run( $connections, $assoc_args );
@@ -110,7 +110,8 @@ final class Fleet_Command {
 		if ( isset( $assoc_args['timeout'] ) ) {
 			$options['timeout'] = (float) $assoc_args['timeout'];
 		}
-		$bar = 'table' === $format ? \WP_CLI\Utils\make_progress_bar( sprintf( 'Verifying %d connections', count( $connections ) ), count( $connections ) ) : null;
+		$bar = 'table' === $format ? \WP_CLI\Utils\make_progress_bar( /* translators: %d: number of connections. */
+			sprintf( __( 'Verifying %d connections', 'wpcrm-connect' ), count( $connections ) ), count( $connections ) ) : null;
 		if ( $bar ) {
 			$options['progress'] = static function () use ( $bar ) {
 				$bar->tick();
@@ -140,12 +141,14 @@ final class Fleet_Command {
 		\WP_CLI\Utils\format_items( $format, $rows, self::FIELDS );
 		$summary = $result['summary'];
 		if ( $summary['fail'] > 0 ) {
-			\WP_CLI::warning( sprintf( '%d of %d connections failed.', $summary['fail'], $summary['total'] ) );
+			/* translators: 1: failed connections, 2: all connections. */
+			\WP_CLI::warning( sprintf( __( '%1$d of %2$d connections failed.', 'wpcrm-connect' ), $summary['fail'], $summary['total'] ) );
 			\WP_CLI::halt( 1 );
 			return;
 		}
 		if ( 'table' === $format ) {
-			\WP_CLI::success( sprintf( '%d connections verified in %d ms: %d passed, %d with warnings.', $summary['total'], $result['elapsed_ms'], $summary['pass'], $summary['warn'] ) );
+			/* translators: 1: connections, 2: milliseconds, 3: passed, 4: with warnings. */
+			\WP_CLI::success( sprintf( __( '%1$d connections verified in %2$d ms: %3$d passed, %4$d with warnings.', 'wpcrm-connect' ), $summary['total'], $result['elapsed_ms'], $summary['pass'], $summary['warn'] ) );
 		}
 	}
 
@@ -158,20 +161,23 @@ final class Fleet_Command {
 	private static function read_file( string $file ): array {
 		$raw = '-' === $file ? stream_get_contents( STDIN ) : ( is_readable( $file ) ? file_get_contents( $file ) : false ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		if ( false === $raw ) {
-			\WP_CLI::error( sprintf( 'Cannot read %s.', $file ) );
+			/* translators: %s: a file name. */
+			\WP_CLI::error( sprintf( __( 'Cannot read %s.', 'wpcrm-connect' ), $file ) );
 		}
 		$trimmed = ltrim( (string) $raw );
 		if ( '' !== $trimmed && ( '[' === $trimmed[0] || '{' === $trimmed[0] ) ) {
 			$data = json_decode( $trimmed, true );
 			if ( ! is_array( $data ) ) {
-				\WP_CLI::error( sprintf( '%s is not valid JSON.', $file ) );
+				/* translators: %s: a file name. */
+				\WP_CLI::error( sprintf( __( '%s is not valid JSON.', 'wpcrm-connect' ), $file ) );
 			}
 			return array_filter( $data, 'is_array' );
 		}
 		$lines  = array_values( array_filter( preg_split( '/\r\n|\n|\r/', (string) $raw ), 'strlen' ) );
 		$header = $lines ? str_getcsv( array_shift( $lines ) ) : array();
 		if ( ! in_array( 'instance_url', $header, true ) ) {
-			\WP_CLI::error( sprintf( '%s is neither JSON nor CSV with a header row naming instance_url, application_id, client_secret.', $file ) );
+			/* translators: %s: a file name. */
+			\WP_CLI::error( sprintf( __( '%s is neither JSON nor CSV with a header row naming instance_url, application_id, client_secret.', 'wpcrm-connect' ), $file ) );
 		}
 		$connections = array();
 		foreach ( $lines as $i => $line ) {
