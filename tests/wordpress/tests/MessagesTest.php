@@ -102,7 +102,16 @@ final class MessagesTest extends TestCase {
 			wpcrm_verify_connection( array( 'instance_url' => 'http://example.com' ) + $base, array( 'secret_expires_at' => 'soon' ) ),
 			wpcrm_verify_connection( array( 'tenant_id' => 'common' ) + $base ),
 		);
+		// Missing privileges (phrases inside the texts), a disabled user, then a hung tenant discovery.
+		$this->assertSame( 204, Sandbox::remove_role( Sandbox::app_ok(), 'WordPress Site Reader' ) );
+		$reports[] = wpcrm_verify_connection( $base, array( 'tables' => array( 'account', 'incident' => array( 'read', 'write' ) ) ) );
+		Sandbox::call( 'POST', '/_sandbox/users/disable', array( 'environment' => Sandbox::environment(), 'application_id' => Sandbox::app_ok() ) );
+		$reports[] = wpcrm_verify_connection( $base );
+		Sandbox::call( 'POST', '/_sandbox/faults', array( 'path' => '/**', 'kind' => 'hang' ) );
+		$reports[] = wpcrm_verify_connection( $base, array( 'timeout' => 1 ) );
+		Sandbox::reset();
 		$translated = 0;
+		$ids        = array();
 		foreach ( $reports as $report ) {
 			foreach ( $report['checks'] as $check ) {
 				$rendered = Messages::localize_check( $check );
@@ -111,10 +120,14 @@ final class MessagesTest extends TestCase {
 				$this->assertSame( $check['fix'], $rendered['fix'], $check['id'] . ' ' . ( $check['fix_id'] ?? '-' ) );
 				if ( isset( $check['detail_id'] ) && Messages::knows( $check['detail_id'] ) ) {
 					++$translated;
+					$ids[ $check['detail_id'] ] = true;
 				}
 			}
 		}
 		$this->assertGreaterThan( 15, $translated, 'the checks carry ids the catalogue knows' );
+		foreach ( array( 'app.missing_privileges', 'table.basic_depth', 'app.user_disabled', 'app.table_not_found', 'AADSTS7000215', 'secret_expiry.expired', 'secret_expiry.expiring', 'skip.token', 'input.tenant_not_a_tenant' ) as $id ) {
+			$this->assertArrayHasKey( $id, $ids, 'a report exercised ' . $id . ' among ' . implode( ' ', array_keys( $ids ) ) );
+		}
 	}
 
 	public function test_the_pot_is_up_to_date_with_the_sources(): void {
