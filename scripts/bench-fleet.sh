@@ -4,6 +4,7 @@
 #   one       one wpcrm_verify_connection()                      (the wall time of a single verify)
 #   sequence  N wpcrm_verify_connection() calls, one after another (a loop over a network's sites)
 #   fleet     one wpcrm_verify_connections() call with the N connections (concurrency C)
+#   fleet-all the same call with every connection at once (concurrency N, at most 128)
 # Every measurement runs in a fresh PHP process (cold token cache and connection pool, as the first
 # call of a WP-CLI run). The connections are the seeded wp-ok, each with its own key and 1 table.
 # Prints the median of each.
@@ -57,8 +58,10 @@ PHP
 
 declare -A times
 for r in $(seq "$rounds"); do
-  for mode in one sequence fleet; do
-    read -r ms pass < <(wpcrm_php "$driver" "$mode" "$n" "$concurrency")
+  for mode in one sequence fleet fleet-all; do
+    c="$concurrency"
+    [ "$mode" = fleet-all ] && c=$((n > 128 ? 128 : n))
+    read -r ms pass < <(wpcrm_php "$driver" "${mode%-all}" "$n" "$c")
     expected=$([ "$mode" = one ] && echo 1 || echo "$n")
     if [ "$pass" != "$expected" ]; then
       echo "bench-fleet: $mode passed $pass of $expected connections" >&2
@@ -66,15 +69,20 @@ for r in $(seq "$rounds"); do
     fi
     times[$mode]="${times[$mode]:-} $ms"
   done
-  echo "round $r: one ${ms:+}$(echo "${times[one]}" | awk '{print $NF}') ms, sequence $(echo "${times[sequence]}" | awk '{print $NF}') ms, fleet $(echo "${times[fleet]}" | awk '{print $NF}') ms" >&2
+  last() { echo "${times[$1]}" | awk '{print $NF}'; }
+  echo "round $r: one $(last one) ms, sequence $(last sequence) ms, fleet $(last fleet) ms, fleet-all $(last fleet-all) ms" >&2
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 one=$(echo "${times[one]}" | median)
 seq_ms=$(echo "${times[sequence]}" | median)
 fleet=$(echo "${times[fleet]}" | median)
+all=$(echo "${times[fleet-all]}" | median)
 echo
 echo "$n connections, 1 table each, ${latency} ms per request, $rounds rounds, medians ($WPCRM_PROFILE build):"
 printf '  %-44s %9.0f ms\n' "one wpcrm_verify_connection()" "$one"
 printf '  %-44s %9.0f ms\n' "$n wpcrm_verify_connection(), one after another" "$seq_ms"
 printf '  %-44s %9.0f ms\n' "wpcrm_verify_connections(), concurrency $concurrency" "$fleet"
-awk -v o="$one" -v s="$seq_ms" -v f="$fleet" 'BEGIN { printf "  fleet = %.1f x one verify; %.1f x faster than one after another\n", f / o, s / f }'
+printf '  %-44s %9.0f ms\n' "wpcrm_verify_connections(), all at once" "$all"
+C=$concurrency awk -v o="$one" -v s="$seq_ms" -v f="$fleet" -v a="$all" 'BEGIN {
+  printf "  concurrency %s: %.1f x one verify, %.1f x faster than one after another\n", ENVIRON["C"], f / o, s / f
+  printf "  all at once:    %.1f x one verify, %.1f x faster than one after another\n", a / o, s / a }'
