@@ -210,6 +210,16 @@ async fn checks_carry_text_ids_and_params() {
     assert_eq!(token.texts.params["aadsts"], "7000215");
     let skipped = check(&refused, "app_user");
     assert_eq!(skipped.texts.detail_id.as_deref(), Some("skip.token"));
+    // A table's title names its display name exactly when the params carry one (the plugin picks the
+    // title's text by it); `display` is the name the details use (display name, else logical name).
+    for c in good.checks.iter().filter(|c| c.id.starts_with("table:")) {
+        assert_eq!(
+            c.texts.params.contains_key("display_name"),
+            c.title.contains('('),
+            "{c:?}"
+        );
+        assert_eq!(c.texts.params["table"], c.id.trim_start_matches("table:"));
+    }
     // Every value a text names is in the English text too (no value is invented for translation);
     // an AADSTS entry carries all the facts any entry may name.
     for c in good.checks.iter().chain(&refused.checks).filter(|c| c.id != "token") {

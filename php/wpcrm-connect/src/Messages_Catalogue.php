@@ -168,10 +168,10 @@ final class Messages_Catalogue {
 			'action.privileges' => __( 'read its privileges', 'wpcrm-connect' ),
 			/* translators: {table}: a table logical name. */
 			'action.table_definition' => __( 'read the definition of table \'{table}\'', 'wpcrm-connect' ),
-			/* translators: {display_name}: a table name. */
-			'action.table_read' => __( 'read a row of \'{display_name}\'', 'wpcrm-connect' ),
-			/* translators: {kinds}: access kinds such as read/write; {display_name}: a table name; {table}: its logical name. */
-			'action.table_access' => __( '{kinds} the table \'{display_name}\' ({table})', 'wpcrm-connect' ),
+			/* translators: {display}: a table name. */
+			'action.table_read' => __( 'read a row of \'{display}\'', 'wpcrm-connect' ),
+			/* translators: {kinds}: access kinds such as read/write; {display}: a table name; {table}: its logical name. */
+			'action.table_access' => __( '{kinds} the table \'{display}\' ({table})', 'wpcrm-connect' ),
 			'hint.organization' => __( 'Organization level', 'wpcrm-connect' ),
 			'hint.every_row' => __( 'Organization level if the site must see every row', 'wpcrm-connect' ),
 			'hint.basic_user' => __( 'the Basic User role includes it', 'wpcrm-connect' ),
@@ -186,12 +186,12 @@ final class Messages_Catalogue {
 			/* translators: {instance_url}: the environment URL. */
 			'fix.table_not_found' => __( 'Check the name: logical names are lower case and custom tables carry their publisher prefix (for example new_review). If the table comes from a solution, import it into {instance_url} first.', 'wpcrm-connect' ),
 			'metadata.pass' => __( 'The application user can read table definitions.', 'wpcrm-connect' ),
-			/* translators: {display_name}: a table name; {entity_set}: its Web API name; {access}: access kinds and depths (English). */
-			'table.pass' => __( '\'{display_name}\' ({entity_set}) is accessible. Access: {access}.', 'wpcrm-connect' ),
-			/* translators: {depth}, {access}: depths (English). */
-			'table.basic_depth' => __( 'The application user can read \'{display_name}\' ({entity_set}) only at {depth} depth: the site will see only records the application user owns. Access: {access}.', 'wpcrm-connect' ),
-			/* translators: {depth}, {access}: depths (English). */
-			'table.local_depth' => __( 'The application user can read \'{display_name}\' ({entity_set}) only at {depth} depth: the site will see only records in the application user\'s business unit. Access: {access}.', 'wpcrm-connect' ),
+			/* translators: {display}: a table name; {entity_set}: its Web API name; {access}: access kinds and depths (English). */
+			'table.pass' => __( '\'{display}\' ({entity_set}) is accessible. Access: {access}.', 'wpcrm-connect' ),
+			/* translators: {display}: a table name; {entity_set}: its Web API name; {depth}, {access}: depths (English). */
+			'table.basic_depth' => __( 'The application user can read \'{display}\' ({entity_set}) only at {depth} depth: the site will see only records the application user owns. Access: {access}.', 'wpcrm-connect' ),
+			/* translators: {display}: a table name; {entity_set}: its Web API name; {depth}, {access}: depths (English). */
+			'table.local_depth' => __( 'The application user can read \'{display}\' ({entity_set}) only at {depth} depth: the site will see only records in the application user\'s business unit. Access: {access}.', 'wpcrm-connect' ),
 			/* translators: {privilege}: a privilege name. */
 			'fix.shallow_read' => __( 'If the site must show every row, give the application user a role with {privilege} at Organization level (Settings → Security roles → the role → the table\'s Read column, full circle).', 'wpcrm-connect' ),
 			'secret_expiry.skip' => __( 'The secret\'s expiry date was not given.', 'wpcrm-connect' ),

@@ -188,7 +188,7 @@ impl<'a> Judged<'a> {
                 Err(Outcome::fail(app::dataverse(
                     &e,
                     facts,
-                    action.param("display_name", &self.display),
+                    action.param("display", &self.display),
                 )))
             }
             // The privilege list was not readable; the read itself proves some read depth.
@@ -219,7 +219,7 @@ impl<'a> Judged<'a> {
             ),
         )
         .param("kinds", kinds.join("/"))
-        .param("display_name", &self.display);
+        .param("display", &self.display);
         let mut d = app::missing_privilege(
             &self.missing.join(", "),
             what,
@@ -269,7 +269,7 @@ impl<'a> Judged<'a> {
             _ => {
                 return Outcome::pass(format!("'{display}' ({set}) is accessible. Access: {summary}."))
                     .id("table.pass")
-                    .param("display_name", display)
+                    .param("display", display)
                     .param("entity_set", set)
                     .param("access", &summary)
             }
@@ -280,7 +280,7 @@ impl<'a> Judged<'a> {
             depth_word(depth)
         );
         let d = app::shallow_read(code, detail, &privilege)
-            .param("display_name", display)
+            .param("display", display)
             .param("entity_set", set)
             .param("access", &summary)
             .param("depth", depth_word(depth));
