@@ -61,6 +61,27 @@ final class MessagesTest extends TestCase {
 		$this->assertStringNotContainsString( 'There is no table', $html );
 	}
 
+	public function test_provisioning_steps_and_errors_render_in_the_test_locale(): void {
+		$this->german();
+		$step = Messages::localize_step( array( 'id' => 'sign_in', 'title' => 'Sign in as an administrator', 'status' => 'done' ) );
+		$this->assertSame( 'Als Administrator anmelden', $step['title'] );
+		$other = array( 'id' => 'rollback:remove_app', 'title' => 'Remove the application', 'status' => 'done' );
+		$this->assertSame( $other, Messages::localize_step( $other ), 'a step the catalogue does not know stays English' );
+		$error = Messages::localize_error(
+			array(
+				'step'      => 'roles',
+				'code'      => 'role_not_found',
+				'message'   => "There is no security role named 'Site Reader' in the root business unit.",
+				'fix'       => "Check the role's name in the Power Platform admin center (Security roles), or remove it from roles.",
+				'detail_id' => 'provision.role_not_found',
+				'fix_id'    => 'fix.provision.role_not_found',
+				'params'    => array( 'name' => 'Site Reader' ),
+			)
+		);
+		$this->assertSame( "In der Stamm-Unternehmenseinheit gibt es keine Sicherheitsrolle namens 'Site Reader'.", $error['message'] );
+		$this->assertSame( "Check the role's name in the Power Platform admin center (Security roles), or remove it from roles.", $error['fix'], 'untranslated in the locale: English msgid' );
+	}
+
 	public function test_unknown_ids_and_missing_values_fall_back_to_the_engine_english(): void {
 		$this->german();
 		$check = array(
