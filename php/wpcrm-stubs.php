@@ -40,18 +40,49 @@ namespace {
      *     cloud: 'public'|'gcc'|'usgovhigh'|'usgovdod'|'china'|'sandbox'|null,
      *     tenant_id: ?string,
      *     identity: array{user_id: string, business_unit_id: string, organization_id: string}|null,
-     *     checks: list<array{id: string, status: 'pass'|'warn'|'fail'|'skip', title: string, detail: string, fix: ?string, code: ?string, elapsed_ms: int}>,
+     *     checks: list<array{id: string, status: 'pass'|'warn'|'fail'|'skip', title: string, detail: string, fix: ?string, code: ?string, elapsed_ms: int, detail_id: ?string, fix_id: ?string, params: array<string, string>}>,
      *     tables: array<string, array{exists: bool, entity_set: ?string, display_name: ?string, access: array<string, 'none'|'basic'|'local'|'deep'|'global'>}>,
      *     elapsed_ms: int,
      *     requests: int
      * }
      *        Check ids in order: input, tenant, token, app_user, metadata, table:<logicalname>..., secret_expiry.
+     *        detail_id, fix_id, params: what a translation needs (docs/verify.md, "Translations"; an extension of the contract).
      * @throws \TypeError a value of the wrong PHP type (the message names the key, never the value)
      * @throws \Wpcrm\InvalidArgumentException timeout not in (0, 3600]
      * @throws \Wpcrm\ConfigurationException a wpcrm.* php.ini setting is unusable
      * @throws \Wpcrm\Exception the engine cannot run at all
      */
     function wpcrm_verify_connection(array $connection, array $options = []): array {}
+
+    /**
+     * Verifies many connections concurrently in one call (a fleet of sites): each connection as
+     * wpcrm_verify_connection() would, at most `concurrency` at once, within one overall deadline.
+     * An extension of the contract (docs/verify.md, "Fleets").
+     *
+     * One connection's failure is its own report: it never fails the others, and nothing an admin can
+     * type makes this throw.
+     *
+     * @param array<array-key, array{instance_url?: ?string, application_id?: ?string, client_secret?: ?string, tenant_id?: ?string, tables?: list<string>|array<string, list<string>>, timeout?: int|float|null, secret_expires_at?: ?string}> $connections
+     *        keyed as the caller likes (site ids, names); each entry's tables/timeout/secret_expires_at override $options.
+     * @param array{tables?: list<string>|array<string, list<string>>, timeout?: int|float, connection_timeout?: int|float, concurrency?: int, progress?: callable(int|string, array, int, int): mixed} $options
+     *        timeout: overall deadline, seconds (default: none beyond each connection's own). connection_timeout: each
+     *        connection's deadline (default wpcrm.timeout). concurrency: 1..128 (default 16). progress: called as each
+     *        connection finishes with its key, its report, how many are done and the total; if it throws, it is not
+     *        called again and the exception is rethrown when the call returns.
+     * @return array{
+     *     results: array<array-key, array<string, mixed>>,
+     *     summary: array{total: int, pass: int, warn: int, fail: int},
+     *     concurrency: int,
+     *     elapsed_ms: int,
+     *     requests: int
+     * }
+     *        results: one wpcrm_verify_connection() report per connection, keyed and ordered as $connections.
+     * @throws \TypeError a value of the wrong PHP type (an entry that is not an array, a progress that is not callable)
+     * @throws \Wpcrm\InvalidArgumentException a timeout not in (0, 3600], a concurrency not in 1..128
+     * @throws \Wpcrm\ConfigurationException a wpcrm.* php.ini setting is unusable
+     * @throws \Wpcrm\Exception the engine cannot run at all
+     */
+    function wpcrm_verify_connections(array $connections, array $options = []): array {}
 
     /**
      * One step of the resumable provisioning flow: call again with the returned state until the status
@@ -69,9 +100,9 @@ namespace {
      *     step?: string,
      *     connection?: array{instance_url: string, tenant_id: ?string, application_id: string, client_secret: string, secret_expires_at: string}&array<string, mixed>,
      *     verification?: array<string, mixed>,
-     *     error?: array{step: ?string, code: string, message: string, fix: ?string},
+     *     error?: array{step: ?string, code: string, message: string, fix: ?string, detail_id: ?string, fix_id: ?string, params: array<string, string>},
      *     changes: list<array{action: 'created'|'updated'|'removed', kind: string, id: string, detail: string, at: string}>,
-     *     notices: list<array{code: string, message: string}>
+     *     notices: list<array{code: string, message: string, detail_id: ?string, fix_id: ?string, params: array<string, string>}>
      * }
      *        A rollback that finishes returns status done without connection or verification.
      *        forget_secret (after the connection was saved) returns done with client_secret empty.

@@ -13,6 +13,7 @@ use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use serde::Serialize;
 use serde_json::Value;
 use std::time::Duration;
+use wpcrm_core::verify::many::{FleetItem, FleetOptions, FleetReport, MAX_CONCURRENCY};
 use wpcrm_core::{ClientSecret, ConnectionInput, ProvisionRequest, TableRequest, VerifyOptions};
 use zeroize::Zeroize;
 
@@ -232,6 +233,110 @@ pub fn provision_request(function: &'static str, request: &ZendHashTable) -> Res
         action: f.string("action")?,
         timeout: f.timeout("timeout")?,
     })
+}
+
+/// A key of `wpcrm_verify_connections()`'s `$connections`, kept to key its results the same way.
+pub enum Key {
+    Int(i64),
+    Str(String),
+}
+
+/// `$options` of `wpcrm_verify_connections()`: the defaults every connection starts from, the
+/// fleet's own options, and the progress callable (checked to be callable).
+pub struct FleetArgs<'a> {
+    pub defaults: VerifyOptions,
+    pub fleet: FleetOptions,
+    pub progress: Option<&'a Zval>,
+}
+
+pub fn fleet_options<'a>(function: &'static str, options: &ArrayArg<'a>) -> Result<FleetArgs<'a>, ExtError> {
+    let f = Fields::new(function, "$options", options.0);
+    let concurrency = match f.int("concurrency")? {
+        None => None,
+        Some(n) if (1..=MAX_CONCURRENCY as i64).contains(&n) => Some(n as usize),
+        Some(_) => return Err(f.invalid("concurrency", &format!("must be between 1 and {MAX_CONCURRENCY}"))),
+    };
+    let progress = match f.get("progress") {
+        None => None,
+        Some(p) if p.is_callable() => Some(p),
+        Some(p) => return Err(f.type_error("progress", "?callable", p)),
+    };
+    Ok(FleetArgs {
+        defaults: VerifyOptions {
+            tables: f.tables("tables")?,
+            timeout: f.timeout("connection_timeout")?,
+            secret_expires_at: None,
+        },
+        fleet: FleetOptions {
+            concurrency,
+            timeout: f.timeout("timeout")?,
+        },
+        progress,
+    })
+}
+
+/// `$connections`: each entry a connection array, which may also carry its own `tables`,
+/// `timeout` and `secret_expires_at` (over the defaults of `$options`).
+pub fn fleet_items(
+    function: &'static str,
+    connections: &ZendHashTable,
+    defaults: &VerifyOptions,
+) -> Result<(Vec<Key>, Vec<FleetItem>), ExtError> {
+    let mut keys = Vec::with_capacity(connections.len());
+    let mut items = Vec::with_capacity(connections.len());
+    for (key, entry) in connections.iter() {
+        let entry = entry.dereference();
+        let key = match key {
+            ArrayKey::Long(n) => Key::Int(n),
+            other => Key::Str(other.to_string()),
+        };
+        let Some(array) = entry.array() else {
+            let name = match &key {
+                Key::Int(n) => n.to_string(),
+                Key::Str(s) => format!("'{}'", s.chars().take(60).collect::<String>()),
+            };
+            return Err(ExtError::Type(format!(
+                "{function}(): $connections[{name}] must be of type array, {} given",
+                type_name(entry)
+            )));
+        };
+        let f = Fields::new(function, "$connections[…]", Some(array));
+        let mut options = defaults.clone();
+        if f.get("tables").is_some() {
+            options.tables = f.tables("tables")?;
+        }
+        if let Some(t) = f.timeout("timeout")? {
+            options.timeout = Some(t);
+        }
+        options.secret_expires_at = f.string("secret_expires_at")?;
+        items.push(FleetItem {
+            connection: connection_input(function, array)?,
+            options,
+        });
+        keys.push(key);
+    }
+    Ok((keys, items))
+}
+
+/// The fleet's answer with `results` keyed as `$connections` was.
+pub fn fleet_to_php(keys: &[Key], report: &FleetReport) -> Result<ZBox<ZendHashTable>, ExtError> {
+    let mut results = ZendHashTable::with_capacity(u32::try_from(keys.len()).unwrap_or(u32::MAX));
+    for (key, one) in keys.iter().zip(&report.results) {
+        let value = to_php(one)?;
+        match key {
+            Key::Int(n) => results.insert_at_index(*n, value),
+            Key::Str(s) => results.insert(s.as_str(), value),
+        }
+        .map_err(conversion_error)?;
+    }
+    let mut out = to_php(&serde_json::json!({
+        "summary": report.summary,
+        "concurrency": report.concurrency,
+        "elapsed_ms": report.elapsed_ms,
+        "requests": report.requests,
+    }))?;
+    out.insert("results", results).map_err(conversion_error)?;
+    Ok(out)
 }
 
 /// Any serializable engine result (a JSON object) as a PHP array: the one converter back.

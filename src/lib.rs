@@ -39,6 +39,7 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     constants::register(module)
         .function(functions::verify_connection_entry()) // wpcrm_verify_connection()
+        .function(functions::verify_connections_entry()) // wpcrm_verify_connections()
         .function(functions::provision_entry()) // wpcrm_provision()
         .info_function(info::module_info)
 }

@@ -62,7 +62,7 @@ sort($ini);
 echo implode(' ', $ini), "\n";
 ?>
 --EXPECT--
-functions: 2
+functions: 3
 classes: 3
 constants: 6
 bool(false)

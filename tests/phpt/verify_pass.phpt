@@ -85,7 +85,7 @@ array(3) {
 }
 string(9) "incidents"
 string(4) "Case"
-array(7) {
+array(10) {
   [0]=>
   string(2) "id"
   [1]=>
@@ -100,6 +100,12 @@ array(7) {
   string(4) "code"
   [6]=>
   string(10) "elapsed_ms"
+  [7]=>
+  string(9) "detail_id"
+  [8]=>
+  string(6) "fix_id"
+  [9]=>
+  string(6) "params"
 }
 bool(true)
 bool(true)

@@ -53,6 +53,17 @@ impl Engine {
         Ok(runtime.block_on(crate::verify::run(&context, connection, options)))
     }
 
+    /// Many connections in one call (`verify::many`); `progress` hears of each as it finishes.
+    pub fn verify_many(
+        &self,
+        items: Vec<crate::verify::many::FleetItem>,
+        options: crate::verify::many::FleetOptions,
+        progress: &mut crate::verify::many::Progress<'_>,
+    ) -> Result<crate::verify::many::FleetReport, EngineError> {
+        let (runtime, context) = self.worker()?;
+        Ok(runtime.block_on(crate::verify::many::run_many(&context, items, options, progress)))
+    }
+
     pub fn provision(&self, request: ProvisionRequest) -> Result<crate::provision::ProvisionResponse, EngineError> {
         let (runtime, context) = self.worker()?;
         Ok(runtime.block_on(crate::provision::run(&context, request)))

@@ -53,6 +53,49 @@ pub struct Check {
     /// (`timeout`, `tls`, `dns`, `invalid_instance_url`, `table_not_found`, `throttled`, …).
     pub code: Option<String>,
     pub elapsed_ms: u64,
+    /// What a translation of `title`, `detail` and `fix` needs (`docs/verify.md`, "Translations").
+    #[serde(flatten)]
+    pub texts: Texts,
+}
+
+/// The stable ids and named values behind a check's (or a provisioning error's) English texts, so
+/// a plugin can render them in its own language (`docs/verify.md`, "Translations"). The English
+/// `title`/`detail`/`fix` stay the contract; these are an addition.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Texts {
+    /// The detail's text id when the `code` alone does not name it (a pass, or a code whose detail
+    /// depends on where it happened); `None`: the code names it, or the text is free-form.
+    pub detail_id: Option<String>,
+    /// The fix's text id when the `code` alone does not name it (a fix shared by several codes).
+    pub fix_id: Option<String>,
+    /// Named values the texts use (`table`, `privilege`, `depth`, `expires_at`, `host`, …); never
+    /// a secret.
+    pub params: Params,
+}
+
+/// Named values of a text, by placeholder name.
+pub type Params = BTreeMap<String, String>;
+
+impl Texts {
+    /// Texts with these ids and no values yet.
+    pub fn ids(detail_id: &str, fix_id: Option<&str>) -> Self {
+        Self {
+            detail_id: Some(detail_id.to_owned()),
+            fix_id: fix_id.map(str::to_owned),
+            params: Params::new(),
+        }
+    }
+
+    /// These texts with the named value `name`.
+    pub fn with(mut self, name: &str, value: impl ToString) -> Self {
+        self.set(name, value);
+        self
+    }
+
+    /// Adds the named value `name` (one of the placeholders of the texts).
+    pub fn set(&mut self, name: &str, value: impl ToString) {
+        self.params.insert(name.to_owned(), value.to_string());
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -450,6 +450,7 @@ final class Provisioning {
 	private static function notices( array $response ): array {
 		$out = array();
 		foreach ( (array) ( $response['notices'] ?? array() ) as $notice ) {
+			$notice = is_array( $notice ) ? Messages::localize_error( $notice ) : $notice;
 			if ( is_array( $notice ) && isset( $notice['message'] ) && is_scalar( $notice['message'] ) ) {
 				$out[] = array(
 					'code'    => sanitize_key( (string) ( $notice['code'] ?? '' ) ),
@@ -523,12 +524,15 @@ final class Provisioning {
 	private function public_result( array $response ): array {
 		$public = array(
 			'status' => (string) ( $response['status'] ?? 'failed' ),
-			'steps'  => array_values( array_filter( (array) ( $response['steps'] ?? array() ), 'is_array' ) ),
+			'steps'  => array_map( array( Messages::class, 'localize_step' ), array_values( array_filter( (array) ( $response['steps'] ?? array() ), 'is_array' ) ) ),
 		);
 		foreach ( array( 'sign_in', 'environments', 'step', 'error', 'verification' ) as $key ) {
 			if ( isset( $response[ $key ] ) ) {
 				$public[ $key ] = $response[ $key ];
 			}
+		}
+		if ( is_array( $public['error'] ?? null ) ) {
+			$public['error'] = Messages::localize_error( $public['error'] );
 		}
 		if ( is_array( $response['connection'] ?? null ) ) {
 			$connection = $response['connection'];

@@ -15,32 +15,42 @@ const RUN_AGAIN: &str =
 
 /// A request of setup failed: the code for `error.code`, the service's own message, and the fix.
 pub fn explain(error: &Error) -> Diagnosis {
-    let fix = match error {
-        Error::Transport { service, error } => transport(error, service.name()).fix.unwrap_or_default(),
+    let (fix, fix_id) = match error {
+        Error::Transport { service, error: e } => {
+            let d = transport(e, service.name());
+            return Diagnosis {
+                code: code(error),
+                detail: error.message(),
+                ..d
+            };
+        }
         _ if error.code() == Some("Authorization_RequestDenied")
             || (error.status() == Some(403) && error.service() == Some(Service::Graph)) =>
         {
-            NEEDS_APP_ADMIN.to_owned()
+            (NEEDS_APP_ADMIN, "fix.needs_app_admin")
         }
-        _ if error.has_aadsts(53003) => CONDITIONAL_ACCESS.to_owned(),
+        _ if error.has_aadsts(53003) => (CONDITIONAL_ACCESS, "fix.conditional_access"),
         _ if error.code() == Some("CredentialInvalidLifetimeAsPerAppPolicy")
             || error.has_detail("InvalidKeyEndDate") =>
         {
-            SECRET_LIFETIME_POLICY.to_owned()
+            (SECRET_LIFETIME_POLICY, "fix.secret_lifetime_policy")
         }
         _ if error.code() == Some(crate::dataverse::codes::PRIVILEGE_DENIED)
             || (error.status() == Some(403) && error.service() == Some(Service::Dataverse)) =>
         {
-            NEEDS_SYSTEM_ADMIN.to_owned()
+            (NEEDS_SYSTEM_ADMIN, "fix.needs_system_admin")
         }
-        _ if error.code() == Some("invalid_grant") => SIGN_IN_EXPIRED.to_owned(),
-        _ => RUN_AGAIN.to_owned(),
+        _ if error.code() == Some("invalid_grant") => (SIGN_IN_EXPIRED, "fix.sign_in_expired"),
+        _ => (RUN_AGAIN, "fix.run_again"),
     };
+    // The detail is the service's own message: it is shown as the service sent it.
     Diagnosis {
         code: code(error),
         detail: error.message(),
-        fix: Some(fix),
+        fix: Some(fix.to_owned()),
+        ..Diagnosis::default()
     }
+    .fix_id(fix_id)
 }
 
 /// The report code of a failed request of setup: the first AADSTS number, else the service's code,
@@ -68,6 +78,7 @@ pub fn rollback_failed(error: &Error) -> Diagnosis {
         fix: Some("Run the rollback again; what was already removed stays removed.".to_owned()),
         ..explain(error)
     }
+    .fix_id("fix.rollback_again")
 }
 
 /// Still not replicated after `minutes`: the new application is not visible yet.
@@ -103,6 +114,7 @@ pub fn invalid_sandbox_url(detail: impl Into<String>) -> Diagnosis {
         detail,
         "Set wpcrm.sandbox_url to an https origin, or leave it empty in production.",
     )
+    .fix_id("fix.provision.invalid_sandbox_url")
 }
 
 /// The sealed state does not open with this key (tampered, truncated, another key or version).
@@ -112,6 +124,7 @@ pub fn invalid_state(detail: impl Into<String>) -> Diagnosis {
         detail,
         "Start again without a state (the site keeps no other copy), or pass the state this site's last call returned.",
     )
+    .fix_id("fix.provision.invalid_state")
 }
 
 /// The state key is not 32 bytes.
@@ -121,6 +134,7 @@ pub fn invalid_state_key() -> Diagnosis {
         "The state key must be exactly 32 bytes.",
         "Pass a 32-byte key derived from the site's salts.",
     )
+    .ids("provision.invalid_state_key", "fix.provision.invalid_state_key")
 }
 
 /// `secret_lifetime_days` outside 1..=`max_days`.
@@ -130,6 +144,12 @@ pub fn invalid_secret_lifetime(days: i64, max_days: i64) -> Diagnosis {
         format!("secret_lifetime_days is {days}; it must be between 1 and {max_days}."),
         format!("Choose a lifetime of at most {max_days} days (180 is the default)."),
     )
+    .ids(
+        "provision.invalid_secret_lifetime",
+        "fix.provision.invalid_secret_lifetime",
+    )
+    .param("days", days)
+    .param("max_days", max_days)
 }
 
 /// A table asks for an access kind Dataverse has no privilege type for.
@@ -139,6 +159,9 @@ pub fn invalid_access_kind(kind: &str, table: &str) -> Diagnosis {
         format!("Unknown access kind '{kind}' for table '{table}'."),
         "Use read, create, write, delete, append or appendto.",
     )
+    .ids("provision.invalid_access_kind", "fix.provision.invalid_access_kind")
+    .param("kind", kind)
+    .param("table", table)
 }
 
 /// The request's `action` is none of the three.
@@ -148,6 +171,8 @@ pub fn invalid_action(action: &str) -> Diagnosis {
         format!("Unknown action '{action}'."),
         "Use 'run', 'cancel', 'rollback' or 'forget_secret'.",
     )
+    .ids("provision.invalid_action", "fix.provision.invalid_action")
+    .param("action", action)
 }
 
 /// `action: cancel`; `what_exists` lists what the run created so far.
@@ -157,6 +182,7 @@ pub fn cancelled(what_exists: &str) -> Diagnosis {
         format!("Provisioning was cancelled. {what_exists}"),
         "Run with action 'rollback' to remove what this flow created, or 'run' to continue.",
     )
+    .fix_id("fix.provision.cancelled")
 }
 
 /// The device code expired before the admin entered it.
@@ -166,6 +192,7 @@ pub fn expired_token() -> Diagnosis {
         "The sign-in code expired before it was used.",
         "Run again to get a new code, and enter it within 15 minutes.",
     )
+    .ids("provision.expired_token", "fix.provision.expired_token")
 }
 
 /// The admin declined the sign-in.
@@ -174,6 +201,10 @@ pub fn authorization_declined() -> Diagnosis {
         "authorization_declined",
         "The sign-in was declined.",
         "Run again and approve the sign-in with an administrator account.",
+    )
+    .ids(
+        "provision.authorization_declined",
+        "fix.provision.authorization_declined",
     )
 }
 
@@ -184,6 +215,7 @@ pub fn no_refresh_token() -> Diagnosis {
         "The sign-in returned no refresh token.",
         "Check that the admin client may request offline_access, then run again.",
     )
+    .ids("provision.no_refresh_token", "fix.provision.no_refresh_token")
 }
 
 /// The requested `instance_url` is no Dataverse environment URL.
@@ -193,6 +225,7 @@ pub fn invalid_instance_url(detail: impl Into<String>) -> Diagnosis {
         detail,
         "Pass the environment URL, e.g. https://contoso.crm.dynamics.com, or omit instance_url to choose from a list.",
     )
+    .fix_id("fix.provision.invalid_instance_url")
 }
 
 /// The Global Discovery Service lists no environment for the signed-in account.
@@ -202,6 +235,7 @@ pub fn no_environments() -> Diagnosis {
         "The signed-in account cannot reach any Dataverse environment.",
         "Sign in with an account that is a System Administrator of the environment, or pass instance_url.",
     )
+    .ids("provision.no_environments", "fix.provision.no_environments")
 }
 
 /// The environment shows the signed-in account no root business unit.
@@ -211,6 +245,7 @@ pub fn no_root_business_unit() -> Diagnosis {
         "The environment has no root business unit visible to the signed-in account.",
         "Sign in as a System Administrator of the environment.",
     )
+    .ids("provision.no_root_business_unit", "fix.provision.no_root_business_unit")
 }
 
 /// A requested security role does not exist in the root business unit.
@@ -220,6 +255,8 @@ pub fn role_not_found(name: &str) -> Diagnosis {
         format!("There is no security role named '{name}' in the root business unit."),
         "Check the role's name in the Power Platform admin center (Security roles), or remove it from roles.",
     )
+    .ids("provision.role_not_found", "fix.provision.role_not_found")
+    .param("name", name)
 }
 
 /// A table of the least-privilege role does not exist in the environment.
@@ -229,6 +266,8 @@ pub fn table_not_found(table: &str) -> Diagnosis {
         format!("The environment has no table '{table}'."),
         "Check the table's logical name (lower case, e.g. 'incident' for Cases), or install the solution that adds it.",
     )
+    .ids("provision.table_not_found", "fix.provision.table_not_found")
+    .param("table", table)
 }
 
 /// A table defines no privilege of the requested kind (`type_name`, e.g. `Delete`).
@@ -238,6 +277,10 @@ pub fn privilege_not_found(table: &str, kind: &str, type_name: &str) -> Diagnosi
         format!("Table '{table}' has no {type_name} privilege."),
         format!("Remove '{kind}' for '{table}' from tables."),
     )
+    .ids("provision.privilege_not_found", "fix.provision.privilege_not_found")
+    .param("table", table)
+    .param("kind", kind)
+    .param("type_name", type_name)
 }
 
 /// The application's user exists, but outside the root business unit where its roles were resolved.
@@ -249,6 +292,9 @@ pub fn app_user_in_other_business_unit(user_id: &str, business_unit_id: &str) ->
         ),
         "In the Power Platform admin center (Environment → Settings → Users → Application users), change the user's business unit to the root one or delete the user, then run again.",
     )
+    .ids("provision.app_user_in_other_business_unit", "fix.provision.app_user_in_other_business_unit")
+    .param("user_id", user_id)
+    .param("business_unit_id", business_unit_id)
 }
 
 /// More tables than one call may set up.
@@ -258,6 +304,9 @@ pub fn too_many_tables(asked: usize, max: usize) -> Diagnosis {
         format!("{asked} tables were asked for; at most {max} can be set up in one run."),
         format!("Ask for at most {max} tables (the ones the site reads or writes)."),
     )
+    .ids("provision.too_many_tables", "fix.provision.too_many_tables")
+    .param("asked", asked)
+    .param("max", max)
 }
 
 /// `action: forget_secret` on a run that has not finished.
@@ -267,6 +316,7 @@ pub fn not_finished() -> Diagnosis {
         "The run has not finished: there is no connection whose secret could be forgotten yet.",
         "Run until the answer is 'done', save the connection, then forget the secret.",
     )
+    .ids("provision.not_finished", "fix.provision.not_finished")
 }
 
 /// An application tagged or named like this site's, which this site cannot prove it created.
@@ -278,6 +328,9 @@ pub fn lookalike_application(app_id: &str, display_name: &str) -> Diagnosis {
         ),
         "If you do not know who registered it, review it in the Microsoft Entra admin center → App registrations, and remove it if it is not yours.",
     )
+    .ids("provision.lookalike_application", "fix.provision.lookalike_application")
+    .param("app_id", app_id)
+    .param("display_name", display_name)
 }
 
 /// A security role named like the one setup makes, which this site has not recorded.
@@ -289,6 +342,10 @@ pub fn lookalike_role(role_id: &str, name: &str, used_name: &str) -> Diagnosis {
         ),
         "Review the role in the Power Platform admin center → Security roles, and remove it if nobody uses it.",
     )
+    .ids("provision.lookalike_role", "fix.provision.lookalike_role")
+    .param("role_id", role_id)
+    .param("name", name)
+    .param("used_name", used_name)
 }
 
 /// Older client secrets of this site could not all be removed.
@@ -301,6 +358,7 @@ pub fn older_secrets_kept(error: &Error) -> Diagnosis {
         ),
         "Run setup again later, or remove the older secrets named 'wpcrm:…' in the Microsoft Entra admin center → App registrations → the app → Certificates & secrets (keep the newest).",
     )
+    .fix_id("fix.provision.older_secrets_kept")
 }
 
 #[cfg(test)]

@@ -29,13 +29,31 @@ fn aadsts(error: &Error, facts: &Facts) -> Diagnosis {
         None => oauth_error.to_owned(),
     };
     let entry = app_entry(number, facts).or_else(|| sign_in_entry(number));
+    let known = entry.is_some();
+    let message = first_sentence(&error.message()).to_owned();
+    let number_text = code.trim_start_matches("AADSTS").to_owned();
     let (detail, fix) = entry.unwrap_or_else(|| {
         (
-            format!("Entra ID refused the token request: {oauth_error} ({}).", first_sentence(&error.message())),
-            format!("Look up {code} at https://login.microsoftonline.com/error?code={} and check the application ID, secret and tenant.", code.trim_start_matches("AADSTS")),
+            format!("Entra ID refused the token request: {oauth_error} ({message})."),
+            format!("Look up {code} at https://login.microsoftonline.com/error?code={number_text} and check the application ID, secret and tenant."),
         )
     });
-    Diagnosis::new(code, detail, fix)
+    let (detail_id, fix_id) = match number {
+        _ if !known => ("entra.generic".to_owned(), "fix.entra_generic".to_owned()),
+        Some(7000215) => (code.clone(), "fix.secret_id".to_owned()),
+        Some(900023 | 50059) => (code.clone(), "fix.tenant_id".to_owned()),
+        _ => (code.clone(), format!("fix.{code}")),
+    };
+    Diagnosis::new(code.clone(), detail, fix)
+        .ids(&detail_id, &fix_id)
+        .param("application_id", &facts.application_id)
+        .param("tenant", &facts.tenant)
+        .param("cloud", facts.cloud)
+        .param("instance_url", &facts.instance_url)
+        .param("oauth_error", oauth_error)
+        .param("message", message)
+        .param("code", &code)
+        .param("aadsts", number_text)
 }
 
 /// Codes about the app's registration, its secret, the tenant or the resource.

@@ -25,6 +25,18 @@ pub const ACCESS_KIND: &str = "Use only read, create, write, delete, append and 
 pub const WHITESPACE: &str =
     "Remove the spaces or line breaks from the saved values so other tools reading them work too.";
 
+/// The text id of [`instance_url_fix`]'s answer.
+pub fn instance_url_fix_id(error: &InstanceUrlError) -> &'static str {
+    use InstanceUrlError::*;
+    match error {
+        Missing => "fix.url_missing",
+        NotHttps(_) => "fix.url_https",
+        UserInfo | Port(_) => "fix.url_plain",
+        BadSandboxEnvironment(_) => "fix.url_sandbox",
+        NotAUrl | IpAddress(_) | Punycode(_) | NotDataverse(_) => "fix.url_copy",
+    }
+}
+
 pub fn instance_url_fix(error: &InstanceUrlError) -> String {
     use InstanceUrlError::*;
     match error {

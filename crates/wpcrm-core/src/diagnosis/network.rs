@@ -32,7 +32,10 @@ pub fn transport(error: &TransportError, service: &str) -> Diagnosis {
             "wpcrm only contacts Microsoft's hosts of the environment's cloud. Check the environment URL.".to_owned(),
         ),
     };
-    Diagnosis::new(code, format!("{}.", error.detail.trim_end_matches('.')), fix)
+    // The detail is the transport's own technical wording: it stays English; the fix is translated.
+    let mut d = Diagnosis::new(code, format!("{}.", error.detail.trim_end_matches('.')), fix).param("service", service);
+    d.texts.fix_id = Some(format!("fix.{code}"));
+    d
 }
 
 /// An answer that is neither success nor the service's error format.
@@ -42,6 +45,9 @@ pub fn unexpected(detail: &str, service: &str) -> Diagnosis {
         format!("{service} sent {detail}."),
         "Something between this server and Microsoft answered instead of the service (a proxy, captive portal or firewall page), or the service had a transient fault. Retry; if it persists, check wpcrm.proxy and the network path.",
     )
+    .ids("network.unexpected", "fix.unexpected_response")
+    .param("service", service)
+    .param("what", detail)
 }
 
 /// A 429 that the deadline did not leave time to wait out.
@@ -51,6 +57,8 @@ pub fn throttled(service: &str) -> Diagnosis {
         format!("{service} is throttling requests (HTTP 429) for longer than this call's deadline allowed waiting."),
         "Wait a few minutes and retry. If it happens often, other integrations using the same application user are exceeding Dataverse's service protection limits (6000 requests per 5 minutes per user): spread their load or give them their own application users.",
     )
+    .ids("network.throttled", "fix.throttled")
+    .param("service", service)
 }
 
 /// The call's time budget ran out before `service` answered.

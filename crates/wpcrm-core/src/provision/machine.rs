@@ -262,6 +262,7 @@ impl Machine<'_> {
         let notice = Notice {
             code: d.code,
             message: d.detail,
+            texts: *d.texts,
         };
         self.log.lock().unwrap_or_else(|p| p.into_inner()).notices.push(notice);
     }

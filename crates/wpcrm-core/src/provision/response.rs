@@ -2,7 +2,7 @@
 //! serde and converted to a PHP array by the extension, so the field names are the contract.
 
 use super::steps::{StepId, StepView};
-use crate::diagnosis::Diagnosis;
+use crate::diagnosis::{Diagnosis, Texts};
 use crate::discovery::Environment;
 use crate::secret::ClientSecret;
 use serde::{Serialize, Serializer};
@@ -53,6 +53,9 @@ pub struct ProvisionError {
     pub code: String,
     pub message: String,
     pub fix: Option<String>,
+    /// Text ids (`detail_id` names `message`'s text) and named values, for translation (`docs/verify.md`).
+    #[serde(flatten)]
+    pub texts: Box<Texts>,
 }
 
 impl ProvisionError {
@@ -63,6 +66,7 @@ impl ProvisionError {
             code: d.code,
             message: d.detail,
             fix: d.fix,
+            texts: d.texts,
         }
     }
 
@@ -111,6 +115,9 @@ pub struct Change {
 pub struct Notice {
     pub code: String,
     pub message: String,
+    /// Text id (`detail_id` names `message`'s text) and named values, for translation.
+    #[serde(flatten)]
+    pub texts: Texts,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -11,7 +11,7 @@
 use super::check_id::CheckId;
 use super::outcome::{Checks, Outcome};
 use crate::dataverse::{codes, Dataverse};
-use crate::diagnosis::{app, Facts};
+use crate::diagnosis::{app, Facts, Phrase};
 use crate::report::{Depth, Identity, VerifyReport};
 use crate::service::Error;
 use std::collections::HashMap;
@@ -68,16 +68,26 @@ pub fn check(answers: &Answers, facts: &Facts, checks: &mut Checks, report: &mut
 
 fn judge(answers: &Answers, facts: &Facts) -> Outcome {
     match (&answers.who, &answers.disabled) {
-        (Err(e), _) => Outcome::fail(app::dataverse(e, facts, "identify the application user (WhoAmI)")),
+        (Err(e), _) => Outcome::fail(app::dataverse(
+            e,
+            facts,
+            Phrase::new("action.whoami", "identify the application user (WhoAmI)"),
+        )),
         (Ok(_), Some(Ok(Some(true)))) => Outcome::fail(app::user_disabled(facts, None)),
         (Ok(_), Some(Err(e))) if codes::is_user_disabled(e) => Outcome::fail(app::user_disabled(facts, e.code())),
         (Ok(id), Some(Ok(Some(false)))) => Outcome::pass(format!(
             "The application user {} exists and is enabled (business unit {}).",
             id.user_id, id.business_unit_id
-        )),
+        ))
+        .id("app_user.pass")
+        .param("user_id", &id.user_id)
+        .param("business_unit_id", &id.business_unit_id),
         (Ok(id), _) => Outcome::pass(format!(
             "The application user {} exists (business unit {}); whether it is enabled could not be read.",
             id.user_id, id.business_unit_id
-        )),
+        ))
+        .id("app_user.pass_unknown_enabled")
+        .param("user_id", &id.user_id)
+        .param("business_unit_id", &id.business_unit_id),
     }
 }

@@ -47,6 +47,20 @@ impl CheckId {
         }
     }
 
+    /// The id without its table name (`table` for every `table:<name>`): what the plugin keys a
+    /// check's title by (`docs/verify.md`, "Translations").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Input => "input",
+            Self::Tenant => "tenant",
+            Self::Token => "token",
+            Self::AppUser => "app_user",
+            Self::Metadata => "metadata",
+            Self::Table(_) => "table",
+            Self::SecretExpiry => "secret_expiry",
+        }
+    }
+
     /// A table check's title: `Table account`, or `Table Account (account)` with its display name.
     pub fn table_title(logical_name: &str, display_name: Option<&str>) -> String {
         match display_name {
@@ -59,13 +73,8 @@ impl CheckId {
 impl fmt::Display for CheckId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Input => f.write_str("input"),
-            Self::Tenant => f.write_str("tenant"),
-            Self::Token => f.write_str("token"),
-            Self::AppUser => f.write_str("app_user"),
-            Self::Metadata => f.write_str("metadata"),
             Self::Table(name) => write!(f, "table:{name}"),
-            Self::SecretExpiry => f.write_str("secret_expiry"),
+            other => f.write_str(other.kind()),
         }
     }
 }

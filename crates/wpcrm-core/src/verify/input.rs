@@ -12,7 +12,7 @@ use crate::api::{ConnectionInput, TableRequest, VerifyOptions};
 use crate::diagnosis::input as fixes;
 use crate::ids::{looks_like_secret_id, ClientId, TenantError, TenantId};
 use crate::instance_url::{normalize, InstanceUrl};
-use crate::report::CheckStatus;
+use crate::report::{CheckStatus, Texts};
 use crate::secret::ClientSecret;
 
 /// An access kind of `$options['tables']` and the privilege verb it needs.
@@ -87,6 +87,8 @@ pub struct InputOutcome {
     pub detail: String,
     pub fix: Option<String>,
     pub code: Option<String>,
+    /// Text ids and values for translation (`docs/verify.md`); none when several problems were found.
+    pub texts: Texts,
     /// The normalized instance URL, even when another value failed (the report shows it).
     pub instance: Option<InstanceUrl>,
     /// `Some` only when the check did not fail.
@@ -120,6 +122,7 @@ struct Problem {
     code: &'static str,
     detail: String,
     fix: String,
+    texts: Texts,
 }
 
 /// What the checks of the single values found, in the order of the Connection tab.
@@ -131,11 +134,12 @@ struct Findings {
 }
 
 impl Findings {
-    fn problem(&mut self, code: &'static str, detail: String, fix: impl Into<String>) {
+    fn problem(&mut self, code: &'static str, detail: String, fix: impl Into<String>, texts: Texts) {
         self.problems.push(Problem {
             code,
             detail,
             fix: fix.into(),
+            texts,
         });
     }
 
@@ -165,6 +169,7 @@ pub fn check(connection: &ConnectionInput, options: &VerifyOptions, sandbox_url:
             detail: "A connection value is missing. No request was made.".to_owned(),
             fix: Some(MISSING_ALL.to_owned()),
             code: Some("invalid_input".to_owned()),
+            texts: Texts::ids("input.missing", Some("fix.missing_all")),
             instance,
             valid: None,
         };
@@ -187,7 +192,8 @@ fn given(raw: Option<&str>) -> Option<&str> {
 fn instance_url(raw: Option<&str>, sandbox_url: Option<&str>, found: &mut Findings) -> Option<InstanceUrl> {
     let Some(value) = given(raw) else {
         let detail = "The instance URL is missing.".to_owned();
-        found.problem("invalid_instance_url", detail, fixes::MISSING_INSTANCE_URL);
+        let texts = Texts::ids("input.url_missing", Some("fix.url_missing"));
+        found.problem("invalid_instance_url", detail, fixes::MISSING_INSTANCE_URL, texts);
         return None;
     };
     found.note_trim(raw.unwrap_or(""), "instance URL");
@@ -195,7 +201,9 @@ fn instance_url(raw: Option<&str>, sandbox_url: Option<&str>, found: &mut Findin
         Ok(url) => Some(url),
         Err(e) => {
             let detail = format!("The instance URL is not usable: {}.", clip(&e.to_string()));
-            found.problem("invalid_instance_url", detail, fixes::instance_url_fix(&e));
+            let texts = Texts::ids("input.url_unusable", Some(fixes::instance_url_fix_id(&e)))
+                .with("error", clip(&e.to_string()));
+            found.problem("invalid_instance_url", detail, fixes::instance_url_fix(&e), texts);
             None
         }
     }
@@ -204,14 +212,16 @@ fn instance_url(raw: Option<&str>, sandbox_url: Option<&str>, found: &mut Findin
 fn application_id(raw: Option<&str>, found: &mut Findings) -> Option<ClientId> {
     let Some(value) = given(raw) else {
         let detail = "The application (client) ID is missing.".to_owned();
-        found.problem("invalid_application_id", detail, fixes::APPLICATION_ID);
+        let texts = Texts::ids("input.app_missing", Some("fix.application_id"));
+        found.problem("invalid_application_id", detail, fixes::APPLICATION_ID, texts);
         return None;
     };
     found.note_trim(raw.unwrap_or(""), "application ID");
     let parsed = ClientId::parse(value);
     if parsed.is_none() {
         let detail = format!("The application (client) ID '{}' is not a GUID.", printable(value));
-        found.problem("invalid_application_id", detail, fixes::APPLICATION_ID);
+        let texts = Texts::ids("input.app_not_guid", Some("fix.application_id")).with("value", printable(value));
+        found.problem("invalid_application_id", detail, fixes::APPLICATION_ID, texts);
     }
     parsed
 }
@@ -220,13 +230,15 @@ fn application_id(raw: Option<&str>, found: &mut Findings) -> Option<ClientId> {
 fn client_secret(typed: Option<&ClientSecret>, found: &mut Findings) -> Option<ClientSecret> {
     let Some(secret) = typed.filter(|s| !s.secret().trim().is_empty()) else {
         let detail = "The client secret is missing.".to_owned();
-        found.problem("missing_client_secret", detail, fixes::MISSING_SECRET);
+        let texts = Texts::ids("input.secret_missing", Some("fix.secret_missing"));
+        found.problem("missing_client_secret", detail, fixes::MISSING_SECRET, texts);
         return None;
     };
     found.note_trim(secret.secret(), "client secret");
     if looks_like_secret_id(secret.secret()) {
         let detail = fixes::SECRET_ID_DETAIL.to_owned();
-        found.problem("secret_id_not_value", detail, fixes::SECRET_ID_FIX);
+        let texts = Texts::ids("input.secret_id", Some("fix.secret_id"));
+        found.problem("secret_id_not_value", detail, fixes::SECRET_ID_FIX, texts);
         return None;
     }
     Some(ClientSecret::new(secret.secret().trim()))
@@ -236,17 +248,20 @@ fn client_secret(typed: Option<&ClientSecret>, found: &mut Findings) -> Option<C
 fn tenant(raw: Option<&str>, found: &mut Findings) -> Option<TenantId> {
     let value = given(raw)?;
     found.note_trim(raw.unwrap_or(""), "tenant ID");
-    let detail = match TenantId::parse(value) {
+    let (detail, id, value) = match TenantId::parse(value) {
         Ok(t) => return Some(t),
         Err(TenantError::NotATenant) => {
-            format!("'{value}' does not name a tenant; an application signs in to one specific tenant.")
+            let d = format!("'{value}' does not name a tenant; an application signs in to one specific tenant.");
+            (d, "input.tenant_not_a_tenant", value.to_owned())
         }
-        Err(TenantError::Invalid) => format!(
-            "The tenant '{}' is neither a GUID nor a domain name such as contoso.onmicrosoft.com.",
-            printable(value)
-        ),
+        Err(TenantError::Invalid) => {
+            let p = printable(value);
+            let d = format!("The tenant '{p}' is neither a GUID nor a domain name such as contoso.onmicrosoft.com.");
+            (d, "input.tenant_invalid", p)
+        }
     };
-    found.problem("invalid_tenant_id", detail, fixes::TENANT_ID);
+    let texts = Texts::ids(id, Some("fix.tenant_id")).with("value", value);
+    found.problem("invalid_tenant_id", detail, fixes::TENANT_ID, texts);
     None
 }
 
@@ -260,7 +275,10 @@ fn tables(requests: &[TableRequest], found: &mut Findings) -> Vec<TableSpec> {
             requests.len()
         );
         let fix = format!("List only the tables the site reads or writes (at most {MAX_TABLES}).");
-        found.problem("too_many_tables", detail, fix);
+        let texts = Texts::ids("input.too_many_tables", Some("fix.too_many_tables"))
+            .with("count", requests.len())
+            .with("max", MAX_TABLES);
+        found.problem("too_many_tables", detail, fix, texts);
     }
     let mut tables: Vec<TableSpec> = Vec::new();
     for request in requests.iter().take(MAX_TABLES) {
@@ -294,7 +312,9 @@ fn table_spec(request: &TableRequest, found: &mut Findings) -> Option<TableSpec>
             "'{}' is not a table logical name (lower-case letters, digits and underscores).",
             printable(&request.logical_name)
         );
-        found.problem("invalid_table", detail, fixes::TABLE_NAME);
+        let texts =
+            Texts::ids("input.invalid_table", Some("fix.table_name")).with("value", printable(&request.logical_name));
+        found.problem("invalid_table", detail, fixes::TABLE_NAME, texts);
         return None;
     }
     let mut access = Vec::new();
@@ -304,7 +324,10 @@ fn table_spec(request: &TableRequest, found: &mut Findings) -> Option<TableSpec>
             Some(_) => {}
             None => {
                 let detail = format!("'{}' for table '{name}' is not an access kind.", printable(kind));
-                found.problem("invalid_access_kind", detail, fixes::ACCESS_KIND);
+                let texts = Texts::ids("input.invalid_access_kind", Some("fix.access_kind"))
+                    .with("value", printable(kind))
+                    .with("table", &name);
+                found.problem("invalid_access_kind", detail, fixes::ACCESS_KIND, texts);
             }
         }
     }
@@ -332,6 +355,11 @@ fn failed(problems: &[Problem], instance: Option<InstanceUrl>) -> InputOutcome {
         detail: format!("{detail} No request was made."),
         fix: Some(fix_list.join(" ")),
         code: problems.first().map(|p| p.code.to_owned()),
+        // One problem has its own texts; several are shown in English (their ids are not a list).
+        texts: match problems {
+            [one] => one.texts.clone(),
+            _ => Texts::default(),
+        },
         instance,
         valid: None,
     }
@@ -340,7 +368,8 @@ fn failed(problems: &[Problem], instance: Option<InstanceUrl>) -> InputOutcome {
 /// Pass, or warn when values were trimmed.
 fn passed(valid: ValidInput, trimmed: &[&str]) -> InputOutcome {
     let instance_url = valid.instance.clone();
-    let (status, detail, fix, code) = if trimmed.is_empty() {
+    let cloud = instance_url.cloud().name();
+    let (status, detail, fix, code, texts) = if trimmed.is_empty() {
         (
             CheckStatus::Pass,
             format!(
@@ -350,6 +379,7 @@ fn passed(valid: ValidInput, trimmed: &[&str]) -> InputOutcome {
             ),
             None,
             None,
+            Texts::ids("input.pass", None),
         )
     } else {
         (
@@ -362,13 +392,16 @@ fn passed(valid: ValidInput, trimmed: &[&str]) -> InputOutcome {
             ),
             Some(fixes::WHITESPACE.to_owned()),
             Some("whitespace_trimmed".to_owned()),
+            Texts::ids("input.whitespace_trimmed", Some("fix.whitespace")).with("values", trimmed.join(", ")),
         )
     };
+    let texts = texts.with("instance_url", &instance_url).with("cloud", cloud);
     InputOutcome {
         status,
         detail,
         fix,
         code,
+        texts,
         instance: Some(instance_url),
         valid: Some(valid),
     }

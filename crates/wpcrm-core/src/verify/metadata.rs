@@ -9,7 +9,7 @@
 use super::check_id::CheckId;
 use super::outcome::{Checks, Outcome};
 use crate::dataverse::{codes, privilege_message, Dataverse};
-use crate::diagnosis::{app, Facts};
+use crate::diagnosis::{app, Facts, Phrase};
 use crate::service::Error;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -32,12 +32,16 @@ pub async fn fetch(dv: &Dataverse<'_>) -> Answer {
 /// Judges and records the check; `false` when it failed.
 pub fn check(answer: &Answer, facts: &Facts, checks: &mut Checks) -> bool {
     let outcome = match &answer.probe {
-        Ok(()) => Outcome::pass("The application user can read table definitions."),
+        Ok(()) => Outcome::pass("The application user can read table definitions.").id("metadata.pass"),
         Err(e) if codes::is_privilege_denied(e) => {
             let privilege = missing_privilege_named(e).unwrap_or_else(|| "prvReadEntity".to_owned());
             Outcome::fail(app::no_metadata_access(&privilege))
         }
-        Err(e) => Outcome::fail(app::dataverse(e, facts, "read table definitions (metadata)")),
+        Err(e) => Outcome::fail(app::dataverse(
+            e,
+            facts,
+            Phrase::new("action.metadata", "read table definitions (metadata)"),
+        )),
     };
     let ok = !outcome.failed();
     checks.push(&CheckId::Metadata, outcome, answer.elapsed);

@@ -23,6 +23,7 @@
 mod app_user;
 mod check_id;
 pub mod input;
+pub mod many;
 mod metadata;
 mod outcome;
 mod secret_expiry;
@@ -70,8 +71,9 @@ pub async fn run(context: &Context, connection: ConnectionInput, options: Verify
             network_checks(context, &http, valid, &mut checks, &mut report).await;
             report.requests = http.requests();
         }
-        _ => checks.skip_all(
+        _ => checks.skip_because(
             &network_ids,
+            &CheckId::Input,
             "Skipped: the connection values are not usable (see the first check).",
         ),
     }
@@ -157,6 +159,7 @@ fn record_input(inp: &InputOutcome, elapsed: Duration, checks: &mut Checks, repo
         detail: inp.detail.clone(),
         fix: inp.fix.clone(),
         code: inp.code.clone(),
+        texts: Box::new(inp.texts.clone()),
     };
     checks.push(&CheckId::Input, outcome, elapsed);
 }

@@ -16,7 +16,7 @@ pub const SECRET_EXPIRY_WARNING_DAYS: i64 = 30;
 /// Expired → fail, under 30 days → warn, else pass; absent → skip.
 pub fn check(raw: Option<&str>, now: time::OffsetDateTime) -> Outcome {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Outcome::skip("The secret's expiry date was not given.");
+        return Outcome::skip("The secret's expiry date was not given.").id("secret_expiry.skip");
     };
     let Some(at) = parse_iso8601(raw) else {
         return Outcome::fail(app::invalid_secret_expiry(raw));
@@ -30,6 +30,9 @@ pub fn check(raw: Option<&str>, now: time::OffsetDateTime) -> Outcome {
         return Outcome::with(CheckStatus::Warn, app::secret_expiring(date, days));
     }
     Outcome::pass(format!("The client secret is valid until {date} ({days} days)."))
+        .id("secret_expiry.pass")
+        .param("expires_at", date)
+        .param("days", days)
 }
 
 fn parse_iso8601(raw: &str) -> Option<time::OffsetDateTime> {

@@ -16,7 +16,7 @@ use super::metadata::missing_privilege_named;
 use super::outcome::{Checks, Outcome};
 use crate::dataverse::metadata::TableDefinition;
 use crate::dataverse::{codes, Dataverse};
-use crate::diagnosis::{app, Diagnosis, Facts};
+use crate::diagnosis::{app, Diagnosis, Facts, Phrase};
 use crate::report::{CheckStatus, Depth, TableReport, VerifyReport};
 use crate::service::Error;
 use std::collections::{BTreeMap, HashMap};
@@ -54,7 +54,8 @@ async fn fetch(dv: &Dataverse<'_>, spec: &TableSpec) -> Answers {
 
 /// The privileges as the table checks judge them (RetrieveUserPrivileges' answer, if WhoAmI answered).
 pub fn held(privileges: Option<Result<HashMap<String, Depth>, Error>>, facts: &Facts) -> Option<Held> {
-    privileges.map(|r| r.map_err(|e| app::dataverse(&e, facts, "read its privileges")))
+    let action = Phrase::new("action.privileges", "read its privileges");
+    privileges.map(|r| r.map_err(|e| app::dataverse(&e, facts, action)))
 }
 
 /// Judges and records one table's check, and its entry in the report's `tables` when its
@@ -69,8 +70,11 @@ pub fn check(
     checks: &mut Checks,
     report: &mut VerifyReport,
 ) {
-    let (outcome, table) = judge(spec, answers.definition, answers.read, held, facts);
+    let (mut outcome, table) = judge(spec, answers.definition, answers.read, held, facts);
     let title = CheckId::table_title(&spec.logical_name, table.display_name.as_deref());
+    if let Some(display_name) = &table.display_name {
+        outcome = outcome.param("display_name", display_name);
+    }
     if table.exists || outcome.code.as_deref() == Some("table_not_found") {
         report.tables.insert(spec.logical_name.clone(), table);
     }
@@ -92,9 +96,12 @@ fn judge(
             return (Outcome::fail(app::table_not_found(name, facts)), TableReport::default());
         }
         Err(e) => {
-            let action = format!("read the definition of table '{name}'");
+            let action = Phrase::new(
+                "action.table_definition",
+                format!("read the definition of table '{name}'"),
+            );
             return (
-                Outcome::fail(app::dataverse(&e, facts, &action)),
+                Outcome::fail(app::dataverse(&e, facts, action.param("table", name))),
                 TableReport::default(),
             );
         }
@@ -177,8 +184,12 @@ impl<'a> Judged<'a> {
                 Ok(())
             }
             Some(Err(e)) => {
-                let action = format!("read a row of '{}'", self.display);
-                Err(Outcome::fail(app::dataverse(&e, facts, &action)))
+                let action = Phrase::new("action.table_read", format!("read a row of '{}'", self.display));
+                Err(Outcome::fail(app::dataverse(
+                    &e,
+                    facts,
+                    action.param("display", &self.display),
+                )))
             }
             // The privilege list was not readable; the read itself proves some read depth.
             Some(Ok(())) if !listed => {
@@ -198,18 +209,25 @@ impl<'a> Judged<'a> {
             .filter(|k| self.table.access.get(k.name()) == Some(&Depth::None))
             .map(|k| k.name())
             .collect();
-        let mut d = app::missing_privilege(
-            &self.missing.join(", "),
-            &format!(
+        let what = Phrase::new(
+            "action.table_access",
+            format!(
                 "{} the table '{}' ({})",
                 kinds.join("/"),
                 self.display,
                 self.spec.logical_name
             ),
-            "Organization level if the site must see every row",
+        )
+        .param("kinds", kinds.join("/"))
+        .param("display", &self.display);
+        let mut d = app::missing_privilege(
+            &self.missing.join(", "),
+            what,
+            Phrase::new("hint.every_row", app::HINT_EVERY_ROW),
         );
         if self.missing.len() > 1 {
             d.detail = d.detail.replace("the privilege", "the privileges");
+            d.texts.detail_id = Some("app.missing_privileges".to_owned());
         }
         Outcome::fail(d)
     }
@@ -225,6 +243,11 @@ impl<'a> Judged<'a> {
                     self.display, d.detail
                 ),
                 fix: d.fix.clone(),
+                // The inner detail is free text here: the prefix is not translated on its own.
+                texts: Box::new(crate::report::Texts {
+                    detail_id: None,
+                    ..(*d.texts).clone()
+                }),
             },
         )
     }
@@ -243,14 +266,25 @@ impl<'a> Judged<'a> {
         let (depth, code, whose) = match self.table.access.get("read").copied() {
             Some(depth @ Depth::Basic) => (depth, "basic_depth", "records the application user owns"),
             Some(depth @ Depth::Local) => (depth, "local_depth", "records in the application user's business unit"),
-            _ => return Outcome::pass(format!("'{display}' ({set}) is accessible. Access: {summary}.")),
+            _ => {
+                return Outcome::pass(format!("'{display}' ({set}) is accessible. Access: {summary}."))
+                    .id("table.pass")
+                    .param("display", display)
+                    .param("entity_set", set)
+                    .param("access", &summary)
+            }
         };
         let privilege = self.privilege(AccessKind::Read);
         let detail = format!(
             "The application user can read '{display}' ({set}) only at {} depth: the site will see only {whose}. Access: {summary}.",
             depth_word(depth)
         );
-        Outcome::with(CheckStatus::Warn, app::shallow_read(code, detail, &privilege))
+        let d = app::shallow_read(code, detail, &privilege)
+            .param("display", display)
+            .param("entity_set", set)
+            .param("access", &summary)
+            .param("depth", depth_word(depth));
+        Outcome::with(CheckStatus::Warn, d)
     }
 }
 

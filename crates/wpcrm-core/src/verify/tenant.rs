@@ -26,12 +26,17 @@ pub async fn check(http: &Caller, valid: &ValidInput, facts: &Facts, checks: &mu
     let instance = &valid.instance;
     let (outcome, tenant) = match &valid.tenant {
         Some(t) => (
-            Outcome::pass(format!("Using the tenant entered: {t}.")),
+            Outcome::pass(format!("Using the tenant entered: {t}."))
+                .id("tenant.entered")
+                .param("tenant", t),
             Some(t.clone()),
         ),
         None => match discover(http, instance, facts).await {
             Ok(t) => (
-                Outcome::pass(format!("Discovered the tenant {t} from {instance}.")),
+                Outcome::pass(format!("Discovered the tenant {t} from {instance}."))
+                    .id("tenant.discovered")
+                    .param("tenant", &t)
+                    .param("instance_url", instance),
                 Some(t),
             ),
             Err(d) => (Outcome::fail(d), None),
@@ -58,16 +63,23 @@ pub async fn discover(caller: &Caller, instance: &InstanceUrl, facts: &Facts) ->
     }
     if status != 401 {
         return Err(if status == 404 {
-            not_discovered(format!(
-                "{} answered HTTP 404 instead of asking for sign-in: this environment may not exist.",
-                instance
-            ))
+            not_discovered(
+                format!(
+                    "{} answered HTTP 404 instead of asking for sign-in: this environment may not exist.",
+                    instance
+                ),
+                "tenant.http_404",
+            )
+            .param("instance_url", instance)
         } else if (300..400).contains(&status) || response.body().starts_with(b"<") {
             network::unexpected(&describe_non_json(&response), "Dataverse")
         } else {
-            not_discovered(format!(
-                "{instance} answered HTTP {status} instead of asking for sign-in (401)."
-            ))
+            not_discovered(
+                format!("{instance} answered HTTP {status} instead of asking for sign-in (401)."),
+                "tenant.http_status",
+            )
+            .param("instance_url", instance)
+            .param("status", status)
         });
     }
     challenged_tenant(caller, instance, &response, facts)
@@ -86,10 +98,19 @@ fn challenged_tenant(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(Challenge::parse)
-        .ok_or_else(|| not_discovered(format!("{instance} asked for sign-in without naming its tenant.")))?;
-    let (host, port, tenant) = challenge
-        .authority_and_tenant()
-        .ok_or_else(|| not_discovered("The sign-in challenge's authority is not an https URL.".to_owned()))?;
+        .ok_or_else(|| {
+            not_discovered(
+                format!("{instance} asked for sign-in without naming its tenant."),
+                "tenant.no_tenant",
+            )
+            .param("instance_url", instance)
+        })?;
+    let (host, port, tenant) = challenge.authority_and_tenant().ok_or_else(|| {
+        not_discovered(
+            "The sign-in challenge's authority is not an https URL.".to_owned(),
+            "tenant.authority_not_https",
+        )
+    })?;
     let trusted = match instance.cloud() {
         Cloud::Sandbox => {
             let origin = caller.endpoints().sandbox_origin().unwrap_or("");
@@ -105,23 +126,33 @@ fn challenged_tenant(
                 facts.cloud
             ),
             fix: Some(enter_tenant()),
-        });
+            ..Diagnosis::default()
+        }
+        .ids("tenant.untrusted_authority", "fix.enter_tenant")
+        .param("host", &host)
+        .param("cloud", facts.cloud));
     }
     match TenantId::parse(&tenant) {
         Ok(t) => Ok(t),
-        Err(TenantError::NotATenant) | Err(TenantError::Invalid) => Err(not_discovered(format!(
-            "The sign-in challenge names '{}', which is not a tenant.",
-            tenant.chars().take(80).collect::<String>()
-        ))),
+        Err(TenantError::NotATenant) | Err(TenantError::Invalid) => {
+            let named = tenant.chars().take(80).collect::<String>();
+            Err(not_discovered(
+                format!("The sign-in challenge names '{named}', which is not a tenant."),
+                "tenant.not_a_tenant",
+            )
+            .param("value", named))
+        }
     }
 }
 
-fn not_discovered(detail: String) -> Diagnosis {
+fn not_discovered(detail: String, detail_id: &str) -> Diagnosis {
     Diagnosis {
         code: "tenant_discovery_failed".to_owned(),
         detail,
         fix: Some(enter_tenant()),
+        ..Diagnosis::default()
     }
+    .ids(detail_id, "fix.enter_tenant")
 }
 
 fn enter_tenant() -> String {

@@ -41,7 +41,10 @@ pub async fn check(
             Outcome::pass(format!(
                 "Entra ID issued a token for {} to application {}.",
                 valid.instance, valid.client_id
-            )),
+            ))
+            .id("token.pass")
+            .param("instance_url", &valid.instance)
+            .param("application_id", &valid.client_id),
             Some(t.token),
         ),
         Err(e) => (Outcome::fail(entra::token_error(&e, facts)), None),

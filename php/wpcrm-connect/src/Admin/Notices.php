@@ -9,6 +9,7 @@ namespace Wpcrm\Connect\Admin;
 
 use Wpcrm\Connect\Capabilities;
 use Wpcrm\Connect\Extension;
+use Wpcrm\Connect\Messages;
 use Wpcrm\Connect\Key;
 use Wpcrm\Connect\Settings;
 use Wpcrm\Connect\Verifier;
@@ -103,7 +104,7 @@ final class Notices {
 
 		$last = $this->verifier->last();
 		if ( null !== $last && 'fail' === Verifier::status( $last['report'] ) ) {
-			$failed = Verifier::checks_with( $last['report'], 'fail' );
+			$failed = Verifier::checks_with( Messages::localize_report( $last['report'] ), 'fail' );
 			$first  = $failed ? (string) ( $failed[0]['title'] ?? '' ) : '';
 			printf(
 				'<div class="notice notice-error" id="wpcrm-notice-check-failed" data-wpcrm-last-status="fail"><p>%s <a href="%s">%s</a></p></div>',

@@ -7,6 +7,7 @@
 
 namespace Wpcrm\Connect\Admin;
 
+use Wpcrm\Connect\Messages;
 use Wpcrm\Connect\Verifier;
 
 /**
@@ -86,6 +87,7 @@ final class Report_View {
 			if ( ! is_array( $check ) ) {
 				continue;
 			}
+			$check        = Messages::localize_check( $check );
 			$check_status = in_array( $check['status'] ?? '', array( 'pass', 'warn', 'fail', 'skip' ), true ) ? $check['status'] : 'skip';
 			$id           = (string) ( $check['id'] ?? '' );
 			$html        .= '<li class="wpcrm-check wpcrm-check--' . esc_attr( $check_status ) . '" data-wpcrm-check="' . esc_attr( $id ) . '" data-wpcrm-status="' . esc_attr( $check_status ) . '">';

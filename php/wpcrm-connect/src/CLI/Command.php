@@ -9,6 +9,7 @@ namespace Wpcrm\Connect\CLI;
 
 use Wpcrm\Connect\Audit_Log;
 use Wpcrm\Connect\Extension;
+use Wpcrm\Connect\Messages;
 use Wpcrm\Connect\Provisioning;
 use Wpcrm\Connect\Settings;
 use Wpcrm\Connect\Verifier;
@@ -126,7 +127,7 @@ final class Command {
 	 * : Tables to check instead of the saved ones: comma separated logical names, each optionally followed by a colon and access kinds joined with "+" (read, create, write, delete, append, appendto).
 	 *
 	 * [--network]
-	 * : On a multisite network, verify the connection of every site.
+	 * : On multisite, verify every site's saved connection concurrently (progress bar, summary table; see verify-many).
 	 *
 	 * [--fields=<fields>]
 	 * : Limit the output to these columns (check, status, title, detail, fix, code, ms).
@@ -155,16 +156,12 @@ final class Command {
 	 */
 	public function verify( $args, $assoc_args ) {
 		if ( ! empty( $assoc_args['network'] ) ) {
-			// Fleets (issue 13): Fleet_Command verifies every site of the network in one engine call.
-			if ( ! is_callable( array( __NAMESPACE__ . '\Fleet_Command', 'verify_network' ) ) ) {
-				\WP_CLI::error( '--network is not available in this version of the plugin.' );
-			}
-			call_user_func( array( __NAMESPACE__ . '\Fleet_Command', 'verify_network' ), $args, $assoc_args );
+			Fleet_Command::network( $this->settings, $assoc_args ); // The fleet's own class (issue 13, i18n).
 			return;
 		}
 		$format = (string) ( $assoc_args['format'] ?? 'table' );
 		$tables = isset( $assoc_args['tables'] ) ? self::parse_tables_flag( (string) $assoc_args['tables'] ) : null;
-		$report = $this->verifier->run( $tables, 'cli' );
+		$report = Messages::localize_report( $this->verifier->run( $tables, 'cli' ) );
 
 		$rows = array();
 		foreach ( (array) ( $report['checks'] ?? array() ) as $check ) {

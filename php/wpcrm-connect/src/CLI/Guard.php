@@ -31,6 +31,16 @@ final class Guard {
 				},
 			)
 		);
+		\WP_CLI::add_command(
+			'wpcrm verify-many',
+			Fleet_Command::class,
+			array(
+				'shortdesc'     => 'Verifies many Dataverse connections listed in a file, concurrently.',
+				'before_invoke' => static function () use ( $extension ) {
+					self::require_extension( $extension );
+				},
+			)
+		);
 	}
 
 	/**

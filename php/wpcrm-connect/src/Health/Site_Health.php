@@ -10,6 +10,7 @@ namespace Wpcrm\Connect\Health;
 use Wpcrm\Connect\Admin\Notices;
 use Wpcrm\Connect\Admin\Settings_Page;
 use Wpcrm\Connect\Extension;
+use Wpcrm\Connect\Messages;
 use Wpcrm\Connect\Settings;
 use Wpcrm\Connect\Verifier;
 
@@ -128,7 +129,8 @@ final class Site_Health {
 			$result['label']  = __( 'The Dataverse connection has not been checked yet', 'wpcrm-connect' );
 			$details[]        = __( 'Press "Verify connection" on the settings page, or wait for the daily check.', 'wpcrm-connect' );
 		} else {
-			$status = Verifier::status( $last['report'] );
+			$last['report'] = Messages::localize_report( $last['report'] );
+			$status         = Verifier::status( $last['report'] );
 			$when   = wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), (int) $last['checked_at'] );
 			if ( 'fail' === $status ) {
 				$result['status'] = 'critical';
