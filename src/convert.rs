@@ -204,6 +204,7 @@ pub fn verify_options(function: &'static str, options: &ArrayArg<'_>) -> Result<
         tables: f.tables("tables")?,
         timeout: f.timeout("timeout")?,
         secret_expires_at: f.string("secret_expires_at")?,
+        site_role_id: f.string("site_role_id")?,
     })
 }
 
@@ -230,6 +231,7 @@ pub fn provision_request(function: &'static str, request: &ZendHashTable) -> Res
         create_role: f.bool("create_role")?.unwrap_or(false),
         site_id: f.string("site_id")?,
         action: f.string("action")?,
+        client_secret: f.string("client_secret")?.map(ClientSecret::new),
         timeout: f.timeout("timeout")?,
     })
 }

@@ -63,6 +63,7 @@ table:account pass -
 table:contact pass -
 table:lead pass -
 table:incident pass -
+privilege_audit pass -
 secret_expiry %s -
 array(4) {
   [0]=>

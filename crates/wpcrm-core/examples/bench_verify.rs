@@ -161,6 +161,7 @@ async fn main() {
             tables: names.iter().map(|t| TableRequest::read(t.clone())).collect(),
             timeout: Some(Duration::from_secs(60)),
             secret_expires_at: None,
+            site_role_id: None,
         };
         let connection = || ConnectionInput {
             instance_url: Some(format!("{}/contoso", sandbox.url())),

@@ -12,6 +12,8 @@ pub struct Outcome {
     pub detail: String,
     pub fix: Option<String>,
     pub code: Option<String>,
+    /// What a repair would do about it (`None`: judged from the code afterwards, see `repair_hint`).
+    pub repair: Option<&'static str>,
 }
 
 impl Outcome {
@@ -21,6 +23,7 @@ impl Outcome {
             detail: detail.into(),
             fix: None,
             code: None,
+            repair: None,
         }
     }
 
@@ -30,6 +33,7 @@ impl Outcome {
             detail: detail.into(),
             fix: None,
             code: None,
+            repair: None,
         }
     }
 
@@ -39,6 +43,7 @@ impl Outcome {
             detail: d.detail,
             fix: d.fix,
             code: Some(d.code),
+            repair: None,
         }
     }
 
@@ -71,6 +76,8 @@ impl Checks {
             fix: outcome.fix,
             code: outcome.code,
             elapsed_ms: elapsed.as_millis() as u64,
+            repairable: outcome.repair.is_some(),
+            repair: outcome.repair.map(str::to_owned),
         });
     }
 
