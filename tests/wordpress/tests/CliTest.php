@@ -46,7 +46,7 @@ final class CliTest extends TestCase {
 			$class->getMethods( \ReflectionMethod::IS_PUBLIC )
 		);
 		sort( $publics );
-		$this->assertSame( array( '__construct', 'parse_tables_flag', 'provision', 'rollback', 'status', 'verify' ), $publics );
+		$this->assertSame( array( '__construct', 'draw_steps', 'parse_tables_flag', 'print_notices', 'provision', 'rollback', 'status', 'verify' ), $publics );
 		$this->assertTrue( $class->getMethod( 'parse_tables_flag' )->isStatic(), 'static helpers are not subcommands' );
 
 		$verify = (string) $class->getMethod( 'verify' )->getDocComment();

@@ -409,7 +409,7 @@ final class Command {
 	 *
 	 * @param array $result Step result.
 	 */
-	private function print_notices( array $result ): void {
+	public static function print_notices( array $result ): void {
 		foreach ( (array) ( $result['notices'] ?? array() ) as $notice ) {
 			\WP_CLI::warning( (string) ( $notice['message'] ?? '' ) . ( empty( $notice['code'] ) ? '' : ' (' . $notice['code'] . ')' ) );
 		}
@@ -479,7 +479,7 @@ final class Command {
 	 * @param array    $steps Steps.
 	 * @param string[] $shown Status already printed per step.
 	 */
-	private function draw_steps( array $steps, array &$shown ): void {
+	public static function draw_steps( array $steps, array &$shown ): void {
 		foreach ( $steps as $index => $step ) {
 			if ( ! is_array( $step ) ) {
 				continue;
