@@ -19,7 +19,7 @@ var_dump(is_int($r['elapsed_ms']), is_int($r['requests']) && $r['requests'] > 0)
 assert_no_secret($r);
 ?>
 --EXPECTF--
-array(10) {
+array(11) {
   [0]=>
   string(2) "ok"
   [1]=>
@@ -40,6 +40,8 @@ array(10) {
   string(10) "elapsed_ms"
   [9]=>
   string(8) "requests"
+  [10]=>
+  string(5) "audit"
 }
 bool(true)
 string(4) "pass"
@@ -86,7 +88,7 @@ array(3) {
 }
 string(9) "incidents"
 string(4) "Case"
-array(7) {
+array(9) {
   [0]=>
   string(2) "id"
   [1]=>
@@ -101,6 +103,10 @@ array(7) {
   string(4) "code"
   [6]=>
   string(10) "elapsed_ms"
+  [7]=>
+  string(10) "repairable"
+  [8]=>
+  string(6) "repair"
 }
 bool(true)
 bool(true)
