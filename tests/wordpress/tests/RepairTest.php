@@ -16,6 +16,13 @@ use Wpcrm\Connect\Plugin;
 
 final class RepairTest extends TestCase {
 
+	protected function setUp(): void {
+		parent::setUp();
+		// Other tests' daily checks may have recorded what they saw.
+		delete_option( Drift::SEEN_OPTION );
+		delete_option( Drift::DRIFT_OPTION );
+	}
+
 	private function post( array $params ): array {
 		$response = $this->rest( 'POST', '/provision', $params );
 		$this->assertSame( 200, $response->get_status(), wp_json_encode( $response->get_data() ) );
