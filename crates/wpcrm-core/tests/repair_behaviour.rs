@@ -215,6 +215,34 @@ async fn each_repairable_break_is_repaired_in_one_sign_in() {
             "assign_roles",
         ),
         (
+            "moved to a child business unit, given roles there",
+            Box::new(|s: &mut Site| {
+                s.control(
+                    "/_sandbox/users/move",
+                    json!({"environment": "contoso", "application_id": s.app_id, "business_unit": "Contoso Sales"}),
+                );
+                for role in ["Basic User", "Support Reader"] {
+                    s.control(
+                        "/_sandbox/roles/assign",
+                        json!({"environment": "contoso", "application_id": s.app_id, "role": role}),
+                    );
+                }
+            }),
+            "privilege_audit",
+            "move_app_user",
+        ),
+        (
+            "application user deleted",
+            Box::new(|s: &mut Site| {
+                s.control(
+                    "/_sandbox/users/delete",
+                    json!({"environment": "contoso", "application_id": s.app_id}),
+                )
+            }),
+            "app_user",
+            "create_app_user",
+        ),
+        (
             "read lowered to Basic on the site's role",
             Box::new(move |s: &mut Site| {
                 s.control(
@@ -280,11 +308,35 @@ impl Site {
     }
 }
 
-/// The site's role deleted and a role of the same name planted by another admin: repair makes the
-/// site a role of its own and leaves the look-alike alone (not assigned, not changed).
+/// The site's role deleted and a role of the same name planted by another admin, the application
+/// user deleted and an application of the same name planted by another member: repair makes the
+/// site a role of its own and an application user for its own application, and leaves the
+/// look-alikes alone (not assigned, not changed, no application user for the planted app).
 #[tokio::test]
-async fn a_lookalike_role_is_never_adopted() {
+async fn lookalikes_are_never_adopted() {
     let mut site = Site::set_up().await;
+    let app_name = {
+        let state = site.env.sandbox.control().state();
+        let app = state["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["appId"] == site.app_id.as_str())
+            .unwrap()
+            .clone();
+        app["displayName"].as_str().unwrap().to_owned()
+    };
+    let (status, lookalike) = site.env.sandbox.control().call(
+        "POST",
+        "/_sandbox/apps/plant",
+        json!({"display_name": app_name, "owner": "maker@contoso.onmicrosoft.com", "service_principal": true}),
+    );
+    assert_eq!(status, 200, "{lookalike}");
+    let lookalike = lookalike["appId"].as_str().unwrap().to_owned();
+    site.control(
+        "/_sandbox/users/delete",
+        json!({"environment": "contoso", "application_id": site.app_id}),
+    );
     let name = site.role_name();
     site.control(
         "/_sandbox/roles/delete",
@@ -313,7 +365,27 @@ async fn a_lookalike_role_is_never_adopted() {
         !user["roles"].as_array().unwrap().iter().any(|n| n == name.as_str()),
         "{user}"
     );
+    let users = state["environments"]["contoso"]["systemusers"].as_array().unwrap();
+    assert!(
+        !users.iter().any(|u| u["applicationid"] == lookalike.as_str()),
+        "the look-alike app got a user"
+    );
+    assert!(
+        users.iter().any(|u| u["applicationid"] == site.app_id.as_str()),
+        "no user for the site's app"
+    );
+    assert_eq!(
+        state["applications"].as_array().unwrap().len(),
+        2 + fixtures_apps(),
+        "no application added"
+    );
     assert!(site.verify().await.ok);
+}
+
+/// Applications the seed registers.
+fn fixtures_apps() -> usize {
+    let seed: Value = serde_json::from_str(wpcrm_sandbox::seed::DEFAULT_SEED).unwrap();
+    seed["applications"].as_array().unwrap().len()
 }
 
 /// The seeded site `wp-ok` with an extra role: the audit warns, naming the role and the fix.

@@ -1,6 +1,6 @@
 //! Control endpoints that break what setup made, so that verify's audit and `action: repair` have
 //! something to find (`docs/sandbox.md`, "Breaking a site's setup"): move an application user to
-//! another business unit, assign it a role (System Administrator, or a broad planted one), and
+//! another business unit, delete it, assign it a role (System Administrator, or a broad planted one), and
 //! lower (or raise) a privilege's depth on a role, and delete a role. Removing a role and disabling a user are in
 //! `control.rs`. Each changes the world exactly as the admin center would.
 
@@ -26,6 +26,7 @@ pub fn call(w: &mut World, method: &str, sub: &str, body: &Value) -> Option<(u16
         ("POST", "/roles/assign") => assign_role,
         ("POST", "/roles/depth") => set_depth,
         ("POST", "/roles/delete") => delete_role,
+        ("POST", "/users/delete") => delete_user,
         _ => return None,
     };
     let Some(name) = field(body, "environment") else {
@@ -72,6 +73,18 @@ fn move_user(env: &mut Env, body: &Value) -> (u16, Value) {
         u.roles.clear();
     }
     (204, Value::Null)
+}
+
+/// `POST /_sandbox/users/delete` `{"environment", "application_id"}`: another admin deletes the
+/// application user (the admin center disables, then deletes it).
+fn delete_user(env: &mut Env, body: &Value) -> (u16, Value) {
+    match app_user(env, body) {
+        Ok(user) => {
+            env.users.remove(user);
+            (204, Value::Null)
+        }
+        Err(e) => e,
+    }
 }
 
 /// `POST /_sandbox/roles/assign` `{"environment", "application_id", "role": name or id}`: the

@@ -116,13 +116,16 @@ pub fn check(
     let mut findings = Vec::new();
     if let Some(roles) = roles {
         findings.extend(powerful(roles));
-        findings.extend(site_role(roles, &privileges, declared));
     }
-    findings.extend(excess(&privileges, roles, declared.needed));
+    // Before the roles: moving the user back is what brings the site's roles back with it.
     if let Ok(false) = answers.root {
         let d = lp::business_unit_not_root(&answers.business_unit_id);
         findings.push((d, Some(MOVE_APP_USER)));
     }
+    if let Some(roles) = roles {
+        findings.extend(site_role(roles, &privileges, declared));
+    }
+    findings.extend(excess(&privileges, roles, declared.needed));
     report.audit = Some(AuditReport {
         roles: roles.map(|r| r.iter().map(audit_role).collect()),
         privileges,
