@@ -192,6 +192,38 @@ final class RepairTest extends TestCase {
 		$this->assertContains( 'privilege_removed', array_column( $drift['changes'], 'kind' ) );
 	}
 
+	public function test_wp_wpcrm_repair_shows_the_sign_in_in_the_terminal_and_repairs(): void {
+		$this->requireSandbox();
+		Sandbox::reset();
+		$this->login( 'admin' );
+		$done = $this->signed_in( $this->post( array( 'action' => 'start', 'instance_url' => Sandbox::instance_url(), 'tables' => 'account: read' ) ) );
+		$this->assertSame( 'done', $done['status'], wp_json_encode( $done ) );
+		$app_id = $done['connection']['application_id'];
+		$this->assertSame( 204, Sandbox::call( 'POST', '/_sandbox/users/disable', array( 'environment' => Sandbox::environment(), 'application_id' => $app_id ) )['status'] );
+		$this->assertSame( 'fail', $this->service( 'verifier' )->run()['status'] );
+
+		\WP_CLI::reset();
+		$approved = array();
+		$sleep    = function () use ( &$approved ) {
+			preg_match_all( '/enter the code ([A-Z0-9]{8})/', \WP_CLI::transcript(), $m );
+			$code = end( $m[1] );
+			if ( $code && ! in_array( $code, $approved, true ) ) {
+				$this->assertSame( 204, Sandbox::approve( $code ) );
+				$approved[] = $code;
+			}
+			usleep( 1100000 );
+		};
+		$command = new Repair_Command( $this->service( 'provisioning' ), $sleep );
+		$command( array(), array( 'yes' => true, 'format' => 'json' ) );
+		$transcript = \WP_CLI::transcript();
+		$this->assertCount( 1, $approved, 'one sign-in: ' . $transcript );
+		$this->assertStringContainsString( 'To sign in, open ' . Sandbox::url() . '/devicelogin', $transcript );
+		$this->assertStringContainsString( 'enabled (repair)', $transcript );
+		$this->assertStringContainsString( 'success: Repaired', $transcript );
+		$this->assertStringNotContainsString( (string) $this->service( 'settings' )->secret(), $transcript );
+		$this->assertTrue( $this->service( 'verifier' )->run()['ok'] );
+	}
+
 	public function test_wp_wpcrm_repair_is_registered_and_refuses_without_a_setup(): void {
 		\WP_CLI::reset();
 		$this->login( 'admin' );
