@@ -10,6 +10,14 @@ packages=(
   php8.2-fpm php8.2-mysql php8.2-curl php8.2-xml php8.2-mbstring mariadb-server wordpress phpunit
   # browser end-to-end tests
   chromium fonts-dejavu-core
+  # the real WP-CLI the WordPress suite runs (../shared/tools/wp-cli: WP-CLI 2.12.0 from source) needs
+  # Symfony Finder, which it takes from Debian
+  php-symfony-finder
+  # the plugin's translations: xgettext and msgfmt (scripts/make-pot)
+  gettext
+  # packages (make dist, tests/packaging): dpkg-deb comes with dpkg; objdump and strip (binutils) for
+  # the .so's libc dependency and stripping; zip and unzip for the plugin zip
+  binutils zip unzip
   # tooling used by the scripts
   curl ca-certificates python3-venv jq
 )

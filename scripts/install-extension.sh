@@ -2,7 +2,8 @@
 # `make install`: installs the release build of the extension into the system PHP, idempotently.
 #   1. copies target/release/libwpcrm.so to `php-config --extension-dir`/wpcrm.so (by rename, so
 #      running php-fpm workers keep the old file mapped instead of crashing on a rewritten one);
-#   2. writes /etc/php/<version>/mods-available/wpcrm.ini with the wpcrm.* settings commented out
+#   2. writes /etc/php/<version>/mods-available/wpcrm.ini (packaging/wpcrm.ini: the wpcrm.* settings commented out,
+#      the same file the Debian package of `make dist` ships)
 #      (an existing file is left alone: it may hold the admin's settings);
 #   3. enables it for every SAPI with phpenmod, and checks that `php -m` lists wpcrm.
 # Overrides for packaging and tests: WPCRM_EXT_DIR, WPCRM_MODS_DIR, WPCRM_NO_ENMOD=1.
@@ -36,23 +37,7 @@ if [ -f "$ini" ] && grep -qE '^\s*extension\s*=\s*wpcrm(\.so)?\s*$' "$ini"; then
   echo "install-extension: $ini exists, left as it is"
 else
   $SUDO mkdir -p "$mods_dir"
-  $SUDO tee "$ini" >/dev/null <<'INI'
-; configuration for php wpcrm module (Dataverse connection checks and provisioning)
-; priority=20
-extension=wpcrm.so
-
-; All settings are PHP_INI_SYSTEM: set them here, not with ini_set().
-; Extra trusted root certificates (PEM), added to the system roots (TLS-inspecting proxies).
-;wpcrm.ca_file =
-; Origin of a local wpcrm sandbox; empty in production.
-;wpcrm.sandbox_url =
-; Default deadline of one call, in seconds.
-;wpcrm.timeout = 20
-; HTTPS proxy URL (may contain credentials; phpinfo only shows whether it is set).
-;wpcrm.proxy =
-; Public client used for the admin's device-code sign-in (default: Azure CLI).
-;wpcrm.admin_client_id = 04b07795-8ddb-461a-bbee-02f9e1bf7b46
-INI
+  $SUDO install -m 0644 packaging/wpcrm.ini "$ini"
   echo "install-extension: wrote $ini"
 fi
 

@@ -10,6 +10,7 @@ suites=(
   "conformance:tests/conformance/run.sh"
   "phpt:tests/phpt/run.sh"
   "wordpress:tests/wordpress/run.sh"
+  "packaging:tests/packaging/run.sh"
   "e2e:tests/e2e/run.sh"
 )
 passed=0 failed=0 results=()

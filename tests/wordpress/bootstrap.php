@@ -1,7 +1,7 @@
 <?php
 /**
  * PHPUnit bootstrap: loads the WordPress that run.sh installed (plugin active) in an admin context,
- * plus the WP_CLI stand-in and the shared test case.
+ * the runner of the real WP-CLI, and the shared test case.
  */
 
 $wp_dir = getenv( 'WPT_WP_DIR' );
@@ -23,7 +23,7 @@ require $wp_dir . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/admin.php';
 
 require dirname( __DIR__ ) . '/phpt/fixtures.inc';
-require __DIR__ . '/support/WP_CLI.php';
+require __DIR__ . '/support/Wp_Cli.php';
 require __DIR__ . '/support/Sandbox.php';
 require __DIR__ . '/support/Scripted_Engine.php';
 require __DIR__ . '/support/TestCase.php';

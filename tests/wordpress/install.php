@@ -1,6 +1,6 @@
 <?php
 /**
- * Installs WordPress with its own wp_install() (WP-CLI is not available), adds test users and activates
+ * Installs WordPress with its own wp_install() (the WP-CLI here has no `wp core`), adds test users and activates
  * the plugin. Usage: php install.php WORDPRESS_DIR
  */
 

@@ -14,7 +14,9 @@ WPT_DB_SOCK=$WPT_BUILD/mysqld.sock
 WPT_DB_PID=$WPT_BUILD/mysqld.pid
 WPT_ADMIN_USER=admin
 WPT_ADMIN_PASSWORD=wpcrm-admin
-export WPT_ROOT WPT_BUILD WPT_WP_DIR WPT_DB_SOCK WPT_ADMIN_USER WPT_ADMIN_PASSWORD
+# The real WP-CLI (2.12.0 from source, see its SOURCES.md), beside the repository as on CI's checkout.
+WPT_WP_CLI=${WPT_WP_CLI:-$WPT_ROOT/../shared/tools/wp-cli/wp}
+export WPT_ROOT WPT_BUILD WPT_WP_DIR WPT_DB_SOCK WPT_ADMIN_USER WPT_ADMIN_PASSWORD WPT_WP_CLI
 
 wpt_log() { printf '[wordpress] %s\n' "$*" >&2; }
 
@@ -55,6 +57,23 @@ wpt_php() {
   "${WPT_PHP[@]}" "$@"
 }
 
+# Fails loudly unless the real WP-CLI runs here (the CLI tests drive every `wp wpcrm` command through it;
+# it needs Debian's php-symfony-finder, which scripts/install-deps.sh installs).
+wpt_require_wp_cli() {
+  if [ ! -x "$WPT_WP_CLI" ]; then
+    wpt_log "WP-CLI not found at $WPT_WP_CLI (expected ../shared/tools/wp-cli/wp beside the repository; set WPT_WP_CLI to another wp)"
+    return 1
+  fi
+  local out
+  if ! out=$("$WPT_WP_CLI" --version --allow-root 2>&1) || ! printf '%s' "$out" | grep -q '^WP-CLI '; then
+    wpt_log "$WPT_WP_CLI does not run: $out"
+    return 1
+  fi
+  WPT_WP_CLI=$(cd "$(dirname "$WPT_WP_CLI")" && pwd)/$(basename "$WPT_WP_CLI")
+  export WPT_WP_CLI
+  wpt_log "using $out at $WPT_WP_CLI"
+}
+
 # Copies WordPress (once) and links the plugin in.
 wpt_prepare_wordpress() {
   mkdir -p "$WPT_BUILD"
@@ -67,6 +86,9 @@ wpt_prepare_wordpress() {
   ln -s "$WPT_ROOT/php/wpcrm-connect" "$WPT_WP_DIR/wp-content/plugins/wpcrm-connect"
   if [ "${WPT_LEGACY_STANDIN:-0}" = 1 ]; then
     WPT_EXTRA_PLUGINS="${WPT_EXTRA_PLUGINS:-} $WPT_ROOT/tests/wordpress/fixtures/integration-dynamics"
+  fi
+  if [ "${WPT_DATAPRESS_STANDIN:-0}" = 1 ]; then
+    WPT_EXTRA_PLUGINS="${WPT_EXTRA_PLUGINS:-} $WPT_ROOT/tests/wordpress/fixtures/integration-cds"
   fi
   export WPT_EXTRA_PLUGINS
   if [ -n "${WPT_EXTRA_PLUGINS:-}" ]; then

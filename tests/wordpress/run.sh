@@ -26,6 +26,8 @@ if [ -z "${WPCRM_SO:-}" ] && [ "${WPT_ALLOW_NO_EXTENSION:-0}" != 1 ]; then
   exit 1
 fi
 
+wpt_require_wp_cli || exit 1
+
 port=$(wpt_free_port)
 export WPT_URL=http://127.0.0.1:$port
 wpt_setup "$WPT_URL"

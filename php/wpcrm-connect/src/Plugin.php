@@ -48,7 +48,8 @@ final class Plugin {
 		$store        = new Provision_State_Store();
 		$lock         = new Provision_Lock();
 		$audit        = new Audit_Log();
-		$provisioning = new Provisioning( $extension, $settings, $legacy, $store, $verifier, $audit, $lock );
+		$datapress    = new Integrations\DataPress();
+		$provisioning = new Provisioning( $extension, $settings, $legacy, $store, $verifier, $audit, $lock, $datapress );
 		$assets       = new Admin\Assets( $extension );
 		$panel        = new Admin\Panel( $extension, $verifier, $provisioning, $assets, $settings );
 
@@ -68,6 +69,7 @@ final class Plugin {
 			'daily_check'  => new Health\Daily_Check( $extension, $verifier ),
 			'purge_runs'   => new Health\Purge_Runs( $store, $lock ),
 			'site_health'  => new Health\Site_Health( $extension, $settings, $verifier ),
+			'datapress'    => new Integrations\DataPress( $panel ),
 		);
 	}
 
@@ -90,7 +92,7 @@ final class Plugin {
 	public function register(): void {
 		add_action( 'init', array( $this, 'load_textdomain' ) );
 		$this->services['settings']->register();
-		foreach ( array( 'capabilities', 'page', 'notices', 'rest', 'daily_check', 'purge_runs', 'site_health' ) as $name ) {
+		foreach ( array( 'capabilities', 'page', 'notices', 'rest', 'daily_check', 'purge_runs', 'site_health', 'datapress' ) as $name ) {
 			$this->services[ $name ]->register();
 		}
 		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( '\WP_CLI' ) ) {

@@ -42,6 +42,13 @@ final class Provisioning {
 	private $legacy;
 
 	/**
+	 * DataPress's connection (filled when DataPress is active).
+	 *
+	 * @var Integrations\DataPress
+	 */
+	private $datapress;
+
+	/**
 	 * The site's run.
 	 *
 	 * @var Provision_State_Store
@@ -79,8 +86,10 @@ final class Provisioning {
 	 * @param Verifier              $verifier  Verifier (stores the report that comes with `done`).
 	 * @param Audit_Log|null        $audit     Audit log.
 	 * @param Provision_Lock|null   $lock      The site's lock.
+	 * @param Integrations\DataPress|null $datapress DataPress's connection.
 	 */
-	public function __construct( Engine $extension, Settings $settings, Legacy_Options $legacy, Provision_State_Store $store, Verifier $verifier, ?Audit_Log $audit = null, ?Provision_Lock $lock = null ) {
+	public function __construct( Engine $extension, Settings $settings, Legacy_Options $legacy, Provision_State_Store $store, Verifier $verifier, ?Audit_Log $audit = null, ?Provision_Lock $lock = null, ?Integrations\DataPress $datapress = null ) {
+		$this->datapress = $datapress ?? new Integrations\DataPress();
 		$this->extension = $extension;
 		$this->settings  = $settings;
 		$this->legacy    = $legacy;
@@ -314,6 +323,7 @@ final class Provisioning {
 				}
 				if ( '' !== $app_id ) {
 					$this->legacy->forget( $app_id );
+					$this->datapress->forget( $app_id );
 				}
 				if ( ! $this->store->delete( $base ) ) {
 					return $this->stale( $base );
@@ -576,6 +586,9 @@ final class Provisioning {
 		if ( $this->legacy->plugin_active() ) {
 			$this->legacy->write( $instance_url, $application_id, $secret );
 			$saved[] = Legacy_Options::OPTION;
+		}
+		if ( $this->datapress->plugin_active() && $this->datapress->write( $instance_url, $application_id, $secret ) ) {
+			$saved[] = Integrations\DataPress::OPTION;
 		}
 		return $saved;
 	}

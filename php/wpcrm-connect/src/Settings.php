@@ -272,7 +272,8 @@ final class Settings {
 	}
 
 	/**
-	 * Sanitizes the instance URL: https only, host and optional path kept.
+	 * Sanitizes the instance URL: https only, then normalized (see normalize_instance_url()); says so on the
+	 * settings screen when it changed more than a trailing slash.
 	 *
 	 * @param mixed $value Raw.
 	 */
@@ -282,11 +283,47 @@ final class Settings {
 			return '';
 		}
 		$url = esc_url_raw( $value, array( 'https' ) );
-		if ( '' === $url ) {
+		if ( '' === $url || null === self::normalize_instance_url( $url ) ) {
 			$this->error( 'instance_url', __( 'The instance URL must start with https://, for example https://contoso.crm.dynamics.com.', 'wpcrm-connect' ) );
 			return '';
 		}
-		return untrailingslashit( $url );
+		$normalized = (string) self::normalize_instance_url( $url );
+		if ( untrailingslashit( $url ) !== $normalized ) {
+			$this->error(
+				'instance_url_normalized',
+				sprintf(
+					/* translators: 1: the URL as entered, 2: the URL saved. */
+					__( 'The instance URL %1$s was saved as %2$s: the connection needs only the address of the environment, not the page of the app it was copied from.', 'wpcrm-connect' ),
+					esc_html( $value ),
+					esc_html( $normalized )
+				),
+				'info'
+			);
+		}
+		return $normalized;
+	}
+
+	/**
+	 * The environment's address from a URL copied from the browser: https, the host in lower case, the
+	 * port if any, no path, query or fragment (`https://org.crm.dynamics.com/main.aspx?appid=…` →
+	 * `https://org.crm.dynamics.com`). Under the sandbox origin (`wpcrm.sandbox_url`) the first path
+	 * segment names the environment and is kept, as the engine does (DESIGN.md, "Sandbox URL layout").
+	 * Null when it is not an https URL with a host.
+	 *
+	 * @param string $url URL.
+	 */
+	public static function normalize_instance_url( string $url ): ?string {
+		$parts = wp_parse_url( trim( $url ) );
+		if ( ! is_array( $parts ) || 'https' !== strtolower( (string) ( $parts['scheme'] ?? '' ) ) || empty( $parts['host'] ) ) {
+			return null;
+		}
+		$origin  = 'https://' . strtolower( $parts['host'] ) . ( isset( $parts['port'] ) ? ':' . (int) $parts['port'] : '' );
+		$sandbox = untrailingslashit( strtolower( (string) ini_get( 'wpcrm.sandbox_url' ) ) );
+		if ( '' !== $sandbox && $origin === $sandbox ) {
+			$segments = array_values( array_filter( explode( '/', (string) ( $parts['path'] ?? '' ) ), 'strlen' ) );
+			return $segments ? $origin . '/' . $segments[0] : $origin;
+		}
+		return $origin;
 	}
 
 	/**
@@ -341,11 +378,12 @@ final class Settings {
 	 * Reports a settings error on the settings screen (no-op elsewhere).
 	 *
 	 * @param string $code    Field.
-	 * @param string $message Translated message.
+	 * @param string $message Translated message (HTML: settings_errors() prints it as is).
+	 * @param string $type    error, warning, success or info.
 	 */
-	private function error( string $code, string $message ): void {
+	private function error( string $code, string $message, string $type = 'error' ): void {
 		if ( function_exists( 'add_settings_error' ) ) {
-			add_settings_error( self::OPTION, 'wpcrm_' . $code, $message );
+			add_settings_error( self::OPTION, 'wpcrm_' . $code, $message, $type );
 		}
 	}
 }

@@ -121,13 +121,30 @@ final class Verifier {
 				'report'     => $report,
 				'checked_at' => time(),
 				'trigger'    => $trigger,
+				// Which saved values the report is about (never the secret): Admin\Report_Context shows
+				// them, and the report as stale once the saved ones differ.
+				'checked'    => self::checked_values( $this->settings->connection() ),
 			),
 			false
 		);
 	}
 
 	/**
-	 * The last stored report entry (report, checked_at, trigger), or null.
+	 * The values of a connection a report is about: instance URL, tenant, application id (not the secret).
+	 *
+	 * @param array $connection Settings::connection().
+	 * @return array{instance_url:string,tenant_id:string,application_id:string}
+	 */
+	public static function checked_values( array $connection ): array {
+		return array(
+			'instance_url'   => (string) ( $connection['instance_url'] ?? '' ),
+			'tenant_id'      => (string) ( $connection['tenant_id'] ?? '' ),
+			'application_id' => (string) ( $connection['application_id'] ?? '' ),
+		);
+	}
+
+	/**
+	 * The last stored report entry (report, checked_at, trigger, checked: see checked_values()), or null.
 	 *
 	 * @return array|null
 	 */

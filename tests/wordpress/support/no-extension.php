@@ -51,14 +51,6 @@ $out['page'] = ob_get_clean();
 $response      = rest_do_request( new WP_REST_Request( 'POST', '/wpcrm/v1/verify' ) );
 $out['verify'] = array( 'status' => $response->get_status(), 'code' => $response->get_data()['code'] ?? null );
 
-require_once dirname( __DIR__ ) . '/support/WP_CLI.php';
-try {
-	\Wpcrm\Connect\CLI\Guard::require_extension( \Wpcrm\Connect\Plugin::instance()->get( 'extension' ) );
-	$out['cli_guard'] = null;
-} catch ( WP_CLI_Halt $halt ) {
-	$out['cli_guard'] = array( 'status' => $halt->status, 'message' => $halt->getMessage() );
-}
-
 $out['plugin_errors'] = array_values(
 	array_filter(
 		$errors,

@@ -128,6 +128,50 @@ final class HttpTest extends TestCase {
 		$this->assertSame( 403, $r['status'], $r['body'] );
 	}
 
+	/** The settings form through options.php: the URL is normalized and the page says so, and the report is out of date. */
+	public function test_saving_the_form_normalizes_the_url_and_marks_the_report_stale(): void {
+		$this->requireSandbox();
+		$this->save_seeded_connection();
+		$this->service( 'verifier' )->run( null, 'admin' );
+		@unlink( self::$jar );
+		$this->log_in( getenv( 'WPT_ADMIN_USER' ), getenv( 'WPT_ADMIN_PASSWORD' ) );
+		$page = $this->http( 'GET', '/wp-admin/options-general.php?page=wpcrm-connect' );
+		$this->assertStringContainsString( 'data-wpcrm-report-stale="0"', $page['body'] );
+		$this->assertSame( 1, preg_match( '/name="_wpnonce" value="([0-9a-f]+)"/', $page['body'], $m ) );
+
+		$save = $this->http(
+			'POST',
+			'/wp-admin/options.php',
+			array( 'Content-Type: application/x-www-form-urlencoded' ),
+			http_build_query(
+				array(
+					'option_page'            => 'wpcrm_connect',
+					'action'                 => 'update',
+					'_wpnonce'               => $m[1],
+					'_wp_http_referer'       => '/wp-admin/options-general.php?page=wpcrm-connect',
+					'wpcrm_connect_settings' => array(
+						'instance_url'   => Sandbox::instance_url() . '/main.aspx?appid=0f1e2d3c&pagetype=entitylist',
+						'tenant_id'      => '',
+						'application_id' => \Fixtures::app( 'wp-basic' )['app_id'],
+						'client_secret'  => '',
+						'tables'         => 'contact: read',
+					),
+				)
+			)
+		);
+		$this->assertSame( 302, $save['status'], $save['body'] );
+		wp_cache_flush();
+		$this->assertSame( Sandbox::instance_url(), $this->service( 'settings' )->stored()['instance_url'] );
+
+		$after = $this->http( 'GET', '/wp-admin/options-general.php?page=wpcrm-connect&settings-updated=true' );
+		$this->assertMatchesRegularExpression( '/id=[\'"]setting-error-wpcrm_instance_url_normalized[\'"][^>]*notice-info/', $after['body'] );
+		$this->assertStringContainsString( 'main.aspx?appid=0f1e2d3c&amp;pagetype=entitylist', $after['body'], 'the notice names what was pasted, escaped' );
+		$this->assertMatchesRegularExpression( '/id=[\'"]setting-error-wpcrm_report_stale[\'"][^>]*notice-warning/', $after['body'] );
+		$this->assertStringContainsString( 'data-wpcrm-report-stale="1"', $after['body'] );
+		$this->assertStringContainsString( 'id="wpcrm-report-stale"', $after['body'] );
+		$this->assertStringNotContainsString( Sandbox::secret_ok(), $after['body'] );
+	}
+
 	public function test_the_key_file_outputs_nothing_over_http(): void {
 		$path = \Wpcrm\Connect\Key::path();
 		$this->assertNotNull( \Wpcrm\Connect\Key::material() );

@@ -1,7 +1,8 @@
 <?php
 /**
  * Without the extension (a separate PHP process started without `-d extension`), the plugin activates,
- * explains how to install the extension, reports a critical Site Health result and disables its buttons.
+ * explains how to install the extension, reports a critical Site Health result, disables its buttons, and
+ * the real WP-CLI refuses its commands.
  */
 
 namespace Wpcrm\Connect\Tests;
@@ -37,8 +38,13 @@ final class NoExtensionTest extends TestCase {
 		$this->assertSame( 503, $out['verify']['status'] );
 		$this->assertSame( 'wpcrm_extension_missing', $out['verify']['code'] );
 
-		$this->assertSame( 1, $out['cli_guard']['status'] );
-		$this->assertStringContainsString( 'make install', $out['cli_guard']['message'] );
+		// The real WP-CLI in a PHP without the extension: the guard stops every `wp wpcrm` command.
+		foreach ( array( array( 'wpcrm', 'status' ), array( 'wpcrm', 'verify', '--format=json' ) ) as $args ) {
+			$cli = Wp_Cli::run( $args, '', false );
+			$this->assertSame( 1, $cli['code'], Wp_Cli::describe( $cli ) );
+			$this->assertSame( '', $cli['stdout'], 'nothing on STDOUT for a script to misread' );
+			$this->assertStringContainsString( 'make install', $cli['stderr'] );
+		}
 
 		$this->assertSame( array(), $out['plugin_errors'] );
 	}

@@ -3,16 +3,13 @@
  * Repair and drift: the REST repair path against the sandbox (setup, a role removed through the
  * control API, verify fails with a repairable check and its "Repair" button, `action: repair`
  * with one sign-in, verify passes, no new app or secret); the daily check recording the audit and
- * reporting what changed in Site Health and the notice; `wp wpcrm repair` (tested with a WP_CLI
- * stand-in).
+ * reporting what changed in Site Health and the notice; `wp wpcrm repair` through the real WP-CLI.
  */
 
 namespace Wpcrm\Connect\Tests;
 
 use Wpcrm\Connect\Admin\Report_View;
-use Wpcrm\Connect\CLI\Repair_Command;
 use Wpcrm\Connect\Health\Drift;
-use Wpcrm\Connect\Plugin;
 
 final class RepairTest extends TestCase {
 
@@ -202,43 +199,45 @@ final class RepairTest extends TestCase {
 		$this->assertSame( 204, Sandbox::call( 'POST', '/_sandbox/users/disable', array( 'environment' => Sandbox::environment(), 'application_id' => $app_id ) )['status'] );
 		$this->assertSame( 'fail', $this->service( 'verifier' )->run()['status'] );
 
-		\WP_CLI::reset();
-		$approved = array();
-		$sleep    = function () use ( &$approved ) {
-			preg_match_all( '/enter the code ([A-Z0-9]{8})/', \WP_CLI::transcript(), $m );
-			$code = end( $m[1] );
-			if ( $code && ! in_array( $code, $approved, true ) ) {
-				$this->assertSame( 204, Sandbox::approve( $code ) );
-				$approved[] = $code;
+		// The real WP-CLI: the code on STDERR with --format=json, one document on STDOUT.
+		$proc   = Wp_Cli::start( array( 'wpcrm', 'repair', '--yes', '--format=json', '--user=admin' ), true, $pipes );
+		fclose( $pipes[0] );
+		$stderr = '';
+		$code   = '';
+		for ( $deadline = microtime( true ) + 60; '' === $code && ! feof( $pipes[2] ) && microtime( true ) < $deadline; ) {
+			$line    = (string) fgets( $pipes[2] );
+			$stderr .= $line;
+			if ( preg_match( '/enter the code ([A-Z0-9]{8})/', $line, $m ) ) {
+				$code = $m[1];
 			}
-			usleep( 1100000 );
-		};
-		$command = new Repair_Command( $this->service( 'provisioning' ), $sleep );
-		$command( array(), array( 'yes' => true, 'format' => 'json' ) );
-		$transcript = \WP_CLI::transcript();
-		$this->assertCount( 1, $approved, 'one sign-in: ' . $transcript );
-		$this->assertStringContainsString( 'To sign in, open ' . Sandbox::url() . '/devicelogin', $transcript );
-		$this->assertStringContainsString( 'enabled (repair)', $transcript );
-		$this->assertStringContainsString( 'success: Repaired', $transcript );
-		$this->assertStringNotContainsString( (string) $this->service( 'settings' )->secret(), $transcript );
+		}
+		$this->assertNotSame( '', $code, 'no code on STDERR: ' . $stderr );
+		$this->assertStringContainsString( 'To sign in, open ' . Sandbox::url() . '/devicelogin', $stderr );
+		$this->assertSame( 204, Sandbox::approve( $code ) );
+		$result = array(
+			'stdout' => (string) stream_get_contents( $pipes[1] ),
+			'stderr' => $stderr . stream_get_contents( $pipes[2] ),
+		);
+		$result['code'] = proc_close( $proc );
+		wp_cache_flush();
+		$this->assertSame( 0, $result['code'], Wp_Cli::describe( $result ) );
+		$document = json_decode( $result['stdout'], true );
+		$this->assertSame( 'repaired', $document['status'] ?? null, Wp_Cli::describe( $result ) );
+		$this->assertSame( 'pass', $document['verification'] );
+		$this->assertContains( 'enabled (repair)', array_column( $document['changes'], 'detail' ) );
+		$secret = (string) $this->service( 'settings' )->secret();
+		$this->assertStringNotContainsString( $secret, $result['stdout'] . $result['stderr'] );
 		$this->assertTrue( $this->service( 'verifier' )->run()['ok'] );
 	}
 
-	public function test_wp_wpcrm_repair_is_registered_and_refuses_without_a_setup(): void {
-		\WP_CLI::reset();
-		$this->login( 'admin' );
-		$command = new Repair_Command( $this->service( 'provisioning' ), static function () {} );
-		try {
-			$command( array(), array( 'yes' => true ) );
-			$this->fail( 'expected a halt' );
-		} catch ( \WP_CLI_Halt $halt ) {
-			$this->assertSame( 1, $halt->status );
+	public function test_wp_wpcrm_repair_is_documented_and_refuses_without_a_setup(): void {
+		$help = Wp_Cli::run( array( 'help', 'wpcrm', 'repair' ) );
+		$this->assertSame( 0, $help['code'], Wp_Cli::describe( $help ) );
+		foreach ( array( '[--yes]', '[--format=<format>]', 'EXAMPLES' ) as $part ) {
+			$this->assertStringContainsString( $part, $help['stdout'] );
 		}
-		$this->assertStringContainsString( 'Repair failed', \WP_CLI::transcript() );
-		$doc = (string) ( new \ReflectionClass( Repair_Command::class ) )->getDocComment();
-		foreach ( array( '## OPTIONS', '[--yes]', '[--format=<format>]', '## EXAMPLES' ) as $part ) {
-			$this->assertStringContainsString( $part, $doc );
-		}
-		$this->assertInstanceOf( Plugin::class, Plugin::instance() );
+		$result = Wp_Cli::run( array( 'wpcrm', 'repair', '--yes', '--format=json' ) );
+		$this->assertSame( 1, $result['code'], Wp_Cli::describe( $result ) );
+		$this->assertSame( 'nothing_to_repair', json_decode( $result['stdout'], true )['error']['code'] ?? null, Wp_Cli::describe( $result ) );
 	}
 }

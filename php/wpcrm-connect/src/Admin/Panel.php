@@ -147,7 +147,7 @@ final class Panel {
 			<div id="wpcrm-report" class="wpcrm-report-box" aria-live="polite">
 				<?php
 				if ( null !== $last ) {
-					echo Report_View::render( $last['report'], (int) $last['checked_at'] ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by Report_View.
+					echo Report_Context::render( $last, $this->settings->connection() ) . Report_View::render( $last['report'], (int) $last['checked_at'] ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by Report_Context and Report_View.
 				}
 				?>
 			</div>

@@ -66,6 +66,30 @@ final class Settings_Page {
 		add_filter( 'option_page_capability_' . Settings::GROUP, array( $this, 'capability' ) );
 		add_filter( 'plugin_action_links_' . plugin_basename( WPCRM_CONNECT_FILE ), array( $this, 'action_links' ) );
 		add_filter( 'removable_query_args', array( $this, 'removable_query_args' ) );
+		add_action( 'update_option_' . Settings::OPTION, array( $this, 'values_changed' ), 10, 2 );
+	}
+
+	/**
+	 * After a save that changed what the last report checked, says on the settings screen that the
+	 * report is out of date (Report_Context marks it so until the next check).
+	 *
+	 * @param mixed $old Previous stored value.
+	 * @param mixed $new New stored value.
+	 */
+	public function values_changed( $old, $new ): void {
+		$last = get_option( \Wpcrm\Connect\Verifier::LAST_REPORT_OPTION, null );
+		if ( ! is_array( $last ) || ! is_array( $last['checked'] ?? null ) || ! is_array( $new ) || ! function_exists( 'add_settings_error' ) ) {
+			return;
+		}
+		if ( ! Report_Context::changed( $last, $this->settings->connection() ) ) {
+			return;
+		}
+		add_settings_error(
+			Settings::OPTION,
+			'wpcrm_report_stale',
+			esc_html__( 'The connection values changed: the last verification report is about the previous ones. Press "Verify connection" below to check the new values.', 'wpcrm-connect' ),
+			'warning'
+		);
 	}
 
 	/**

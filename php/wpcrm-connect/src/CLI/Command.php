@@ -125,6 +125,15 @@ final class Command {
 	 * [--tables=<list>]
 	 * : Tables to check instead of the saved ones: comma separated logical names, each optionally followed by a colon and access kinds joined with "+" (read, create, write, delete, append, appendto).
 	 *
+	 * [--network]
+	 * : On a multisite network, verify the connection of every site.
+	 *
+	 * [--fields=<fields>]
+	 * : Limit the output to these columns (check, status, title, detail, fix, code, ms).
+	 *
+	 * [--field=<field>]
+	 * : Print only this column's value, one line per check.
+	 *
 	 * [--format=<format>]
 	 * : Output format.
 	 * ---
@@ -133,17 +142,26 @@ final class Command {
 	 *   - table
 	 *   - json
 	 *   - yaml
+	 *   - csv
 	 * ---
 	 *
 	 * ## EXAMPLES
 	 *
 	 *     $ wp wpcrm verify --tables=contact,lead:read+create
-	 *     $ wp wpcrm verify --format=json
+	 *     $ wp wpcrm verify --format=json --fields=check,status,code
 	 *
 	 * @param array $args       Positional arguments.
 	 * @param array $assoc_args Flags.
 	 */
 	public function verify( $args, $assoc_args ) {
+		if ( ! empty( $assoc_args['network'] ) ) {
+			// Fleets (issue 13): Fleet_Command verifies every site of the network in one engine call.
+			if ( ! is_callable( array( __NAMESPACE__ . '\Fleet_Command', 'verify_network' ) ) ) {
+				\WP_CLI::error( '--network is not available in this version of the plugin.' );
+			}
+			call_user_func( array( __NAMESPACE__ . '\Fleet_Command', 'verify_network' ), $args, $assoc_args );
+			return;
+		}
 		$format = (string) ( $assoc_args['format'] ?? 'table' );
 		$tables = isset( $assoc_args['tables'] ) ? self::parse_tables_flag( (string) $assoc_args['tables'] ) : null;
 		$report = $this->verifier->run( $tables, 'cli' );
@@ -160,7 +178,8 @@ final class Command {
 				'ms'     => (int) ( $check['elapsed_ms'] ?? 0 ),
 			);
 		}
-		\WP_CLI\Utils\format_items( $format, $rows, self::VERIFY_FIELDS );
+		$formatter = new \WP_CLI\Formatter( $assoc_args, self::VERIFY_FIELDS );
+		$formatter->display_items( $rows );
 
 		$status = Verifier::status( $report );
 		if ( 'fail' === $status ) {
@@ -169,7 +188,7 @@ final class Command {
 			\WP_CLI::halt( 1 );
 			return;
 		}
-		if ( 'table' === $format ) {
+		if ( 'table' === $format && ! isset( $assoc_args['field'] ) ) {
 			\WP_CLI::success( 'warn' === $status ? 'The connection works, with warnings.' : 'The connection works: every check passed.' );
 		}
 	}
@@ -178,7 +197,9 @@ final class Command {
 	 * Creates the app registration, its secret, the application user and a least-privilege role, then saves the values.
 	 *
 	 * Prints the device code to sign in with, polls until you have signed in, draws the steps as they finish and
-	 * prints the result. The client secret is saved encrypted and printed only with --show-secret.
+	 * prints the result. The client secret is saved encrypted and printed only with --show-secret. In the json
+	 * or yaml format, STDOUT carries only the result object (status, connection, saved_to, verification,
+	 * steps, error) and the sign-in code and steps go to STDERR. Exits with 1 when setup did not finish.
 	 *
 	 * ## OPTIONS
 	 *
@@ -189,7 +210,7 @@ final class Command {
 	 * : Tables the site needs: comma separated logical names, each optionally followed by a colon and access kinds joined with "+".
 	 *
 	 * [--secret-days=<n>]
-	 * : Lifetime of the client secret in days.
+	 * : Lifetime of the client secret in days (1 to 730).
 	 * ---
 	 * default: 180
 	 * ---
@@ -197,12 +218,23 @@ final class Command {
 	 * [--show-secret]
 	 * : Print the client secret value.
 	 *
+	 * [--format=<format>]
+	 * : Output format of the result.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 * ---
+	 *
 	 * [--yes]
 	 * : Do not ask for confirmation.
 	 *
 	 * ## EXAMPLES
 	 *
 	 *     $ wp wpcrm provision --instance-url=https://contoso.crm.dynamics.com --tables=contact,incident --yes
+	 *     $ wp wpcrm provision --instance-url=https://contoso.crm.dynamics.com --yes --format=json | jq -r .connection.application_id
 	 *
 	 * @param array $args       Positional arguments.
 	 * @param array $assoc_args Flags.
@@ -210,6 +242,7 @@ final class Command {
 	public function provision( $args, $assoc_args ) {
 		\WP_CLI::confirm( 'Create (or reuse) an app registration, client secret, application user and security role for this site in the tenant you sign in to?', $assoc_args );
 
+		$out    = new Output( (string) ( $assoc_args['format'] ?? 'table' ) );
 		$params = array(
 			'instance_url' => (string) ( $assoc_args['instance-url'] ?? '' ),
 			'tables'       => isset( $assoc_args['tables'] ) ? self::parse_tables_flag( (string) $assoc_args['tables'] ) : null,
@@ -218,8 +251,8 @@ final class Command {
 			'source'       => 'cli',
 			'lock_wait'    => $this->lock_wait,
 		);
-		if ( $params['secret_days'] < 1 || $params['secret_days'] > 730 ) {
-			\WP_CLI::error( '--secret-days must be between 1 and 730.' );
+		if ( ! is_numeric( $assoc_args['secret-days'] ?? '180' ) || $params['secret_days'] < 1 || $params['secret_days'] > 730 ) {
+			\WP_CLI::error( '--secret-days must be a number of days between 1 and 730.' );
 		}
 
 		$user_id   = get_current_user_id();
@@ -230,21 +263,14 @@ final class Command {
 		do {
 			$result = $this->provisioning->step( $user_id, $action, $params );
 			$action = 'poll';
-			$this->check_busy( $result );
-			$this->draw_steps( $result['steps'] ?? array(), $shown );
-			$this->print_notices( $result );
+			$this->check_busy( $result, $out );
+			$out->steps( $result['steps'] ?? array(), $shown );
+			Output::notices( $result );
 
 			switch ( $result['status'] ) {
 				case 'sign_in_required':
 					if ( ! $signed_in ) {
-						$sign_in = (array) ( $result['sign_in'] ?? array() );
-						\WP_CLI::log(
-							sprintf(
-								'To sign in, open %s and enter the code %s',
-								(string) ( $sign_in['verification_uri'] ?? '' ),
-								(string) ( $sign_in['user_code'] ?? '' )
-							)
-						);
+						$out->progress( self::sign_in_line( $result ) );
 						$signed_in = true;
 					}
 					( $this->sleep )( 2 );
@@ -253,32 +279,28 @@ final class Command {
 					( $this->sleep )( 1 );
 					break;
 				case 'choose_environment':
-					$rows = array();
-					foreach ( (array) ( $result['environments'] ?? array() ) as $env ) {
-						$rows[] = array(
-							'url'           => (string) ( $env['url'] ?? '' ),
-							'friendly_name' => (string) ( $env['friendly_name'] ?? '' ),
-							'region'        => (string) ( $env['region'] ?? '' ),
-							'system_admin'  => ! empty( $env['is_system_admin'] ) ? 'yes' : 'no',
-						);
-					}
-					\WP_CLI\Utils\format_items( 'table', $rows, array( 'url', 'friendly_name', 'region', 'system_admin' ) );
-					$this->provisioning->step(
-						$user_id,
-						'cancel',
-						array(
-							'source'    => 'cli',
-							'lock_wait' => $this->lock_wait,
-						)
-					);
-					\WP_CLI::error( 'Choose the environment: run the command again with --instance-url=<url> from the list above.' );
+					$this->choose_environment( $result, $out, $user_id );
 					return;
 				case 'done':
-					$this->print_done( $result, ! empty( $assoc_args['show-secret'] ) );
+					$this->print_done( $result, ! empty( $assoc_args['show-secret'] ), $out );
 					return;
 				case 'failed':
 				default:
 					$error = (array) ( $result['error'] ?? array() );
+					if ( $out->is_document() ) {
+						$out->document(
+							array(
+								'status' => 'failed',
+								'error'  => array(
+									'step'    => $error['step'] ?? null,
+									'code'    => (string) ( $error['code'] ?? '' ),
+									'message' => (string) ( $error['message'] ?? '' ),
+									'fix'     => (string) ( $error['fix'] ?? '' ),
+								),
+								'steps'  => Output::step_list( (array) ( $result['steps'] ?? array() ) ),
+							)
+						);
+					}
 					\WP_CLI::error(
 						trim(
 							sprintf(
@@ -296,9 +318,64 @@ final class Command {
 	}
 
 	/**
+	 * Lists the environments the admin may pick, cancels the run and stops with 1.
+	 *
+	 * @param array  $result  Step result.
+	 * @param Output $out     Output.
+	 * @param int    $user_id User.
+	 */
+	private function choose_environment( array $result, Output $out, int $user_id ): void {
+		$rows = array();
+		foreach ( (array) ( $result['environments'] ?? array() ) as $env ) {
+			$rows[] = array(
+				'url'           => (string) ( $env['url'] ?? '' ),
+				'friendly_name' => (string) ( $env['friendly_name'] ?? '' ),
+				'region'        => (string) ( $env['region'] ?? '' ),
+				'system_admin'  => ! empty( $env['is_system_admin'] ) ? 'yes' : 'no',
+			);
+		}
+		if ( $out->is_document() ) {
+			$out->document(
+				array(
+					'status'       => 'choose_environment',
+					'environments' => $rows,
+				)
+			);
+		} else {
+			\WP_CLI\Utils\format_items( 'table', $rows, array( 'url', 'friendly_name', 'region', 'system_admin' ) );
+		}
+		$this->provisioning->step(
+			$user_id,
+			'cancel',
+			array(
+				'source'    => 'cli',
+				'lock_wait' => $this->lock_wait,
+			)
+		);
+		\WP_CLI::error( 'Choose the environment: run the command again with --instance-url=<url> from the list above.' );
+	}
+
+	/**
+	 * The line telling the operator where to sign in.
+	 *
+	 * @param array $result A sign_in_required result.
+	 */
+	private static function sign_in_line( array $result ): string {
+		$sign_in = (array) ( $result['sign_in'] ?? array() );
+		return sprintf(
+			'To sign in, open %s and enter the code %s',
+			(string) ( $sign_in['verification_uri'] ?? '' ),
+			(string) ( $sign_in['user_code'] ?? '' )
+		);
+	}
+
+	/**
 	 * Shows the saved connection, the last check, the site's provisioning run and what setup changed in the tenant.
 	 *
-	 * The table format prints the last 20 changes; json prints one object whose `audit` key lists every recorded change.
+	 * The table and csv formats print key/value rows and the last 20 changes; json and yaml print one object:
+	 * instance_url, tenant_id, application_id, client_secret (missing, set, undecryptable or constant; never the
+	 * value), secret_expires_at, extension (loaded, version), last_check (status, checked_at, trigger; or null),
+	 * provisioning (status, started_by, can_rollback; or null) and audit (every recorded change, oldest first).
 	 *
 	 * ## OPTIONS
 	 *
@@ -310,61 +387,69 @@ final class Command {
 	 *   - table
 	 *   - json
 	 *   - yaml
+	 *   - csv
 	 * ---
 	 *
 	 * ## EXAMPLES
 	 *
 	 *     $ wp wpcrm status
+	 *     $ wp wpcrm status --format=json | jq -r .last_check.status
 	 *
 	 * @param array $args       Positional arguments.
 	 * @param array $assoc_args Flags.
 	 */
 	public function status( $args, $assoc_args ) {
-		$conn = $this->settings->connection();
-		$last = $this->verifier->last();
-		$run  = $this->provisioning->current();
-		$rows = array(
-			array(
-				'key'   => 'extension',
-				'value' => $this->extension->available() ? (string) ( $this->extension->version() ?? 'loaded' ) : 'not loaded',
+		$conn   = $this->settings->connection();
+		$last   = $this->verifier->last();
+		$run    = $this->provisioning->current();
+		$object = array(
+			'instance_url'      => (string) $conn['instance_url'],
+			'tenant_id'         => (string) ( $conn['tenant_id'] ?? '' ),
+			'application_id'    => (string) $conn['application_id'],
+			'client_secret'     => $this->settings->secret_state(),
+			'secret_expires_at' => $this->settings->secret_expires_at(),
+			'extension'         => array(
+				'loaded'  => $this->extension->available(),
+				'version' => $this->extension->available() ? $this->extension->version() : null,
 			),
-			array(
-				'key'   => 'instance_url',
-				'value' => $conn['instance_url'],
+			'last_check'        => null === $last ? null : array(
+				'status'     => Verifier::status( $last['report'] ),
+				'checked_at' => gmdate( 'c', (int) $last['checked_at'] ),
+				'trigger'    => (string) ( $last['trigger'] ?? '' ),
 			),
-			array(
-				'key'   => 'tenant_id',
-				'value' => (string) ( $conn['tenant_id'] ?? '' ),
-			),
-			array(
-				'key'   => 'application_id',
-				'value' => $conn['application_id'],
-			),
-			array(
-				'key'   => 'client_secret',
-				'value' => $this->settings->secret_state(),
-			),
-			array(
-				'key'   => 'secret_expires_at',
-				'value' => (string) ( $this->settings->secret_expires_at() ?? '' ),
-			),
-			array(
-				'key'   => 'last_check',
-				'value' => null === $last ? 'never' : Verifier::status( $last['report'] ) . ' ' . gmdate( 'c', (int) $last['checked_at'] ),
-			),
-			array(
-				'key'   => 'provisioning',
-				'value' => null === $run ? 'none' : $run['status'] . ( '' !== $run['started_by'] ? ' (started by ' . $run['started_by'] . ')' : '' ),
+			'provisioning'      => null === $run ? null : array(
+				'status'       => $run['status'],
+				'started_by'   => $run['started_by'],
+				'can_rollback' => $run['can_rollback'],
 			),
 		);
 		$format = (string) ( $assoc_args['format'] ?? 'table' );
-		if ( 'json' === $format ) {
-			// One object: the values above by key, and the audit trail (oldest first).
-			$object          = wp_list_pluck( $rows, 'value', 'key' );
+		$out    = new Output( $format );
+		if ( $out->is_document() ) {
 			$object['audit'] = array_map( array( self::class, 'audit_row' ), $this->audit->all() );
-			\WP_CLI::line( (string) wp_json_encode( $object, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) );
+			$out->document( $object );
 			return;
 		}
+		$rows = array(
+			array(
+				'key'   => 'extension',
+				'value' => $object['extension']['loaded'] ? (string) ( $object['extension']['version'] ?? 'loaded' ) : 'not loaded',
+			),
+		);
+		foreach ( array( 'instance_url', 'tenant_id', 'application_id', 'client_secret', 'secret_expires_at' ) as $key ) {
+			$rows[] = array(
+				'key'   => $key,
+				'value' => (string) $object[ $key ],
+			);
+		}
+		$rows[] = array(
+			'key'   => 'last_check',
+			'value' => null === $last ? 'never' : $object['last_check']['status'] . ' ' . $object['last_check']['checked_at'],
+		);
+		$rows[] = array(
+			'key'   => 'provisioning',
+			'value' => null === $run ? 'none' : $run['status'] . ( '' !== $run['started_by'] ? ' (started by ' . $run['started_by'] . ')' : '' ),
+		);
 		\WP_CLI\Utils\format_items( $format, $rows, array( 'key', 'value' ) );
 		$latest = $this->audit->latest( 20 );
 		if ( $latest ) {
@@ -396,29 +481,45 @@ final class Command {
 	/**
 	 * Stops when another writer holds the site's lock beyond the wait.
 	 *
-	 * @param array $result Step result.
+	 * @param array  $result Step result.
+	 * @param Output $out    Output.
 	 */
-	private function check_busy( array $result ): void {
+	private function check_busy( array $result, Output $out ): void {
 		if ( 'busy' === ( $result['status'] ?? '' ) ) {
+			if ( $out->is_document() ) {
+				$out->document(
+					array(
+						'status' => 'busy',
+						'error'  => array(
+							'step'    => null,
+							'code'    => 'busy',
+							'message' => (string) ( $result['error']['message'] ?? '' ),
+							'fix'     => '',
+						),
+					)
+				);
+			}
 			\WP_CLI::error( sprintf( 'Another setup step kept this site\'s provisioning busy for more than %d seconds (the browser, another administrator or another command). Try again in a moment.', $this->lock_wait ) );
-		}
-	}
-
-	/**
-	 * Prints the engine's notices (e.g. an app that looked like ours was left alone).
-	 *
-	 * @param array $result Step result.
-	 */
-	public static function print_notices( array $result ): void {
-		foreach ( (array) ( $result['notices'] ?? array() ) as $notice ) {
-			\WP_CLI::warning( (string) ( $notice['message'] ?? '' ) . ( empty( $notice['code'] ) ? '' : ' (' . $notice['code'] . ')' ) );
 		}
 	}
 
 	/**
 	 * Undoes the last provisioning run: deletes what it created and clears the saved values.
 	 *
+	 * In the json or yaml format, STDOUT carries only the result object (status `rolled_back`, steps) and the
+	 * sign-in code and steps go to STDERR. Exits with 1 when there is nothing to undo or the rollback failed.
+	 *
 	 * ## OPTIONS
+	 *
+	 * [--format=<format>]
+	 * : Output format of the result.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 * ---
 	 *
 	 * [--yes]
 	 * : Do not ask for confirmation.
@@ -436,6 +537,7 @@ final class Command {
 			\WP_CLI::error( 'There is no provisioning run to roll back on this site.' );
 		}
 		\WP_CLI::confirm( 'Delete the app registration, secret, application user and role this site\'s provisioning created?', $assoc_args );
+		$out   = new Output( (string) ( $assoc_args['format'] ?? 'table' ) );
 		$shown = array();
 		for ( $i = 0; $i < 600; $i++ ) {
 			$result = $this->provisioning->step(
@@ -447,17 +549,25 @@ final class Command {
 					'lock_wait' => $this->lock_wait,
 				)
 			);
-			$this->check_busy( $result );
-			$this->draw_steps( $result['steps'] ?? array(), $shown );
-			$this->print_notices( $result );
+			$this->check_busy( $result, $out );
+			$out->steps( $result['steps'] ?? array(), $shown );
+			Output::notices( $result );
 			if ( 'rolled_back' === $result['status'] ) {
+				if ( $out->is_document() ) {
+					$out->document(
+						array(
+							'status' => 'rolled_back',
+							'steps'  => Output::step_list( (array) ( $result['steps'] ?? array() ) ),
+						)
+					);
+					return;
+				}
 				\WP_CLI::success( 'The setup was undone.' );
 				return;
 			}
 			if ( 'sign_in_required' === $result['status'] ) {
-				$sign_in = (array) ( $result['sign_in'] ?? array() );
 				if ( empty( $shown['__sign_in'] ) ) {
-					\WP_CLI::log( sprintf( 'To sign in, open %s and enter the code %s', (string) ( $sign_in['verification_uri'] ?? '' ), (string) ( $sign_in['user_code'] ?? '' ) ) );
+					$out->progress( self::sign_in_line( $result ) );
 					$shown['__sign_in'] = '1';
 				}
 				( $this->sleep )( 2 );
@@ -465,6 +575,15 @@ final class Command {
 			}
 			if ( 'in_progress' !== $result['status'] ) {
 				$error = (array) ( $result['error'] ?? array() );
+				if ( $out->is_document() ) {
+					$out->document(
+						array(
+							'status' => 'failed',
+							'error'  => $error,
+							'steps'  => Output::step_list( (array) ( $result['steps'] ?? array() ) ),
+						)
+					);
+				}
 				\WP_CLI::error( 'Rollback failed: ' . (string) ( $error['message'] ?? $result['status'] ) );
 				return;
 			}
@@ -474,34 +593,41 @@ final class Command {
 	}
 
 	/**
-	 * Prints steps whose status changed since last drawn.
-	 *
-	 * @param array    $steps Steps.
-	 * @param string[] $shown Status already printed per step.
-	 */
-	public static function draw_steps( array $steps, array &$shown ): void {
-		foreach ( $steps as $index => $step ) {
-			if ( ! is_array( $step ) ) {
-				continue;
-			}
-			$id     = (string) ( $step['id'] ?? $step['name'] ?? $index );
-			$status = (string) ( $step['status'] ?? '' );
-			if ( in_array( $status, array( '', 'pending' ), true ) || ( $shown[ $id ] ?? null ) === $status ) {
-				continue;
-			}
-			$shown[ $id ] = $status;
-			\WP_CLI::log( sprintf( '[%s] %s', $status, (string) ( $step['title'] ?? $step['label'] ?? $id ) ) );
-		}
-	}
-
-	/**
 	 * Prints the result of a finished run.
 	 *
-	 * @param array $result      Result.
-	 * @param bool  $show_secret Whether to print the secret value.
+	 * @param array  $result      Result.
+	 * @param bool   $show_secret Whether to print the secret value.
+	 * @param Output $out         Output.
 	 */
-	private function print_done( array $result, bool $show_secret ): void {
-		$conn = (array) ( $result['connection'] ?? array() );
+	private function print_done( array $result, bool $show_secret, Output $out ): void {
+		$conn         = (array) ( $result['connection'] ?? array() );
+		$verification = is_array( $result['verification'] ?? null ) ? $result['verification'] : null;
+		$failed       = null !== $verification && 'fail' === Verifier::status( $verification );
+		if ( $out->is_document() ) {
+			$connection = array();
+			foreach ( array( 'instance_url', 'tenant_id', 'application_id', 'secret_expires_at' ) as $key ) {
+				$connection[ $key ] = $conn[ $key ] ?? null;
+			}
+			if ( $show_secret ) {
+				$connection['client_secret'] = (string) ( $result['secret'] ?? '' );
+			}
+			$out->document(
+				array(
+					'status'       => 'done',
+					'connection'   => $connection,
+					'saved_to'     => array_values( (array) ( $result['saved_to'] ?? array() ) ),
+					'verification' => null === $verification ? null : array(
+						'status' => Verifier::status( $verification ),
+						'failed' => array_values( wp_list_pluck( Verifier::checks_with( $verification, 'fail' ), 'id' ) ),
+					),
+					'steps'        => Output::step_list( (array) ( $result['steps'] ?? array() ) ),
+				)
+			);
+			if ( $failed ) {
+				\WP_CLI::warning( 'Setup finished, but the verification failed; run "wp wpcrm verify" for details.' );
+			}
+			return;
+		}
 		$rows = array();
 		foreach ( array( 'instance_url', 'tenant_id', 'application_id', 'secret_expires_at' ) as $key ) {
 			$rows[] = array(
@@ -518,7 +644,7 @@ final class Command {
 			'value' => implode( ', ', (array) ( $result['saved_to'] ?? array() ) ),
 		);
 		\WP_CLI\Utils\format_items( 'table', $rows, array( 'key', 'value' ) );
-		if ( is_array( $result['verification'] ?? null ) && 'fail' === Verifier::status( $result['verification'] ) ) {
+		if ( $failed ) {
 			\WP_CLI::warning( 'Setup finished, but the verification failed; run "wp wpcrm verify" for details.' );
 			return;
 		}

@@ -21,12 +21,14 @@ use Wpcrm\Connect\Verifier;
  * ## OPTIONS
  *
  * [--format=<format>]
- * : Output format of the changes made.
+ * : Output format of the result. With json or yaml, STDOUT carries one document (status, changes,
+ * verification) and the sign-in code goes to STDERR.
  * ---
  * default: table
  * options:
  *   - table
  *   - json
+ *   - yaml
  * ---
  *
  * [--yes]
@@ -84,6 +86,7 @@ final class Repair_Command {
 	 */
 	public function __invoke( $args, $assoc_args ) {
 		\WP_CLI::confirm( 'Sign in as an administrator and repair what this site\'s setup created (application user, its roles, the site\'s role)?', $assoc_args );
+		$out      = new Output( (string) ( $assoc_args['format'] ?? 'table' ) );
 		$params   = array(
 			'timeout'   => 20,
 			'source'    => 'cli',
@@ -91,21 +94,19 @@ final class Repair_Command {
 		);
 		$action   = 'repair';
 		$shown    = array();
+		$code     = '';
 		$deadline = time() + 20 * MINUTE_IN_SECONDS;
 		do {
 			$result = $this->provisioning->step( get_current_user_id(), $action, $params );
 			$action = 'poll';
-			if ( 'busy' === ( $result['status'] ?? '' ) ) {
-				\WP_CLI::error( (string) ( $result['error']['message'] ?? 'busy' ) );
-			}
-			Command::draw_steps( $result['steps'] ?? array(), $shown );
-			Command::print_notices( $result );
+			$out->steps( $result['steps'] ?? array(), $shown );
+			Output::notices( $result );
 			switch ( $result['status'] ?? 'failed' ) {
 				case 'sign_in_required':
 					$sign_in = (array) ( $result['sign_in'] ?? array() );
-					if ( ( $shown['__sign_in'] ?? '' ) !== ( $sign_in['user_code'] ?? '' ) ) {
-						\WP_CLI::log( sprintf( 'To sign in, open %s and enter the code %s', (string) ( $sign_in['verification_uri'] ?? '' ), (string) ( $sign_in['user_code'] ?? '' ) ) );
-						$shown['__sign_in'] = (string) ( $sign_in['user_code'] ?? '' );
+					if ( ( $sign_in['user_code'] ?? '' ) !== $code ) {
+						$code = (string) ( $sign_in['user_code'] ?? '' );
+						$out->progress( sprintf( 'To sign in, open %s and enter the code %s', (string) ( $sign_in['verification_uri'] ?? '' ), $code ) );
 					}
 					( $this->sleep )( 2 );
 					break;
@@ -113,11 +114,10 @@ final class Repair_Command {
 					( $this->sleep )( 1 );
 					break;
 				case 'done':
-					$this->print_done( $result, (string) ( $assoc_args['format'] ?? 'table' ) );
+					$this->print_done( $result, $out );
 					return;
 				default:
-					$error = (array) ( $result['error'] ?? array() );
-					\WP_CLI::error( trim( sprintf( 'Repair failed: %s %s', (string) ( $error['message'] ?? 'unknown error' ), empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix'] ) ) );
+					$this->print_failure( $result, $out );
 					return;
 			}
 		} while ( time() < $deadline );
@@ -128,24 +128,54 @@ final class Repair_Command {
 	 * The changes made, and the verification's verdict (exit 1 when it still fails).
 	 *
 	 * @param array  $result Result.
-	 * @param string $format table or json.
+	 * @param Output $out    Output.
 	 */
-	private function print_done( array $result, string $format ): void {
+	private function print_done( array $result, Output $out ): void {
 		$rows = array();
 		foreach ( (array) ( $result['changes'] ?? array() ) as $change ) {
 			$rows[] = array_intersect_key( (array) $change, array_flip( self::FIELDS ) ) + array_fill_keys( self::FIELDS, '' );
 		}
-		if ( 'json' === $format ) {
-			\WP_CLI::line( (string) wp_json_encode( $rows ) );
+		$verification = is_array( $result['verification'] ?? null ) ? $result['verification'] : array();
+		$status       = Verifier::status( $verification );
+		if ( $out->is_document() ) {
+			$out->document(
+				array(
+					'status'       => 'repaired',
+					'changes'      => $rows,
+					'verification' => $status,
+				)
+			);
 		} elseif ( $rows ) {
 			\WP_CLI\Utils\format_items( 'table', $rows, self::FIELDS );
 		} else {
 			\WP_CLI::log( 'Nothing needed a change.' );
 		}
-		$verification = is_array( $result['verification'] ?? null ) ? $result['verification'] : array();
-		if ( 'fail' === Verifier::status( $verification ) ) {
+		if ( 'fail' === $status ) {
 			\WP_CLI::error( 'Repaired what setup can fix, but the connection still fails; run "wp wpcrm verify" for what is left.' );
 		}
 		\WP_CLI::success( 'Repaired; the connection was verified again.' );
+	}
+
+	/**
+	 * A repair that could not run or failed: the reason (and, for json, the document); exit 1.
+	 *
+	 * @param array  $result Result.
+	 * @param Output $out    Output.
+	 */
+	private function print_failure( array $result, Output $out ): void {
+		$error = (array) ( $result['error'] ?? array() );
+		if ( $out->is_document() ) {
+			$out->document(
+				array(
+					'status' => (string) ( $result['status'] ?? 'failed' ),
+					'error'  => array(
+						'code'    => (string) ( $error['code'] ?? '' ),
+						'message' => (string) ( $error['message'] ?? '' ),
+						'fix'     => (string) ( $error['fix'] ?? '' ),
+					),
+				)
+			);
+		}
+		\WP_CLI::error( trim( sprintf( 'Repair failed: %s %s', (string) ( $error['message'] ?? 'unknown error' ), empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix'] ) ) );
 	}
 }

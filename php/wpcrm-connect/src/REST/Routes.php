@@ -7,6 +7,7 @@
 
 namespace Wpcrm\Connect\REST;
 
+use Wpcrm\Connect\Admin\Report_Context;
 use Wpcrm\Connect\Admin\Report_View;
 use Wpcrm\Connect\Capabilities;
 use Wpcrm\Connect\Extension;
@@ -281,7 +282,7 @@ final class Routes {
 		return rest_ensure_response(
 			array(
 				'report' => $report,
-				'html'   => Report_View::render( $report, null === $last ? null : (int) $last['checked_at'] ),
+				'html'   => Report_Context::render( $last, $this->settings->connection() ) . Report_View::render( $report, null === $last ? null : (int) $last['checked_at'] ),
 			)
 		);
 	}
