@@ -17,34 +17,6 @@ use Wpcrm\Connect\Verifier;
  * application user, moves it back to the root business unit, assigns the roles it lost, and adds
  * the privileges the site's tables need to the site's own role. Never a new app registration or a
  * new secret. Then verifies again; exits 1 when the connection still fails.
- *
- * ## OPTIONS
- *
- * [--format=<format>]
- * : Output format of the result. With json or yaml, STDOUT carries one document (status, changes,
- * verification) and the sign-in code goes to STDERR.
- * ---
- * default: table
- * options:
- *   - table
- *   - json
- *   - yaml
- * ---
- *
- * [--yes]
- * : Do not ask for confirmation.
- *
- * ## EXAMPLES
- *
- *     $ wp wpcrm repair --yes
- *     To sign in, open https://microsoft.com/devicelogin and enter the code ABCD1234.
- *     [done] Sign in as an administrator
- *     +---------+------------------+--------------------------------------+---------------------------------+
- *     | action  | kind             | id                                   | detail                          |
- *     +---------+------------------+--------------------------------------+---------------------------------+
- *     | updated | application_user | 9d1c…                                | enabled (repair)                |
- *     +---------+------------------+--------------------------------------+---------------------------------+
- *     Success: Repaired; the connection was verified again.
  */
 final class Repair_Command {
 
@@ -79,7 +51,38 @@ final class Repair_Command {
 	}
 
 	/**
-	 * Repairs, showing the sign-in in the terminal, then verifies.
+	 * Repairs what verify found that setup could fix, in one administrator sign-in.
+	 *
+	 * Works on what this site's setup created; never a new app registration or secret. The sign-in
+	 * code is shown in the terminal; the connection is verified again at the end (exit 1 when it
+	 * still fails).
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--format=<format>]
+	 * : Output format of the result (json and yaml print one document on STDOUT; the sign-in code goes to STDERR).
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 * ---
+	 *
+	 * [--yes]
+	 * : Do not ask for confirmation.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp wpcrm repair --yes
+	 *     To sign in, open https://microsoft.com/devicelogin and enter the code ABCD1234.
+	 *     [done] Sign in as an administrator
+	 *     +---------+------------------+--------------------------------------+---------------------------------+
+	 *     | action  | kind             | id                                   | detail                          |
+	 *     +---------+------------------+--------------------------------------+---------------------------------+
+	 *     | updated | application_user | 9d1c…                                | enabled (repair)                |
+	 *     +---------+------------------+--------------------------------------+---------------------------------+
+	 *     Success: Repaired; the connection was verified again.
 	 *
 	 * @param array $args       Positional arguments.
 	 * @param array $assoc_args Flags.
@@ -153,7 +156,9 @@ final class Repair_Command {
 		if ( 'fail' === $status ) {
 			\WP_CLI::error( 'Repaired what setup can fix, but the connection still fails; run "wp wpcrm verify" for what is left.' );
 		}
-		\WP_CLI::success( 'Repaired; the connection was verified again.' );
+		if ( ! $out->is_document() ) {
+			\WP_CLI::success( 'Repaired; the connection was verified again.' );
+		}
 	}
 
 	/**
