@@ -30,9 +30,9 @@ namespace {
      *
      * @param array{instance_url?: ?string, application_id?: ?string, client_secret?: ?string, tenant_id?: ?string} $connection
      *        tenant_id: GUID or domain; discovered from the instance's 401 challenge when absent.
-     * @param array{tables?: list<string>|array<string, list<'read'|'create'|'write'|'delete'|'append'|'appendto'>>, timeout?: int|float, secret_expires_at?: ?string} $options
+     * @param array{tables?: list<string>|array<string, list<'read'|'create'|'write'|'delete'|'append'|'appendto'>>, timeout?: int|float, secret_expires_at?: ?string, site_role_id?: ?string} $options
      *        tables: a bare name means read access. timeout: seconds (default wpcrm.timeout).
-     *        secret_expires_at: ISO 8601.
+     *        secret_expires_at: ISO 8601. site_role_id: the role setup made for the site (docs/verify.md).
      * @return array{
      *     ok: bool,
      *     status: 'pass'|'warn'|'fail',
@@ -40,12 +40,13 @@ namespace {
      *     cloud: 'public'|'gcc'|'usgovhigh'|'usgovdod'|'china'|'sandbox'|null,
      *     tenant_id: ?string,
      *     identity: array{user_id: string, business_unit_id: string, organization_id: string}|null,
-     *     checks: list<array{id: string, status: 'pass'|'warn'|'fail'|'skip', title: string, detail: string, fix: ?string, code: ?string, elapsed_ms: int, detail_id: ?string, fix_id: ?string, params: array<string, string>}>,
+     *     checks: list<array{id: string, status: 'pass'|'warn'|'fail'|'skip', title: string, detail: string, fix: ?string, code: ?string, elapsed_ms: int, detail_id: ?string, fix_id: ?string, params: array<string, string>, repairable: bool, repair: ?string}>,
      *     tables: array<string, array{exists: bool, entity_set: ?string, display_name: ?string, access: array<string, 'none'|'basic'|'local'|'deep'|'global'>}>,
      *     elapsed_ms: int,
-     *     requests: int
+     *     requests: int,
+     *     audit: array{roles: ?list<array{id: string, name: ?string, business_unit_id: ?string}>, privileges: array<string, 'none'|'basic'|'local'|'deep'|'global'>, root_business_unit: ?bool}|null
      * }
-     *        Check ids in order: input, tenant, token, app_user, metadata, table:<logicalname>..., secret_expiry.
+     *        Check ids in order: input, tenant, token, app_user, metadata, table:<logicalname>..., privilege_audit, secret_expiry.
      *        detail_id, fix_id, params: what a translation needs (docs/verify.md, "Translations"; an extension of the contract).
      * @throws \TypeError a value of the wrong PHP type (the message names the key, never the value)
      * @throws \Wpcrm\InvalidArgumentException timeout not in (0, 3600]
@@ -88,7 +89,7 @@ namespace {
      * One step of the resumable provisioning flow: call again with the returned state until the status
      * is done or failed.
      *
-     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, action?: 'run'|'cancel'|'rollback'|'forget_secret'|null, timeout?: int|float|null} $request
+     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, action?: 'run'|'cancel'|'rollback'|'forget_secret'|'repair'|null, client_secret?: ?string, timeout?: int|float|null} $request
      *        state_key: exactly 32 bytes, the same for a site across runs (it keys the marker that proves
      *        an application is the site's; docs/provision.md, "What setup reuses").
      * @return array{
@@ -105,6 +106,7 @@ namespace {
      *     notices: list<array{code: string, message: string, detail_id: ?string, fix_id: ?string, params: array<string, string>}>
      * }
      *        A rollback that finishes returns status done without connection or verification.
+     *        repair (docs/provision.md): the finished run's state and the saved client_secret; done lists changes.
      *        forget_secret (after the connection was saved) returns done with client_secret empty.
      *        A state_key of the wrong length throws (below) rather than returning failed.
      * @throws \TypeError a value of the wrong PHP type

@@ -205,6 +205,7 @@ pub fn verify_options(function: &'static str, options: &ArrayArg<'_>) -> Result<
         tables: f.tables("tables")?,
         timeout: f.timeout("timeout")?,
         secret_expires_at: f.string("secret_expires_at")?,
+        site_role_id: f.string("site_role_id")?,
     })
 }
 
@@ -231,6 +232,7 @@ pub fn provision_request(function: &'static str, request: &ZendHashTable) -> Res
         create_role: f.bool("create_role")?.unwrap_or(false),
         site_id: f.string("site_id")?,
         action: f.string("action")?,
+        client_secret: f.string("client_secret")?.map(ClientSecret::new),
         timeout: f.timeout("timeout")?,
     })
 }
@@ -266,6 +268,7 @@ pub fn fleet_options<'a>(function: &'static str, options: &ArrayArg<'a>) -> Resu
             tables: f.tables("tables")?,
             timeout: f.timeout("connection_timeout")?,
             secret_expires_at: None,
+            site_role_id: None,
         },
         fleet: FleetOptions {
             concurrency,
@@ -276,7 +279,7 @@ pub fn fleet_options<'a>(function: &'static str, options: &ArrayArg<'a>) -> Resu
 }
 
 /// `$connections`: each entry a connection array, which may also carry its own `tables`,
-/// `timeout` and `secret_expires_at` (over the defaults of `$options`).
+/// `timeout`, `secret_expires_at` and `site_role_id` (over the defaults of `$options`).
 pub fn fleet_items(
     function: &'static str,
     connections: &ZendHashTable,
@@ -309,6 +312,7 @@ pub fn fleet_items(
             options.timeout = Some(t);
         }
         options.secret_expires_at = f.string("secret_expires_at")?;
+        options.site_role_id = f.string("site_role_id")?;
         items.push(FleetItem {
             connection: connection_input(function, array)?,
             options,

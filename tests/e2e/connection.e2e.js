@@ -798,10 +798,14 @@ async function main() {
   await stageNoPluginErrors();
 }
 
-(async () => {
+/**
+ * Runs `scenario` (an async function of stages) and prints the closing line for `name`; the exit
+ * status is 1 on any failure. Other scenario files (repair.e2e.js) reuse it with this file's stages.
+ */
+async function run(name, scenario) {
   let crashed = null;
   try {
-    await main();
+    await scenario();
   } catch (err) {
     crashed = err;
     console.log(`ERROR ${err && err.stack || err}`);
@@ -815,6 +819,20 @@ async function main() {
   const passed = results.filter((r) => r.status === 'passed').length;
   const failed = results.filter((r) => r.status === 'failed').length + (crashed ? 1 : 0);
   const skipped = results.filter((r) => r.status === 'skipped').length;
-  console.log(`\ne2e ${SCENARIO}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (screenshots in ${ARTIFACTS})`);
+  console.log(`\ne2e ${name}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (screenshots in ${ARTIFACTS})`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
-})();
+}
+
+if (require.main === module) {
+  run(SCENARIO, main);
+} else {
+  module.exports = {
+    WP, SANDBOX, ENVIRONMENT, ARTIFACTS,
+    run, stage, check, shot, control, panel, panelState, waitForState, checks, describe, verify, textOf,
+    launchBrowser, stageLogIn, stagePressSetup, stageApproveInSecondTab, stageChooseEnvironment,
+    stageWatchSteps, stageVerifyAllPass, stageNoPluginErrors,
+    page: () => panelPage,
+    // The code a later sign-in shows (a repair's), for stageApproveInSecondTab.
+    setUserCode: (code) => { userCode = code; },
+  };
+}

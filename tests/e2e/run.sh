@@ -9,6 +9,8 @@
 #   settings-page  Settings → Dataverse Connection: setup, filled settings, verify, break, verify
 #   dynamics-tab   the same panel on the Dynamics 365 Integration Connection tab (the harness's
 #                  stand-in, WPT_LEGACY_STANDIN=1): setup, the tab reconnects, verify
+#   repair         repair.e2e.js: setup, break the site's role, Repair in one sign-in, verify; the
+#                  least-privilege audit warns for System Administrator
 # Screenshots of every stage, the console log and the server logs go to
 # tests/e2e/artifacts/SCENARIO/ (gitignored, emptied on every run).
 # Prints "e2e: N passed, N failed" (stages of all scenarios); exits non-zero on any failure.
@@ -98,7 +100,10 @@ run_scenario() {
   log "$name: WordPress at $url, sandbox at $WPCRM_SANDBOX_URL"
   (
     cd "$here"
-    WPT_URL=$url NODE_EXTRA_CA_CERTS=$WPCRM_CA_FILE E2E_ARTIFACTS=$dir E2E_SCENARIO=$name node connection.e2e.js
+    # A scenario with a file of its own (repair.e2e.js) runs it; the others are connection.e2e.js's.
+    script=connection.e2e.js
+    if [ -f "$name.e2e.js" ]; then script=$name.e2e.js; fi
+    WPT_URL=$url NODE_EXTRA_CA_CERTS=$WPCRM_CA_FILE E2E_ARTIFACTS=$dir E2E_SCENARIO=$name node "$script"
   ) | tee "$dir/result.txt" || status=$?
   stop_wordpress
   for f in php-server.log debug.log mariadb.err; do
@@ -119,11 +124,12 @@ run_scenario() {
   fi
 }
 
-for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab}; do
+for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab repair}; do
   case "$scenario" in
     settings-page) run_scenario settings-page WPT_LEGACY_STANDIN=0 ;;
+    repair) run_scenario repair WPT_LEGACY_STANDIN=0 ;;
     dynamics-tab) run_scenario dynamics-tab WPT_LEGACY_STANDIN=1 ;;
-    *) log "unknown scenario $scenario (settings-page, dynamics-tab)"; total_failed=$((total_failed + 1)) ;;
+    *) log "unknown scenario $scenario (settings-page, dynamics-tab, repair)"; total_failed=$((total_failed + 1)) ;;
   esac
 done
 

@@ -90,6 +90,7 @@ app_user pass -
 metadata pass -
 table:incident pass -
 table:lead pass -
+privilege_audit pass -
 secret_expiry pass -
 bool(false)
 bool(false)

@@ -19,5 +19,6 @@ token pass -
 app_user fail 0x80072560
 metadata skip -
 table:account skip -
+privilege_audit skip -
 secret_expiry %s -
 bool(true)

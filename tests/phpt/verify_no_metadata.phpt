@@ -19,5 +19,6 @@ token pass -
 app_user pass -
 metadata fail 0x80040220
 table:account skip -
+privilege_audit skip -
 secret_expiry %s -
 bool(true)

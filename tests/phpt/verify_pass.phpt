@@ -19,7 +19,7 @@ var_dump(is_int($r['elapsed_ms']), is_int($r['requests']) && $r['requests'] > 0)
 assert_no_secret($r);
 ?>
 --EXPECTF--
-array(10) {
+array(11) {
   [0]=>
   string(2) "ok"
   [1]=>
@@ -40,6 +40,8 @@ array(10) {
   string(10) "elapsed_ms"
   [9]=>
   string(8) "requests"
+  [10]=>
+  string(5) "audit"
 }
 bool(true)
 string(4) "pass"
@@ -63,6 +65,7 @@ table:account pass -
 table:contact pass -
 table:lead pass -
 table:incident pass -
+privilege_audit pass -
 secret_expiry %s -
 array(4) {
   [0]=>
@@ -85,7 +88,7 @@ array(3) {
 }
 string(9) "incidents"
 string(4) "Case"
-array(10) {
+array(12) {
   [0]=>
   string(2) "id"
   [1]=>
@@ -106,6 +109,10 @@ array(10) {
   string(6) "fix_id"
   [9]=>
   string(6) "params"
+  [10]=>
+  string(10) "repairable"
+  [11]=>
+  string(6) "repair"
 }
 bool(true)
 bool(true)

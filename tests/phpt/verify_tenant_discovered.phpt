@@ -22,4 +22,5 @@ token pass -
 app_user pass -
 metadata pass -
 table:account pass -
+privilege_audit pass -
 secret_expiry %s -

@@ -22,5 +22,6 @@ token fail AADSTS7000215
 app_user skip -
 metadata skip -
 table:account skip -
+privilege_audit skip -
 secret_expiry %s -
 bool(true)

@@ -42,6 +42,9 @@ pub struct VerifyOptions {
     pub timeout: Option<Duration>,
     /// ISO 8601, when the caller knows it.
     pub secret_expires_at: Option<String>,
+    /// The id of the role setup made for this site (`connection.role_id`): the least-privilege
+    /// audit then tells when a needed privilege comes only from another role (`docs/verify.md`).
+    pub site_role_id: Option<String>,
 }
 
 /// One call of the provisioning step function. Its `Debug` shows neither the state nor its key.
@@ -60,8 +63,11 @@ pub struct ProvisionRequest {
     pub roles: Option<Vec<String>>,
     pub create_role: bool,
     pub site_id: Option<String>,
-    /// `run` (default), `cancel` or `rollback`, as given.
+    /// `run` (default), `cancel`, `rollback` or `repair`, as given.
     pub action: Option<String>,
+    /// `repair`: the saved connection's client secret, to verify with once repaired (the state
+    /// forgot its own copy when the site saved it).
+    pub client_secret: Option<ClientSecret>,
     pub timeout: Option<Duration>,
 }
 
@@ -78,6 +84,7 @@ impl std::fmt::Debug for ProvisionRequest {
             .field("create_role", &self.create_role)
             .field("site_id", &self.site_id)
             .field("action", &self.action)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
             .field("timeout", &self.timeout)
             .finish()
     }

@@ -56,6 +56,11 @@ pub struct Check {
     /// What a translation of `title`, `detail` and `fix` needs (`docs/verify.md`, "Translations").
     #[serde(flatten)]
     pub texts: Texts,
+    /// Setup could fix what this check found (`action: 'repair'` of `wpcrm_provision()`).
+    pub repairable: bool,
+    /// What a repair would do about it (`create_app_user`, `enable_app_user`, `move_app_user`,
+    /// `assign_roles`, `grant_privileges`, `deepen_privileges`; `docs/verify.md`).
+    pub repair: Option<String>,
 }
 
 /// The stable ids and named values behind a check's (or a provisioning error's) English texts, so
@@ -132,6 +137,27 @@ pub struct VerifyReport {
     pub elapsed_ms: u64,
     /// HTTP requests made.
     pub requests: u32,
+    /// What the least-privilege audit saw (the roles and privileges of the application user), for
+    /// drift between runs; `None` when the audit did not run.
+    pub audit: Option<AuditReport>,
+}
+
+/// The application user's roles and privileges as the `privilege_audit` check saw them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// `None` when the roles could not be read.
+    pub roles: Option<Vec<AuditRole>>,
+    /// Lower-cased privilege name → widest depth (RetrieveUserPrivileges).
+    pub privileges: BTreeMap<String, Depth>,
+    /// Whether the application user is in the root business unit, when known.
+    pub root_business_unit: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRole {
+    pub id: String,
+    pub name: Option<String>,
+    pub business_unit_id: Option<String>,
 }
 
 impl VerifyReport {

@@ -321,6 +321,7 @@ async fn huge_tables_lists_are_bounded() {
             tables: tables.iter().map(|t| TableRequest::read(t.as_str())).collect(),
             timeout: Some(Duration::from_secs(5)),
             secret_expires_at: None,
+            site_role_id: None,
         };
         let started = Instant::now();
         let r = wpcrm_core::verify::run(&ctx, env.connection(Some(tenant())), opts).await;

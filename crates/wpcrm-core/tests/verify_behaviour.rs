@@ -138,6 +138,7 @@ async fn passes_and_reports_everything_in_three_round_trips_in_all() {
             "app_user",
             "metadata",
             "table:account",
+            "privilege_audit",
             "secret_expiry"
         ]
     );
@@ -147,10 +148,11 @@ async fn passes_and_reports_everything_in_three_round_trips_in_all() {
     assert_eq!(account.entity_set.as_deref(), Some("accounts"));
     assert_eq!(account.display_name.as_deref(), Some("Account"));
     assert_eq!(account.access["read"], Depth::Global);
-    // token, WhoAmI, metadata, definition, privileges, user record, read.
+    // token, WhoAmI, metadata, definition, privileges, user record, its roles, its business
+    // unit, read.
     let served = served(&env);
-    assert_eq!(r.requests, 7, "{served:#?}");
-    assert_eq!(served.len(), 7, "{served:#?}");
+    assert_eq!(r.requests, 9, "{served:#?}");
+    assert_eq!(served.len(), 9, "{served:#?}");
     assert_eq!(served[0]["path"], format!("/{}/oauth2/v2.0/token", tenant()));
     let read = served.iter().find(|s| s["path"] == "/contoso/api/data/v9.2/accounts");
     assert!(
@@ -184,8 +186,9 @@ async fn latency_does_not_grow_with_the_number_of_tables() {
     let tables: Vec<&str> = names.iter().map(String::as_str).collect();
     let (r, rec) = verify(&env, env.connection(Some(tenant())), options(&tables, DEADLINE)).await;
     assert!(r.ok, "{r:#?}");
-    // token, WhoAmI, metadata, privileges, user record + (definition, read) per table.
-    assert_eq!(r.requests, 5 + 2 * 20);
+    // token, WhoAmI, metadata, privileges, user record, its roles, its business unit +
+    // (definition, read) per table.
+    assert_eq!(r.requests, 7 + 2 * 20);
     assert_eq!(rec.round_trips(), 3, "still 3 round trips");
 }
 

@@ -17,6 +17,7 @@ fn opts(tables: &[&str]) -> VerifyOptions {
         tables: tables.iter().map(|t| TableRequest::read(*t)).collect(),
         timeout: Some(Duration::from_secs(10)),
         secret_expires_at: None,
+        site_role_id: None,
     }
 }
 

@@ -81,6 +81,7 @@ fn options(tables: &[&str], timeout_s: Option<u64>) -> VerifyOptions {
         tables: tables.iter().map(|t| TableRequest::read(*t)).collect(),
         timeout: timeout_s.map(Duration::from_secs),
         secret_expires_at: None,
+        site_role_id: None,
     }
 }
 

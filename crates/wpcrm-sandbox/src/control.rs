@@ -263,7 +263,8 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
             w.device_code_blocked = body.get("blocked").and_then(Value::as_bool).unwrap_or(true);
             done()
         }
-        _ => not_found(format!("no control endpoint {method} /_sandbox{sub}")),
+        _ => crate::control_roles::call(&mut w, method, sub, &body)
+            .unwrap_or_else(|| not_found(format!("no control endpoint {method} /_sandbox{sub}"))),
     }
 }
 

@@ -23,6 +23,7 @@
 
 pub mod auth;
 pub mod control;
+pub mod control_roles;
 pub mod dataverse;
 pub mod devicelogin;
 pub mod discovery;

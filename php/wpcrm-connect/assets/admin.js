@@ -2,7 +2,7 @@
  * Dataverse Connection panel: "Set up automatically" (device code sign-in, environment choice, steps)
  * and "Verify connection". Talks only to the plugin's REST routes with the wp_rest nonce.
  * The panel's state is mirrored in data-wpcrm-state for tests:
- * idle | starting | signing-in | choose-environment | in-progress | done | failed | cancelled | rolling-back | rolled-back | verifying.
+ * idle | starting | signing-in | choose-environment | in-progress | done | failed | cancelled | rolling-back | rolled-back | verifying | repairing | repaired.
  */
 ( function () {
 	'use strict';
@@ -203,14 +203,14 @@
 				schedulePoll();
 				break;
 			case 'done':
-				setState( 'done' );
+				setState( result.repaired ? 'repaired' : 'done' );
 				busy( false );
 				rollbackButton.hidden = result.can_rollback === false;
 				if ( result.verification_html ) {
 					reportBox.innerHTML = result.verification_html; // Escaped server-side by Report_View.
 				}
 				var toLegacy = ( result.saved_to || [] ).indexOf( 'msdyncrm_options' ) !== -1;
-				say( toLegacy ? i18n.done : i18n.doneHere );
+				say( result.repaired ? i18n.repaired : ( toLegacy ? i18n.done : i18n.doneHere ) );
 				if ( result.redirect ) {
 					panel.setAttribute( 'data-wpcrm-redirect', result.redirect );
 					window.setTimeout( function () {
@@ -382,6 +382,20 @@
 			} ).catch( fail );
 		};
 		step();
+	} );
+
+	// "Repair" beside a repairable check (Report_View): one sign-in, the same panel as setup.
+	reportBox.addEventListener( 'click', function ( event ) {
+		var button = event.target.closest ? event.target.closest( '.wpcrm-repair-button' ) : null;
+		if ( ! button ) {
+			return;
+		}
+		showError( null );
+		busy( true );
+		running = true;
+		setState( 'repairing' );
+		say( i18n.repairing );
+		provision( 'repair' );
 	} );
 
 	verifyButton.addEventListener( 'click', function () {

@@ -97,6 +97,7 @@ final class Plugin {
 		}
 		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( '\WP_CLI' ) ) {
 			CLI\Guard::register( $this->cli_command(), $this->services['extension'] );
+			CLI\Guard::add( 'wpcrm repair', new CLI\Repair_Command( $this->services['provisioning'] ), 'Repairs what verify found that setup could fix, in one administrator sign-in.', $this->services['extension'] );
 		}
 	}
 

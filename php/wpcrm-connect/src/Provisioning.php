@@ -15,7 +15,7 @@ namespace Wpcrm\Connect;
 final class Provisioning {
 
 	/** Actions a caller may ask for. */
-	public const ACTIONS = array( 'start', 'poll', 'choose_environment', 'cancel', 'rollback' );
+	public const ACTIONS = array( 'start', 'poll', 'choose_environment', 'cancel', 'rollback', 'repair' );
 
 	/** Default lifetime of the client secret, days. */
 	public const DEFAULT_SECRET_DAYS = 180;
@@ -177,6 +177,15 @@ final class Provisioning {
 		$who    = self::who( $user_id );
 		$source = in_array( $params['source'] ?? '', Audit_Log::SOURCES, true ) ? (string) $params['source'] : 'rest';
 
+		if ( 'repair' === $action ) {
+			$refused = $this->repair_refused( $record );
+			if ( null !== $refused ) {
+				return $refused;
+			}
+			// Repair works on the finished run's state, for the tables the site needs now.
+			$record['mode']              = 'repair';
+			$record['request']['tables'] = $this->settings->tables();
+		}
 		if ( null === $record && 'start' !== $action ) {
 			return array(
 				'status' => 'idle',
@@ -229,7 +238,8 @@ final class Provisioning {
 		$record['moved_by'] = $who;
 		$record['source']   = $source;
 
-		$engine_action = in_array( $action, array( 'cancel', 'rollback' ), true ) ? $action : 'run';
+		$repairing     = 'repair' === ( $record['mode'] ?? '' ) && in_array( $action, array( 'repair', 'poll' ), true );
+		$engine_action = in_array( $action, array( 'cancel', 'rollback' ), true ) ? $action : ( $repairing ? 'repair' : 'run' );
 		$request       = array(
 			'state_key'            => self::state_key(),
 			'app_name'             => $this->app_name(),
@@ -246,6 +256,10 @@ final class Provisioning {
 		}
 		if ( '' !== $record['request']['instance_url'] ) {
 			$request['instance_url'] = $record['request']['instance_url'];
+		}
+		if ( $repairing ) {
+			// Repair verifies with the saved secret; the state forgot its own copy.
+			$request['client_secret'] = (string) $this->settings->secret();
 		}
 
 		try {
@@ -276,6 +290,19 @@ final class Provisioning {
 		$record['status'] = $status;
 
 		$public = $this->public_result( $response );
+
+		if ( $repairing ) {
+			return $this->repaired( $record, $base, $public, $response );
+		}
+
+		if ( 'cancel' === $action && 'repair' === ( $record['mode'] ?? '' ) ) {
+			// A cancelled repair leaves the finished setup as it was.
+			unset( $record['mode'] );
+			$record['status'] = 'done';
+			$public['status'] = 'cancelled';
+			unset( $public['error'] );
+			return $this->save( $record, $base, $public );
+		}
 
 		if ( 'cancel' === $action ) {
 			// The state is kept: what was already created can still be rolled back ("Undo setup").
@@ -339,6 +366,57 @@ final class Provisioning {
 			$public['can_rollback'] = ! empty( $record['state'] );
 		}
 
+		return $this->save( $record, $base, $public );
+	}
+
+	/**
+	 * Why a repair cannot start: no finished setup of this site to repair (a connection entered by
+	 * hand, or a run that is still going); null when it can.
+	 *
+	 * @param array|null $record The site's run.
+	 */
+	private function repair_refused( ?array $record ): ?array {
+		$finished = null !== $record && ! empty( $record['state'] )
+			&& ( 'done' === ( $record['status'] ?? '' ) || 'repair' === ( $record['mode'] ?? '' ) );
+		if ( $finished ) {
+			return null;
+		}
+		return array(
+			'status' => 'failed',
+			'steps'  => array(),
+			'error'  => array(
+				'step'    => null,
+				'code'    => 'nothing_to_repair',
+				'message' => __( 'Repair works on what this site\'s setup created, and there is no finished setup to work on (the connection was entered by hand, or a setup is still running).', 'wpcrm-connect' ),
+				'fix'     => __( 'Fix the failed checks as they say, or run "Set up automatically" once.', 'wpcrm-connect' ),
+			),
+		);
+	}
+
+	/**
+	 * The answer of a repair step: once done, its verification becomes the site's last report; the
+	 * run is `done` again whatever the repair's outcome (a failed repair changes nothing the setup
+	 * recorded and can be tried again).
+	 *
+	 * @param array $record   The run.
+	 * @param int   $base     The `seq` the step started from.
+	 * @param array $public   Public result so far.
+	 * @param array $response Engine response.
+	 */
+	private function repaired( array $record, int $base, array $public, array $response ): array {
+		$status = (string) ( $response['status'] ?? 'failed' );
+		unset( $public['connection'] );
+		if ( in_array( $status, array( 'done', 'failed' ), true ) ) {
+			unset( $record['mode'] );
+			$record['status'] = 'done';
+		}
+		if ( 'done' === $status ) {
+			if ( is_array( $response['verification'] ?? null ) ) {
+				$this->verifier->store( $response['verification'], 'repair' );
+			}
+			$public['repaired'] = true;
+			$public['changes']  = array_values( array_filter( (array) ( $response['changes'] ?? array() ), 'is_array' ) );
+		}
 		return $this->save( $record, $base, $public );
 	}
 

@@ -51,6 +51,8 @@ final class Uninstaller {
 		delete_option( Settings::OPTION );
 		delete_option( Verifier::LAST_REPORT_OPTION );
 		delete_option( Health\Daily_Check::SCHEDULE_ERROR_OPTION );
+		delete_option( Health\Drift::SEEN_OPTION );
+		delete_option( Health\Drift::DRIFT_OPTION );
 		delete_option( Provision_State_Store::OPTION );
 		Audit_Log::delete();
 		// The option-row locks of earlier versions, left by a request that died mid-step.

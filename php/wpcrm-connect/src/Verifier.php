@@ -58,6 +58,11 @@ final class Verifier {
 		if ( null !== $timeout ) {
 			$options['timeout'] = $timeout;
 		}
+		// The role setup made: the audit then tells when a needed privilege comes from another role.
+		$role_id = (string) ( $this->settings->stored()['provisioned']['role_id'] ?? '' );
+		if ( '' !== $role_id ) {
+			$options['site_role_id'] = $role_id;
+		}
 		try {
 			$report = $this->extension->verify( $this->settings->connection(), $options );
 		} catch ( \RuntimeException $e ) {

@@ -138,7 +138,7 @@ impl Dataverse<'_> {
 }
 
 /// PrivilegeDepth by name or number; RecordFilter (4) grants no table-wide depth.
-fn parse_depth(s: &str) -> Option<Depth> {
+pub(super) fn parse_depth(s: &str) -> Option<Depth> {
     Some(match s.trim().to_ascii_lowercase().as_str() {
         "basic" | "0" => Depth::Basic,
         "local" | "1" => Depth::Local,

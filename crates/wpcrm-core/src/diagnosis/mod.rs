@@ -11,7 +11,8 @@
 //! - [`network`]: failures below HTTP, foreign answers, throttling;
 //! - [`app`]: the site's app against Dataverse (verification);
 //! - [`admin`]: the signed-in admin against Graph and Dataverse (provisioning);
-//! - [`input`]: the Connection tab's values.
+//! - [`input`]: the Connection tab's values;
+//! - [`least_privilege`]: the least-privilege audit of verification, and repair.
 //!
 //! Nothing here ever sees a secret or a token.
 
@@ -19,6 +20,7 @@ pub mod admin;
 pub mod app;
 pub mod entra;
 pub mod input;
+pub mod least_privilege;
 pub mod network;
 
 pub use crate::report::Texts;

@@ -169,8 +169,21 @@ impl Machine<'_> {
     /// The ids of exactly the requested kinds on the requested tables, from each table's
     /// `privileges`.
     fn privilege_ids(&self, privileges: Vec<Result<Vec<PrivilegeMetadata>, Error>>) -> StepResult<Vec<String>> {
+        Ok(self
+            .needed_privileges(privileges)?
+            .into_iter()
+            .map(|p| p.privilege_id)
+            .collect())
+    }
+
+    /// Exactly the requested kinds on the requested tables, from each table's `privileges` (also
+    /// what `action: repair` holds the site's role against).
+    pub(super) fn needed_privileges(
+        &self,
+        privileges: Vec<Result<Vec<PrivilegeMetadata>, Error>>,
+    ) -> StepResult<Vec<PrivilegeMetadata>> {
         let step = StepId::CustomRole;
-        let mut privilege_ids = Vec::new();
+        let mut needed: Vec<PrivilegeMetadata> = Vec::new();
         for (table, privs) in self.opts.tables.iter().zip(privileges) {
             let privs = match privs {
                 Ok(p) => p,
@@ -182,7 +195,7 @@ impl Machine<'_> {
             for kind in &table.access {
                 let type_name = privilege_type(kind).unwrap_or("Read");
                 match privs.iter().find(|p| privilege_is(p, type_name)) {
-                    Some(p) if !privilege_ids.contains(&p.privilege_id) => privilege_ids.push(p.privilege_id.clone()),
+                    Some(p) if !needed.iter().any(|n| n.privilege_id == p.privilege_id) => needed.push(p.clone()),
                     Some(_) => {}
                     None => {
                         return self.give_up(step, admin::privilege_not_found(&table.logical_name, kind, type_name))
@@ -190,6 +203,6 @@ impl Machine<'_> {
                 }
             }
         }
-        Ok(privilege_ids)
+        Ok(needed)
     }
 }

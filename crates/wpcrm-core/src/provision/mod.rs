@@ -14,7 +14,8 @@
 //!
 //! This file takes the request (its key, state, options and action) and hands it on: the machine
 //! the steps share is in `machine.rs`, each step in the file named after its id, their order in
-//! `sequence.rs`, `action: rollback` in `rollback.rs`, and the answer in `finish.rs`.
+//! `sequence.rs`, `action: rollback` in `rollback.rs`, `action: repair` in `repair.rs` and
+//! `repair_role.rs`, and the answer in `finish.rs`.
 
 mod app_user;
 mod business_unit;
@@ -25,6 +26,8 @@ mod finish;
 mod machine;
 mod marker;
 mod register_app;
+mod repair;
+mod repair_role;
 mod response;
 mod retire_secrets;
 mod roles;
@@ -141,11 +144,17 @@ pub async fn run_with_verifier(ctx: &Context, mut request: ProvisionRequest, ver
         user_fresh: AtomicBool::new(false),
         log: Mutex::new(Log::default()),
     };
-    act(machine, request.action.as_deref().unwrap_or("run"), &key).await
+    let secret = request.client_secret.take();
+    act(machine, request.action.as_deref().unwrap_or("run"), &key, secret).await
 }
 
 /// Carries out the request's `action` and answers.
-async fn act(machine: Machine<'_>, action: &str, key: &[u8]) -> ProvisionResponse {
+async fn act(
+    machine: Machine<'_>,
+    action: &str,
+    key: &[u8],
+    secret: Option<crate::secret::ClientSecret>,
+) -> ProvisionResponse {
     match action {
         "run" | "" => {
             machine.restore_tokens();
@@ -163,6 +172,11 @@ async fn act(machine: Machine<'_>, action: &str, key: &[u8]) -> ProvisionRespons
             let (state, log) = machine.into_state();
             let views = rollback::views(&state);
             finish((state, log), key, outcome, Some(views))
+        }
+        "repair" => {
+            machine.restore_tokens();
+            let outcome = machine.repair(secret).await;
+            finish(machine.into_state(), key, outcome, None)
         }
         "forget_secret" => {
             let (state, log) = machine.into_state();

@@ -41,6 +41,7 @@ impl Machine<'_> {
                 tables: self.opts.tables.clone(),
                 timeout: Some(self.caller.remaining()),
                 secret_expires_at: Some(secret.expires_at),
+                site_role_id: st.custom_role.as_ref().map(|r| r.id.clone()),
             },
         )
     }

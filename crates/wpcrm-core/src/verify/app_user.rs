@@ -1,8 +1,8 @@
 //! The `app_user` check: the app is an enabled application user of the environment.
 //!
 //! `GET WhoAmI` names the application user and its business unit; then, concurrently,
-//! `GET systemusers({id})?$select=isdisabled` and `GET RetrieveUserPrivileges` (the privileges are
-//! judged by the table checks)
+//! `GET systemusers({id})?$select=isdisabled`, `GET RetrieveUserPrivileges` (the privileges are
+//! judged by the table checks) and the requests of the `privilege_audit` check
 //! (<https://learn.microsoft.com/power-platform/admin/manage-application-users>). A pass proves
 //! Dataverse accepts the token as an enabled user. A fail (`0x80072560` no application user,
 //! `0x80095ffc` blocked by policy, `user_disabled`, `unauthorized`, transport codes, `docs/verify.md`)
@@ -25,6 +25,8 @@ pub struct Answers {
     pub disabled: Option<Result<Option<bool>, Error>>,
     /// RetrieveUserPrivileges, read only once WhoAmI answered.
     pub privileges: Option<Result<HashMap<String, Depth>, Error>>,
+    /// The least-privilege audit's requests, beside the privileges.
+    pub audit: Option<super::privilege_audit::Answers>,
     pub elapsed: Duration,
 }
 
@@ -32,18 +34,23 @@ pub struct Answers {
 pub async fn fetch(dv: &Dataverse<'_>) -> Answers {
     let t0 = Instant::now();
     let who = dv.who_am_i().await;
-    let (disabled, privileges) = match &who {
+    let (disabled, privileges, audit) = match &who {
         Ok(id) => {
-            let (d, p) =
-                futures_util::future::join(dv.user_is_disabled(&id.user_id), dv.user_privileges(&id.user_id)).await;
-            (Some(d), Some(p))
+            let (d, p, a) = futures_util::future::join3(
+                dv.user_is_disabled(&id.user_id),
+                dv.user_privileges(&id.user_id),
+                super::privilege_audit::fetch(dv, id),
+            )
+            .await;
+            (Some(d), Some(p), Some(a))
         }
-        Err(_) => (None, None),
+        Err(_) => (None, None, None),
     };
     Answers {
         who,
         disabled,
         privileges,
+        audit,
         elapsed: t0.elapsed(),
     }
 }

@@ -20,16 +20,19 @@ pub enum CheckId {
     Metadata,
     /// One table of `$options['tables']`, by logical name.
     Table(String),
+    /// The least-privilege audit of the application user's roles and privileges.
+    PrivilegeAudit,
     /// The client secret's expiry date, when given.
     SecretExpiry,
 }
 
 impl CheckId {
-    /// The checks that need the network, in report order: tenant, token, app user, metadata, then
-    /// one per table.
+    /// The checks that need the network, in report order: tenant, token, app user, metadata,
+    /// one per table, then the least-privilege audit.
     pub fn network(tables: impl IntoIterator<Item = String>) -> Vec<CheckId> {
         let mut ids = vec![Self::Tenant, Self::Token, Self::AppUser, Self::Metadata];
         ids.extend(tables.into_iter().map(Self::Table));
+        ids.push(Self::PrivilegeAudit);
         ids
     }
 
@@ -43,6 +46,7 @@ impl CheckId {
             Self::AppUser => "Application user".to_owned(),
             Self::Metadata => "Metadata access".to_owned(),
             Self::Table(name) => Self::table_title(name, None),
+            Self::PrivilegeAudit => "Least privilege".to_owned(),
             Self::SecretExpiry => "Client secret expiry".to_owned(),
         }
     }
@@ -57,6 +61,7 @@ impl CheckId {
             Self::AppUser => "app_user",
             Self::Metadata => "metadata",
             Self::Table(_) => "table",
+            Self::PrivilegeAudit => "privilege_audit",
             Self::SecretExpiry => "secret_expiry",
         }
     }
@@ -94,6 +99,7 @@ mod tests {
             (CheckId::AppUser, "app_user", "Application user"),
             (CheckId::Metadata, "metadata", "Metadata access"),
             (table, "table:account", "Table account"),
+            (CheckId::PrivilegeAudit, "privilege_audit", "Least privilege"),
             (CheckId::SecretExpiry, "secret_expiry", "Client secret expiry"),
         ];
         for (id, wire, title) in all {

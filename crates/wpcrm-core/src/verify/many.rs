@@ -146,6 +146,8 @@ fn crashed() -> VerifyReport {
         code: Some("internal_error".to_owned()),
         elapsed_ms: 0,
         texts: Texts::ids("fleet.internal_error", Some("fix.internal_error")),
+        repairable: false,
+        repair: None,
     });
     report.summarize();
     report

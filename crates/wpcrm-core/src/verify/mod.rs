@@ -2,10 +2,10 @@
 //!
 //! Checks, in report order (`docs/verify.md`), one file each, named after its [`CheckId`]:
 //! [`input`], [`tenant`], [`token`], [`app_user`], [`metadata`], [`table`] (one `table:<name>` check
-//! per table), [`secret_expiry`]. Requests run as concurrently as their dependencies allow:
+//! per table), [`privilege_audit`], [`secret_expiry`]; [`repair_hint`] marks what setup could fix. Requests run as concurrently as their dependencies allow:
 //!
 //! ```text
-//! [tenant discovery] → token → ( WhoAmI → (RetrieveUserPrivileges ∥ user record) )
+//! [tenant discovery] → token → ( WhoAmI → (RetrieveUserPrivileges ∥ user record ∥ its roles ∥ its business unit) )
 //!                             ∥ metadata
 //!                             ∥ for each table: ( EntityDefinitions → $top=1 read )
 //! ```
@@ -26,6 +26,8 @@ pub mod input;
 pub mod many;
 mod metadata;
 mod outcome;
+mod privilege_audit;
+pub mod repair_hint;
 mod secret_expiry;
 mod table;
 mod tenant;
@@ -68,7 +70,8 @@ pub async fn run(context: &Context, connection: ConnectionInput, options: Verify
         .and_then(|v| caller(context, v, sandbox_url, deadline));
     match (inp.valid, http) {
         (Some(valid), Some(http)) => {
-            network_checks(context, &http, valid, &mut checks, &mut report).await;
+            let site_role = options.site_role_id.as_deref();
+            network_checks(context, &http, valid, site_role, &mut checks, &mut report).await;
             report.requests = http.requests();
         }
         _ => checks.skip_because(
@@ -82,6 +85,7 @@ pub async fn run(context: &Context, connection: ConnectionInput, options: Verify
     checks.push(&CheckId::SecretExpiry, expiry, Duration::ZERO);
 
     report.checks = checks.into_vec();
+    repair_hint::mark(&mut report.checks);
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report.summarize();
     report
@@ -92,6 +96,7 @@ async fn network_checks(
     context: &Context,
     http: &Caller,
     valid: ValidInput,
+    site_role_id: Option<&str>,
     checks: &mut Checks,
     report: &mut VerifyReport,
 ) {
@@ -129,10 +134,28 @@ async fn network_checks(
     if !metadata::check(&meta, &facts, checks) {
         return checks.skip_after(&ids, &CheckId::Metadata, "Skipped: the metadata check failed.");
     }
+    let needed: Vec<String> = valid
+        .tables
+        .iter()
+        .zip(&tables)
+        .flat_map(|(spec, answers)| answers.privileges_needed(spec))
+        .collect();
     let held = table::held(identity.privileges, &facts);
     for (spec, answers) in valid.tables.iter().zip(tables) {
         table::check(spec, answers, held.as_ref(), &facts, identity.elapsed, checks, report);
     }
+    let declared = privilege_audit::Declared {
+        needed: &needed,
+        site_role_id,
+    };
+    privilege_audit::check(
+        identity.audit,
+        held.as_ref(),
+        &declared,
+        identity.elapsed,
+        checks,
+        report,
+    );
 }
 
 /// The HTTP client of this call: the instance's cloud (or the configured sandbox), this deadline.
@@ -160,6 +183,7 @@ fn record_input(inp: &InputOutcome, elapsed: Duration, checks: &mut Checks, repo
         fix: inp.fix.clone(),
         code: inp.code.clone(),
         texts: Box::new(inp.texts.clone()),
+        repair: None,
     };
     checks.push(&CheckId::Input, outcome, elapsed);
 }
@@ -176,6 +200,7 @@ fn empty_report() -> VerifyReport {
         tables: BTreeMap::new(),
         elapsed_ms: 0,
         requests: 0,
+        audit: None,
     }
 }
 

@@ -16,6 +16,8 @@ pub struct Outcome {
     pub code: Option<String>,
     /// Boxed: an `Outcome` travels in `Err` variants.
     pub texts: Box<Texts>,
+    /// What a repair would do about it (`None`: judged from the code afterwards, see `repair_hint`).
+    pub repair: Option<&'static str>,
 }
 
 impl Outcome {
@@ -34,6 +36,7 @@ impl Outcome {
             fix: None,
             code: None,
             texts: Box::default(),
+            repair: None,
         }
     }
 
@@ -44,6 +47,7 @@ impl Outcome {
             fix: d.fix,
             code: Some(d.code),
             texts: d.texts,
+            repair: None,
         }
     }
 
@@ -93,6 +97,8 @@ impl Checks {
             code: outcome.code,
             elapsed_ms: elapsed.as_millis() as u64,
             texts,
+            repairable: outcome.repair.is_some(),
+            repair: outcome.repair.map(str::to_owned),
         });
     }
 

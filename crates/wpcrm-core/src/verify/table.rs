@@ -52,6 +52,20 @@ async fn fetch(dv: &Dataverse<'_>, spec: &TableSpec) -> Answers {
     }
 }
 
+impl Answers {
+    /// The privileges `spec` needs, as its definition names them (none when it was not read).
+    pub fn privileges_needed(&self, spec: &TableSpec) -> Vec<String> {
+        match &self.definition {
+            Ok(d) => spec
+                .access
+                .iter()
+                .map(|k| d.privilege_for(k.verb(), &spec.logical_name))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
 /// The privileges as the table checks judge them (RetrieveUserPrivileges' answer, if WhoAmI answered).
 pub fn held(privileges: Option<Result<HashMap<String, Depth>, Error>>, facts: &Facts) -> Option<Held> {
     let action = Phrase::new("action.privileges", "read its privileges");

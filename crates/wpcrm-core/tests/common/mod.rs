@@ -188,6 +188,7 @@ pub fn options(tables: &[&str], timeout: Duration) -> VerifyOptions {
         tables: tables.iter().map(|t| TableRequest::read(*t)).collect(),
         timeout: Some(timeout),
         secret_expires_at: None,
+        site_role_id: None,
     }
 }
 

@@ -47,6 +47,7 @@ pub(super) fn role_json(env: &Env, r: &Role) -> Map<String, Value> {
         "_parentrootroleid_value": parent_root.to_string(),
         "ismanaged": r.managed,
         "_createdby_value": r.created_by.map(|u| u.to_string()),
+        "_roletemplateid_value": role_template(r),
     })
     .as_object()
     .cloned()
@@ -186,4 +187,36 @@ pub(super) fn check_props<'a>(t: &TableDef, props: impl IntoIterator<Item = &'a 
         }
     }
     Ok(())
+}
+
+/// The template of a system role, as Dataverse keeps it on every business unit's copy: System
+/// Administrator's and System Customizer's ids are the same in every environment
+/// (<https://learn.microsoft.com/power-platform/admin/database-security>); custom roles have none.
+fn role_template(r: &Role) -> Value {
+    match (r.managed, r.name.as_str()) {
+        (true, "System Administrator") => json!("627090ff-40a3-4053-8790-584edc5be201"),
+        (true, "System Customizer") => json!("119f245c-3cc8-4b62-b31c-d1a046ced15d"),
+        _ => Value::Null,
+    }
+}
+
+/// Whether the request expands `roleprivileges_association` (with at most `$select=name`); any
+/// other `$expand` is not emulated.
+pub(super) fn expands_role_privileges(req: &crate::http::Req) -> Result<bool, Dv> {
+    match req.q("$expand") {
+        None => Ok(false),
+        Some(e) if e.starts_with("roleprivileges_association") => Ok(true),
+        Some(e) => Err(Dv::NotEmulated(format!("$expand={e}"))),
+    }
+}
+
+/// A role's privileges as the rows of its `roleprivileges_association` (the depth is not on them).
+pub(super) fn role_privilege_rows(env: &Env, r: &Role) -> Value {
+    let rows: Vec<Value> = r
+        .privileges
+        .iter()
+        .filter_map(|(pid, _)| env.privileges.iter().find(|p| p.id == *pid))
+        .map(|p| json!({"privilegeid": p.id.to_string(), "name": p.name}))
+        .collect();
+    Value::Array(rows)
 }

@@ -89,6 +89,26 @@ pub(super) fn update_system_user(env: &mut Env, id: Uuid, body: &Map<String, Val
     if let Some(n) = body.get("fullname").and_then(Value::as_str) {
         u.fullname = n.to_string();
     }
+    move_to_business_unit(env, id, body);
+}
+
+/// `businessunitid@odata.bind` moves the user; like Dataverse, the move removes its roles
+/// (<https://learn.microsoft.com/power-platform/admin/create-users#change-the-business-unit-for-a-user>).
+fn move_to_business_unit(env: &mut Env, id: Uuid, body: &Map<String, Value>) {
+    let Some(bu) = body
+        .get("businessunitid@odata.bind")
+        .and_then(|v| bind_guid(v, "businessunits"))
+    else {
+        return;
+    };
+    if !env.bus.iter().any(|b| b.id == bu) {
+        return;
+    }
+    let u = env.users.iter_mut().find(|u| u.id == id).expect("row exists");
+    if u.bu != bu {
+        u.bu = bu;
+        u.roles.clear();
+    }
 }
 
 /// Update a business unit (`PATCH businessunits(id)`): only `name` is kept.
@@ -171,11 +191,18 @@ pub(super) fn systemuser_navigation(cx: &Cx, w: &mut World, id: Option<Uuid>, re
 fn list_user_roles(cx: &Cx, env: &Env, target: &SystemUser) -> R {
     require(env, cx.caller, "prvReadRole")?;
     let select = select_list(cx.req);
+    let expand = super::rows::expands_role_privileges(cx.req)?;
     let value: Vec<Value> = env
         .roles
         .iter()
         .filter(|r| target.roles.contains(&r.id))
-        .map(|r| project(role_json(env, r), &select, "roleid"))
+        .map(|r| {
+            let mut row = project(role_json(env, r), &select, "roleid");
+            if expand {
+                row["roleprivileges_association"] = super::rows::role_privilege_rows(env, r);
+            }
+            row
+        })
         .collect();
     Ok(Resp::json(
         200,

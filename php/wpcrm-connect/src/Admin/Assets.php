@@ -65,6 +65,8 @@ final class Assets {
 					'rolledBack'     => __( 'The setup was undone.', 'wpcrm-connect' ),
 					'secretRemoved'  => __( 'Not set. Paste the secret Value (not the Secret ID).', 'wpcrm-connect' ),
 					'verifying'      => __( 'Verifying the connection…', 'wpcrm-connect' ),
+					'repairing'      => __( 'Repairing: sign in as an administrator when asked…', 'wpcrm-connect' ),
+					'repaired'       => __( 'Repaired. The connection was verified again.', 'wpcrm-connect' ),
 					'requestFailed'  => __( 'The request failed:', 'wpcrm-connect' ),
 					'howToFix'       => __( 'How to fix:', 'wpcrm-connect' ),
 					'copied'         => __( 'Code copied.', 'wpcrm-connect' ),

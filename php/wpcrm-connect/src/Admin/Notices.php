@@ -120,5 +120,21 @@ final class Notices {
 				esc_html__( 'See what to fix', 'wpcrm-connect' )
 			);
 		}
+
+		$drift = \Wpcrm\Connect\Health\Drift::latest();
+		if ( null !== $drift ) {
+			printf(
+				'<div class="notice notice-warning" id="wpcrm-notice-drift"><p>%s <a href="%s">%s</a></p></div>',
+				esc_html(
+					sprintf(
+						/* translators: %s: list of changes to roles and privileges. */
+						__( 'The Dataverse application user\'s permissions changed since the previous daily check: %s.', 'wpcrm-connect' ),
+						\Wpcrm\Connect\Health\Drift::summary( $drift )
+					)
+				),
+				esc_url( $page_url ),
+				esc_html__( 'Verify and repair', 'wpcrm-connect' )
+			);
+		}
 	}
 }

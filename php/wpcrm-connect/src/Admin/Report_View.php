@@ -108,9 +108,27 @@ final class Report_View {
 				/* translators: %s: an error code such as AADSTS7000215 or 0x80040220. */
 				$html .= '<div class="wpcrm-check__code">' . esc_html( sprintf( __( 'Code: %s', 'wpcrm-connect' ), (string) $check['code'] ) ) . '</div>';
 			}
+			$html .= self::repair_button( $check, $check_status );
 			$html .= '</li>';
 		}
 		$html .= '</ul></div>';
 		return $html;
+	}
+
+	/**
+	 * "Repair" beside a failed or warned check setup could fix (`repairable`), for those who may run
+	 * setup. The page's script sends it to `POST /provision` with `action: repair`.
+	 *
+	 * @param array  $check  Check.
+	 * @param string $status Its status.
+	 */
+	private static function repair_button( array $check, string $status ): string {
+		if ( empty( $check['repairable'] ) || ! in_array( $status, array( 'fail', 'warn' ), true ) || ! current_user_can( \Wpcrm\Connect\Capabilities::SETUP ) ) {
+			return '';
+		}
+		return '<p class="wpcrm-check__repair"><button type="button" class="button wpcrm-repair-button" data-wpcrm-repair="' . esc_attr( (string) ( $check['repair'] ?? '' ) ) . '">'
+			. esc_html__( 'Repair', 'wpcrm-connect' ) . '</button> <span class="description">'
+			. esc_html__( 'Sign in as an administrator once; only what is missing is changed, on this site\'s own app user and role.', 'wpcrm-connect' )
+			. '</span></p>';
 	}
 }

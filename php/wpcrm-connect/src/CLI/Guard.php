@@ -44,6 +44,27 @@ final class Guard {
 	}
 
 	/**
+	 * Registers one more `wp wpcrm <name>` command object (`__invoke`), behind the same guard.
+	 *
+	 * @param string    $name      Full command name, e.g. `wpcrm repair`.
+	 * @param object    $command   The command object.
+	 * @param string    $shortdesc One line of help.
+	 * @param Extension $extension Extension.
+	 */
+	public static function add( string $name, $command, string $shortdesc, Extension $extension ): void {
+		\WP_CLI::add_command(
+			$name,
+			$command,
+			array(
+				'shortdesc'     => $shortdesc,
+				'before_invoke' => static function () use ( $extension ) {
+					self::require_extension( $extension );
+				},
+			)
+		);
+	}
+
+	/**
 	 * Stops with a clear message when the extension is missing.
 	 *
 	 * @param Extension $extension Extension.

@@ -11,7 +11,8 @@ use Wpcrm\Connect\Extension;
 use Wpcrm\Connect\Verifier;
 
 /**
- * Verifies the saved connection once a day and stores the report for Site Health and the notice.
+ * Verifies the saved connection once a day and stores the report for Site Health and the notice,
+ * and records the application user's roles and privileges to report their drift (Drift).
  * A failure to schedule is recorded, not swallowed: Site Health shows it.
  */
 final class Daily_Check extends Cron_Job {
@@ -72,6 +73,9 @@ final class Daily_Check extends Cron_Job {
 		if ( ! $this->extension->available() ) {
 			return null;
 		}
-		return $this->verifier->run( null, 'cron' );
+		$report = $this->verifier->run( null, 'cron' );
+		// What the audit saw, compared with the run before (Site Health and the notice show it).
+		( new Drift() )->record( $report );
+		return $report;
 	}
 }

@@ -64,6 +64,7 @@ final class Site_Health {
 	 */
 	public function register(): void {
 		add_filter( 'site_status_tests', array( $this, 'add_test' ) );
+		add_filter( 'site_status_tests', array( new Drift(), 'add_test' ) );
 		add_filter( 'debug_information', array( $this, 'debug_information' ) );
 	}
 
