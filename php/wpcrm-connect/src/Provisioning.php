@@ -21,6 +21,12 @@ final class Provisioning {
 	public const DEFAULT_SECRET_DAYS = 180;
 
 	/**
+	 * Clouds an administrator may choose for setup ('' follows the environment URL; without one, the
+	 * public cloud). docs/provision.md, "Clouds".
+	 */
+	public const CLOUDS = array( '', 'public', 'gcc', 'usgovhigh', 'usgovdod', 'china' );
+
+	/**
 	 * Extension seam.
 	 *
 	 * @var Engine
@@ -184,6 +190,7 @@ final class Provisioning {
 					'instance_url' => (string) ( $params['instance_url'] ?? '' ),
 					'tables'       => ! empty( $params['tables'] ) ? $params['tables'] : $this->settings->tables(),
 					'secret_days'  => (int) ( $params['secret_days'] ?? self::DEFAULT_SECRET_DAYS ),
+					'cloud'        => in_array( $params['cloud'] ?? '', self::CLOUDS, true ) ? (string) ( $params['cloud'] ?? '' ) : '',
 				),
 				'status'     => 'new',
 				'saved'      => false,
@@ -237,6 +244,9 @@ final class Provisioning {
 		}
 		if ( '' !== $record['request']['instance_url'] ) {
 			$request['instance_url'] = $record['request']['instance_url'];
+		}
+		if ( '' !== ( $record['request']['cloud'] ?? '' ) ) {
+			$request['cloud'] = $record['request']['cloud'];
 		}
 
 		try {

@@ -17,6 +17,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod cloud;
 pub mod entra;
 pub mod input;
 pub mod network;

@@ -13,11 +13,17 @@
 //!   processed (429, 503): after a 502 or 504 the first attempt may have taken effect, and a second
 //!   `POST /applications` or `addPassword` would leave a duplicate app or an unrecorded live secret.
 //!   Requests that are safe to repeat although they are POSTs (token requests) say so with the
-//!   [`RepeatSafe`] extension.
+//!   [`RepeatSafe`] extension;
+//! - requests to the Dataverse environment stay within its degree-of-parallelism hint
+//!   ([`super::parallel`]);
+//! - a real cloud mapped onto the sandbox is checked against its real hosts, then sent to the
+//!   sandbox with the real host in `X-Forwarded-Host` ([`Endpoints::physical`]);
+//! - a failure names the host that failed and its role ([`TransportError::at`]).
 
+use super::parallel::{DopMemory, Gate};
 use super::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 use crate::clock::Clock;
-use crate::cloud::Endpoints;
+use crate::cloud::{Endpoints, HostRole, Mapped};
 use crate::deadline::Deadline;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -52,7 +58,13 @@ pub struct HttpClient {
     clock: Arc<dyn Clock>,
     policy: RetryPolicy,
     requests: AtomicU32,
+    /// Requests in flight to the environment ([`super::parallel`]).
+    gate: Gate,
+    dop_memory: Option<Arc<DopMemory>>,
 }
+
+/// `X-Forwarded-Host`: the real host a request mapped onto the sandbox stands for.
+pub const FORWARDED_HOST: &str = "x-forwarded-host";
 
 /// Statuses worth another attempt: throttling and a gateway or service that is briefly unavailable.
 pub fn is_transient(status: http::StatusCode) -> bool {
@@ -82,7 +94,20 @@ impl HttpClient {
             clock,
             policy: RetryPolicy::default(),
             requests: AtomicU32::new(0),
+            gate: Gate::default(),
+            dop_memory: None,
         }
+    }
+
+    /// Remembers (and starts from) the environments' parallelism hints across calls.
+    pub fn with_dop_memory(mut self, memory: Arc<DopMemory>) -> Self {
+        self.dop_memory = Some(memory);
+        self
+    }
+
+    /// The most requests this call had in flight to the environment at once.
+    pub fn environment_peak(&self) -> u32 {
+        self.gate.peak()
     }
 
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
@@ -112,29 +137,33 @@ impl HttpClient {
         let (parts, body) = request.into_parts();
         // Form bodies carry client secrets and refresh tokens: wipe this copy when done.
         let body = zeroize::Zeroizing::new(body);
-        let host = parts.uri.host().unwrap_or("").to_owned();
-        if !self.endpoints.allows(&parts.uri) {
-            return Err(TransportError::new(
-                TransportErrorKind::Refused,
-                format!(
-                    "refused to contact {host}: it is not a host of the {} cloud",
-                    self.endpoints.cloud.name()
-                ),
-            ));
-        }
+        let (role, host, mapped, uri) = self.route(&parts.uri)?;
+        let _permit = match role {
+            HostRole::Environment => {
+                let remembered = self.dop_memory.as_ref().and_then(|m| m.get(&host));
+                match self.deadline.run(self.gate.enter(remembered)).await {
+                    Some(permit) => Some(permit),
+                    None => return Err(deadline_passed(&host).at(role, &host)),
+                }
+            }
+            _ => None,
+        };
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let remaining = self.deadline.remaining();
             if remaining.is_zero() {
-                return Err(deadline_passed(&host));
+                return Err(deadline_passed(&host).at(role, &host));
             }
             let mut builder = http::Request::builder()
                 .method(parts.method.clone())
-                .uri(parts.uri.clone())
+                .uri(uri.clone())
                 .version(parts.version);
             for (name, value) in &parts.headers {
                 builder = builder.header(name, value);
+            }
+            if let Some(m) = &mapped {
+                builder = builder.header(FORWARDED_HOST, m.logical_host.as_str());
             }
             let request = builder
                 .body(body.to_vec())
@@ -143,9 +172,12 @@ impl HttpClient {
             // The transport is asked to give up at the deadline; the outer bound also catches a
             // transport that ignores it.
             let response = match self.deadline.run(self.transport.send(request, remaining)).await {
-                Some(result) => result?,
-                None => return Err(deadline_passed(&host)),
+                Some(result) => result.map_err(|e| e.at(role, &host))?,
+                None => return Err(deadline_passed(&host).at(role, &host)),
             };
+            if role == HostRole::Environment {
+                self.gate.observe(&host, &response, self.dop_memory.as_deref());
+            }
             if !may_retry(&parts, response.status()) || attempt >= self.policy.max_attempts {
                 return Ok(response);
             }
@@ -164,6 +196,27 @@ impl HttpClient {
             }
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+impl HttpClient {
+    /// Which host `uri` is, whether this call may contact it, and where it is really sent.
+    fn route(&self, uri: &http::Uri) -> Result<(HostRole, String, Option<Mapped>, http::Uri), TransportError> {
+        let host = uri.host().unwrap_or("").to_owned();
+        let role = self.endpoints.role_of(uri);
+        let refused = |detail: String| TransportError::new(TransportErrorKind::Refused, detail).at(role, &host);
+        if !self.endpoints.allows(uri) {
+            let cloud = self.endpoints.cloud.name();
+            return Err(refused(format!(
+                "refused to contact {host}: it is not a host of the {cloud} cloud"
+            )));
+        }
+        let mapped = self.endpoints.physical(uri);
+        let physical = match &mapped {
+            Some(m) => m.url.parse::<http::Uri>().map_err(|e| refused(e.to_string()))?,
+            None => uri.clone(),
+        };
+        Ok((role, host, mapped, physical))
     }
 }
 
