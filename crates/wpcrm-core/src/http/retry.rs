@@ -302,6 +302,67 @@ mod tests {
 
     const URL: &str = "https://contoso.crm.dynamics.com/api/data/v9.2/WhoAmI";
 
+    /// What reached the transport: the URL and the `X-Forwarded-Host` header.
+    async fn sent_with(endpoints: Endpoints, url: &str) -> (String, Option<String>) {
+        let seen = Arc::new(Mutex::new(None));
+        let seen2 = seen.clone();
+        let transport = move |req: HttpRequest, _timeout: Duration| {
+            let host = req
+                .headers()
+                .get(FORWARDED_HOST)
+                .map(|v| v.to_str().unwrap().to_owned());
+            *seen2.lock().unwrap() = Some((req.uri().to_string(), host));
+            async move { Ok(response(200, None)) }
+        };
+        let c = HttpClient::new(
+            Arc::new(transport),
+            endpoints,
+            Deadline::after(Duration::from_secs(5)),
+            clock(),
+        );
+        c.send(get(url)).await.unwrap();
+        let sent = seen.lock().unwrap().clone();
+        sent.unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_a_cloud_mapped_onto_the_sandbox_is_rewritten_and_names_its_real_host() {
+        let (url, host) = sent_with(Endpoints::real(Cloud::Public), URL).await;
+        assert_eq!(
+            (url.as_str(), host),
+            (URL, None),
+            "production sends as built, no header"
+        );
+        let mapped = Endpoints::real(Cloud::China)
+            .mapped_to("https://127.0.0.1:9443")
+            .unwrap();
+        let (url, host) = sent_with(mapped, "https://contoso.crm.dynamics.cn/api/data/v9.2/WhoAmI").await;
+        assert_eq!(url, "https://127.0.0.1:9443/contoso/api/data/v9.2/WhoAmI");
+        assert_eq!(host.as_deref(), Some("contoso.crm.dynamics.cn"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_or_failed_request_says_which_host_it_was() {
+        let c = client(
+            Arc::new(|_r: HttpRequest, _t: Duration| async {
+                Err::<HttpResponse, _>(TransportError::new(TransportErrorKind::Dns, "no such name"))
+            }),
+            Duration::from_secs(5),
+        );
+        let e = c
+            .send(get("https://login.microsoftonline.com/t/oauth2/v2.0/token"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.target,
+            Some((HostRole::Login, "login.microsoftonline.com".to_owned()))
+        );
+        let e = c.send(get("https://graph.microsoft.us/v1.0/")).await.unwrap_err();
+        assert_eq!(e.kind, TransportErrorKind::Refused);
+        let e = c.send(get(URL)).await.unwrap_err();
+        assert_eq!(e.target.unwrap().0, HostRole::Environment);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn honours_retry_after_seconds_then_succeeds() {
         let (t, seen) = scripted(vec![
