@@ -14,8 +14,8 @@
 //!   `POST /applications` or `addPassword` would leave a duplicate app or an unrecorded live secret.
 //!   Requests that are safe to repeat although they are POSTs (token requests) say so with the
 //!   [`RepeatSafe`] extension;
-//! - requests to the Dataverse environment stay within its degree-of-parallelism hint
-//!   ([`super::parallel`]);
+//! - with [`HttpClient::with_dop_memory`] (verification), requests to the Dataverse environment stay
+//!   within its degree-of-parallelism hint ([`super::parallel`]);
 //! - a real cloud mapped onto the sandbox is checked against its real hosts, then sent to the
 //!   sandbox with the real host in `X-Forwarded-Host` ([`Endpoints::physical`]);
 //! - a failure names the host that failed and its role ([`TransportError::at`]).
@@ -99,7 +99,9 @@ impl HttpClient {
         }
     }
 
-    /// Remembers (and starts from) the environments' parallelism hints across calls.
+    /// Keeps the requests to the environment within its parallelism hint ([`super::parallel`]),
+    /// remembering (and starting from) the hints across calls. Verification fans out per table and
+    /// uses it; provisioning's own Dataverse requests are a handful whatever the tables, and do not.
     pub fn with_dop_memory(mut self, memory: Arc<DopMemory>) -> Self {
         self.dop_memory = Some(memory);
         self
@@ -138,8 +140,8 @@ impl HttpClient {
         // Form bodies carry client secrets and refresh tokens: wipe this copy when done.
         let body = zeroize::Zeroizing::new(body);
         let (role, host, mapped, uri) = self.route(&parts.uri)?;
-        let _permit = match role {
-            HostRole::Environment => {
+        let _permit = match (role, &self.dop_memory) {
+            (HostRole::Environment, Some(_)) => {
                 let remembered = self.dop_memory.as_ref().and_then(|m| m.get(&host));
                 match self.deadline.run(self.gate.enter(remembered)).await {
                     Some(permit) => Some(permit),
@@ -175,8 +177,8 @@ impl HttpClient {
                 Some(result) => result.map_err(|e| e.at(role, &host))?,
                 None => return Err(deadline_passed(&host).at(role, &host)),
             };
-            if role == HostRole::Environment {
-                self.gate.observe(&host, &response, self.dop_memory.as_deref());
+            if let (HostRole::Environment, Some(memory)) = (role, &self.dop_memory) {
+                self.gate.observe(&host, &response, Some(memory));
             }
             if !may_retry(&parts, response.status()) || attempt >= self.policy.max_attempts {
                 return Ok(response);

@@ -123,8 +123,7 @@ pub async fn run_with_verifier(ctx: &Context, mut request: ProvisionRequest, ver
         endpoints,
         Deadline::after(timeout),
         ctx.clock.clone(),
-    )
-    .with_dop_memory(ctx.dop_memory.clone());
+    );
     let machine = Machine {
         ctx,
         caller: Caller::new(http),
