@@ -61,6 +61,8 @@ pub struct HttpClient {
     /// Requests in flight to the environment ([`super::parallel`]).
     gate: Gate,
     dop_memory: Option<Arc<DopMemory>>,
+    /// Whether requests wait at the gate, or only teach `dop_memory` the environment's hint.
+    dop_gated: bool,
 }
 
 /// `X-Forwarded-Host`: the real host a request mapped onto the sandbox stands for.
@@ -96,6 +98,7 @@ impl HttpClient {
             requests: AtomicU32::new(0),
             gate: Gate::default(),
             dop_memory: None,
+            dop_gated: false,
         }
     }
 
@@ -103,6 +106,14 @@ impl HttpClient {
     /// remembering (and starting from) the hints across calls. Verification fans out per table and
     /// uses it; provisioning's own Dataverse requests are a handful whatever the tables, and do not.
     pub fn with_dop_memory(mut self, memory: Arc<DopMemory>) -> Self {
+        self.dop_memory = Some(memory);
+        self.dop_gated = true;
+        self
+    }
+
+    /// Only learns the environments' hints into `memory` (for a verification later in this
+    /// process), without waiting at the gate.
+    pub fn learning_dop(mut self, memory: Arc<DopMemory>) -> Self {
         self.dop_memory = Some(memory);
         self
     }
@@ -140,8 +151,8 @@ impl HttpClient {
         // Form bodies carry client secrets and refresh tokens: wipe this copy when done.
         let body = zeroize::Zeroizing::new(body);
         let (role, host, mapped, uri) = self.route(&parts.uri)?;
-        let _permit = match (role, &self.dop_memory) {
-            (HostRole::Environment, Some(_)) => {
+        let _permit = match (role, self.dop_gated) {
+            (HostRole::Environment, true) => {
                 let remembered = self.dop_memory.as_ref().and_then(|m| m.get(&host));
                 match self.deadline.run(self.gate.enter(remembered)).await {
                     Some(permit) => Some(permit),

@@ -123,7 +123,8 @@ pub async fn run_with_verifier(ctx: &Context, mut request: ProvisionRequest, ver
         endpoints,
         Deadline::after(timeout),
         ctx.clock.clone(),
-    );
+    )
+    .learning_dop(ctx.dop_memory.clone());
     let machine = Machine {
         ctx,
         caller: Caller::new(http),
