@@ -111,4 +111,10 @@ async fn throttling_that_outlasts_the_deadline_is_reported_as_throttled() {
     assert!(!r.ok);
     let codes: Vec<_> = r.checks.iter().filter_map(|c| c.code.as_deref()).collect();
     assert!(codes.contains(&"throttled"), "{r:#?}");
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.code.as_deref() == Some("throttled") && c.detail.contains("at once")),
+        "the concurrency limit (0x80072326) is named: {r:#?}"
+    );
 }

@@ -76,10 +76,31 @@ pub fn unexpected(detail: &str, service: &str) -> Diagnosis {
 
 /// A 429 that the deadline did not leave time to wait out.
 pub fn throttled(service: &str) -> Diagnosis {
+    throttled_by(service, None)
+}
+
+/// A 429 that the deadline did not leave time to wait out, by Dataverse's service-protection code
+/// (`reference/dataverse-web-api.md` §2.5): `0x80072322` requests, `0x80072321` execution time,
+/// `0x80072326` concurrency.
+pub fn throttled_by(service: &str, code: Option<&str>) -> Diagnosis {
+    let (limit, fix) = match code {
+        Some("0x80072326") => (
+            "too many requests at once (the concurrency limit)",
+            "Retry in a moment. wpcrm keeps to the parallelism the environment recommends (x-ms-dop-hint); other integrations using the same application user count against the same limit: lower their parallelism or give them their own application users.",
+        ),
+        Some("0x80072321") => (
+            "too much combined execution time (20 minutes per 5-minute window)",
+            "Wait a few minutes and retry. Heavy requests by the same application user (large queries, synchronous plug-ins or workflows on its writes) use up the execution-time limit: spread them out or give those integrations their own application users.",
+        ),
+        _ => (
+            "too many requests (6000 per user per 5 minutes)",
+            "Wait a few minutes and retry. If it happens often, other integrations using the same application user are exceeding Dataverse's service protection limits (6000 requests per 5 minutes per user): spread their load or give them their own application users.",
+        ),
+    };
     Diagnosis::new(
         "throttled",
-        format!("{service} is throttling requests (HTTP 429) for longer than this call's deadline allowed waiting."),
-        "Wait a few minutes and retry. If it happens often, other integrations using the same application user are exceeding Dataverse's service protection limits (6000 requests per 5 minutes per user): spread their load or give them their own application users.",
+        format!("{service} is throttling requests (HTTP 429: {limit}) for longer than this call's deadline allowed waiting."),
+        fix,
     )
 }
 
@@ -109,6 +130,16 @@ mod tests {
         ] {
             assert_eq!(transport(&TransportError::new(kind, "x"), "Dataverse").code, code);
         }
+    }
+
+    #[test]
+    fn throttling_names_the_limit_by_its_code() {
+        let fix = |code| throttled_by("Dataverse", code).fix.unwrap();
+        assert!(fix(Some("0x80072326")).contains("x-ms-dop-hint"));
+        assert!(fix(Some("0x80072321")).contains("execution-time"));
+        assert!(fix(Some("0x80072322")).contains("6000"));
+        assert_eq!(fix(None), fix(Some("0x80072322")));
+        assert_eq!(throttled("Dataverse").code, "throttled");
     }
 
     #[test]

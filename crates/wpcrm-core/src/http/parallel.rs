@@ -13,8 +13,9 @@
 //! - an answer's `x-ms-dop-hint` sets the limit (at most [`MAX_PARALLEL`]);
 //! - an answer without one (other than a 401 challenge, which need not carry it) opens the gate to
 //!   [`DEFAULT_PARALLEL`] (remembered too: the environment sends no hint);
-//! - a 429 halves the limit (at least one): the retries `HttpClient` makes after `Retry-After` then
-//!   come back fewer at a time instead of all at once.
+//! - a 429 lowers the limit to half of what was in flight (at least one): each retry `HttpClient`
+//!   makes after `Retry-After` takes a new place, so they come back fewer at a time instead of all
+//!   at once.
 
 use super::HttpResponse;
 use std::collections::HashMap;
@@ -115,7 +116,8 @@ impl Gate {
         let Ok(mut st) = self.state.lock() else { return };
         let before = st.limit;
         if status == 429 {
-            st.limit = Some((st.limit() / 2).max(1));
+            // Half of what was in flight when the service said too many (never more than before).
+            st.limit = Some((st.in_flight / 2).clamp(1, st.limit()));
         } else if let Some(hint) = hint {
             st.limit = Some(hint);
             if let Some(memory) = memory {
@@ -185,8 +187,12 @@ mod tests {
         assert_eq!(gate.limit(), 1, "a 401 challenge teaches nothing");
         gate.observe("h", &answer(200, None), None);
         assert_eq!(gate.limit(), DEFAULT_PARALLEL);
+        gate.state.lock().unwrap().in_flight = 10;
         gate.observe("h", &answer(429, None), None);
-        assert_eq!(gate.limit(), DEFAULT_PARALLEL / 2);
+        assert_eq!(gate.limit(), 5, "half of what was in flight");
+        gate.state.lock().unwrap().in_flight = 0;
+        gate.observe("h", &answer(429, None), None);
+        assert_eq!(gate.limit(), 1);
         gate.observe("h", &answer(200, Some("1000")), None);
         assert_eq!(gate.limit(), MAX_PARALLEL);
         gate.observe("h", &answer(200, Some("zero")), None);

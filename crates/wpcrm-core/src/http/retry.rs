@@ -151,19 +151,12 @@ impl HttpClient {
         // Form bodies carry client secrets and refresh tokens: wipe this copy when done.
         let body = zeroize::Zeroizing::new(body);
         let (role, host, mapped, uri) = self.route(&parts.uri)?;
-        let _permit = match (role, self.dop_gated) {
-            (HostRole::Environment, true) => {
-                let remembered = self.dop_memory.as_ref().and_then(|m| m.get(&host));
-                match self.deadline.run(self.gate.enter(remembered)).await {
-                    Some(permit) => Some(permit),
-                    None => return Err(deadline_passed(&host).at(role, &host)),
-                }
-            }
-            _ => None,
-        };
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            // Each attempt takes its own place: a retry after a 429 waits outside the gate, and
+            // comes back within the limit the 429 lowered.
+            let permit = self.permit(role, &host).await?;
             let remaining = self.deadline.remaining();
             if remaining.is_zero() {
                 return Err(deadline_passed(&host).at(role, &host));
@@ -191,6 +184,7 @@ impl HttpClient {
             if let (HostRole::Environment, Some(memory)) = (role, &self.dop_memory) {
                 self.gate.observe(&host, &response, Some(memory));
             }
+            drop(permit);
             if !may_retry(&parts, response.status()) || attempt >= self.policy.max_attempts {
                 return Ok(response);
             }
@@ -213,6 +207,18 @@ impl HttpClient {
 }
 
 impl HttpClient {
+    /// A place in flight at the environment's gate (verification only), within the deadline.
+    async fn permit(&self, role: HostRole, host: &str) -> Result<Option<super::parallel::Permit<'_>>, TransportError> {
+        if role != HostRole::Environment || !self.dop_gated {
+            return Ok(None);
+        }
+        let remembered = self.dop_memory.as_ref().and_then(|m| m.get(host));
+        match self.deadline.run(self.gate.enter(remembered)).await {
+            Some(permit) => Ok(Some(permit)),
+            None => Err(deadline_passed(host).at(role, host)),
+        }
+    }
+
     /// Which host `uri` is, whether this call may contact it, and where it is really sent.
     fn route(&self, uri: &http::Uri) -> Result<(HostRole, String, Option<Mapped>, http::Uri), TransportError> {
         let host = uri.host().unwrap_or("").to_owned();
