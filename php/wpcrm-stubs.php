@@ -89,7 +89,7 @@ namespace {
      * One step of the resumable provisioning flow: call again with the returned state until the status
      * is done or failed.
      *
-     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, action?: 'run'|'cancel'|'rollback'|'forget_secret'|'repair'|null, client_secret?: ?string, timeout?: int|float|null} $request
+     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, cloud?: 'public'|'gcc'|'usgovhigh'|'usgovdod'|'china'|null, action?: 'run'|'cancel'|'rollback'|'forget_secret'|'repair'|null, client_secret?: ?string, timeout?: int|float|null} $request
      *        state_key: exactly 32 bytes, the same for a site across runs (it keys the marker that proves
      *        an application is the site's; docs/provision.md, "What setup reuses").
      * @return array{

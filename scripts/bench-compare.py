@@ -40,6 +40,10 @@ def build(tree, label):
 
 # Each benchmark's output lines, and the figures a line gives: (pattern, [(name template, group)]).
 VERIFY_ROW = (r"\s*(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x", [("verify, {1} tables (ms)", 3)])
+DOP_ROW = (
+    r"\s*x-ms-dop-hint\s+(\S+): (\d+) requests, peak (\d+) in flight, wall median (\d+) ms",
+    [("verify, 60 tables, dop hint {1} (ms)", 4), ("verify, 60 tables, dop hint {1}, peak", 3)],
+)
 PROVISION_ROW = (
     r"\s*(wpcrm \(concurrent\)|one by one): +(\d+) requests, +(\d+) sequential round trips, wall median +(\d+) ms",
     [("provision, {1} (ms)", 4), ("provision, {1} round trips", 3)],
@@ -85,13 +89,13 @@ def main():
                     capture_output=True).stdout
             pr = run([os.path.join(OUT, f"{label}-bench_provision"), str(a.latency_ms), str(a.runs)],
                      capture_output=True).stdout
-            for k, val in {**figures(v, VERIFY_ROW), **figures(pr, PROVISION_ROW)}.items():
+            for k, val in {**figures(v, VERIFY_ROW), **figures(v, DOP_ROW), **figures(pr, PROVISION_ROW)}.items():
                 figures[label].setdefault(k, []).append(val)
 
     print()
     print(f"{'figure (median of ' + str(a.rounds) + ' rounds)':<46} {'base':>9} {'head':>9} {'head/base':>10}")
-    for k in figures["base"]:
-        b = statistics.median(figures["base"][k])
+    for k in dict.fromkeys([*figures["base"], *figures["head"]]):
+        b = statistics.median(figures["base"].get(k, [float("nan")]))
         h = statistics.median(figures["head"].get(k, [float("nan")]))
         print(f"{k:<46} {b:>9.1f} {h:>9.1f} {h / b if b else float('nan'):>9.2f}x")
     return 0

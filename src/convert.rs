@@ -231,6 +231,7 @@ pub fn provision_request(function: &'static str, request: &ZendHashTable) -> Res
         roles: f.string_list("roles")?,
         create_role: f.bool("create_role")?.unwrap_or(false),
         site_id: f.string("site_id")?,
+        cloud: f.string("cloud")?,
         action: f.string("action")?,
         client_secret: f.string("client_secret")?.map(ClientSecret::new),
         timeout: f.timeout("timeout")?,

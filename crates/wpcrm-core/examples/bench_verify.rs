@@ -9,6 +9,9 @@
 //!
 //! Each run starts cold (a fresh token cache, so the token request is included) but reuses one
 //! pooled HTTPS client, as an FPM worker does. The tenant is given, as on a configured site.
+//!
+//! Then 60 tables with the sandbox sending no `x-ms-dop-hint` and sending `x-ms-dop-hint: 4`
+//! (`http::parallel`): wall time and the most Dataverse requests the sandbox saw in flight at once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,7 +71,7 @@ fn table_names(n: usize) -> Vec<String> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    names.extend((1..=15).map(|i| format!("bench_t{i:02}")));
+    names.extend((1..=55).map(|i| format!("bench_t{i:02}")));
     names.truncate(n);
     names
 }
@@ -132,7 +135,7 @@ async fn main() {
     let runs = arg("--runs", 7) as usize;
     let latency = arg("--latency-ms", 50);
     let sandbox = Sandbox::start(SandboxOptions {
-        seed_json: Some(seed_with_tables(15)),
+        seed_json: Some(seed_with_tables(55)),
         latency_ms: latency,
         ..SandboxOptions::default()
     })
@@ -209,5 +212,46 @@ async fn main() {
             s.as_secs_f64() / f.as_secs_f64()
         );
     }
+    dop(&sandbox, &config, &transport, runs).await;
     let _ = std::fs::remove_file(ca);
+}
+
+/// 60 tables without a parallelism hint and with `x-ms-dop-hint: 4`.
+async fn dop(sandbox: &Sandbox, config: &EngineConfig, transport: &Arc<dyn Transport>, runs: usize) {
+    let names = table_names(60);
+    println!("60 tables, median wall time of cold runs, and the most Dataverse requests in flight at once");
+    for hint in [None, Some(4u32)] {
+        sandbox.control().set_config(serde_json::json!({ "dop_hint": hint }));
+        sandbox
+            .control()
+            .call("DELETE", "/_sandbox/concurrency", serde_json::Value::Null);
+        let mut walls = Vec::new();
+        let mut requests = 0;
+        for _ in 0..runs {
+            let ctx = Context::new(config.clone(), transport.clone(), Arc::new(SystemClock));
+            let options = VerifyOptions {
+                tables: names.iter().map(|t| TableRequest::read(t.clone())).collect(),
+                timeout: Some(Duration::from_secs(60)),
+                secret_expires_at: None,
+            };
+            let connection = ConnectionInput {
+                instance_url: Some(format!("{}/contoso", sandbox.url())),
+                application_id: Some(wp_ok().app_id.into()),
+                client_secret: Some(ClientSecret::new(wp_ok().secret)),
+                tenant_id: Some(fixtures::tenant_id().into()),
+            };
+            let t0 = Instant::now();
+            let r = wpcrm_core::verify::run(&ctx, connection, options).await;
+            walls.push(t0.elapsed());
+            assert!(r.ok, "{r:#?}");
+            requests = r.requests;
+        }
+        let peak = sandbox.control().concurrency()["peak"].as_u64().unwrap_or(0);
+        let label = hint.map_or("none".to_owned(), |h| h.to_string());
+        println!(
+            "  x-ms-dop-hint {label:>4}: {requests} requests, peak {peak} in flight, wall median {:.0} ms",
+            median(walls).as_secs_f64() * 1000.0
+        );
+    }
+    sandbox.control().set_config(serde_json::json!({ "dop_hint": null }));
 }

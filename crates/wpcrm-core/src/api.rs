@@ -63,6 +63,9 @@ pub struct ProvisionRequest {
     pub roles: Option<Vec<String>>,
     pub create_role: bool,
     pub site_id: Option<String>,
+    /// `public`, `gcc`, `usgovhigh`, `usgovdod` or `china`, as given; `None` follows the instance
+    /// URL (the public cloud without one). `docs/provision.md`, "Clouds".
+    pub cloud: Option<String>,
     /// `run` (default), `cancel`, `rollback` or `repair`, as given.
     pub action: Option<String>,
     /// `repair`: the saved connection's client secret, to verify with once repaired (the state
@@ -83,6 +86,7 @@ impl std::fmt::Debug for ProvisionRequest {
             .field("roles", &self.roles)
             .field("create_role", &self.create_role)
             .field("site_id", &self.site_id)
+            .field("cloud", &self.cloud)
             .field("action", &self.action)
             .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
             .field("timeout", &self.timeout)

@@ -32,6 +32,16 @@ impl Cloud {
         Cloud::Sandbox,
     ];
 
+    /// The cloud named `name` (`public`, `gcc`, `usgovhigh`, `usgovdod`, `china`; case-insensitive),
+    /// as a provisioning request chooses it. The sandbox is not a choice: `wpcrm.sandbox_url` is.
+    pub fn from_name(name: &str) -> Option<Cloud> {
+        let name = name.trim();
+        Cloud::ALL
+            .into_iter()
+            .filter(|c| *c != Cloud::Sandbox)
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+
     /// The name used in the report (`public`, `gcc`, …).
     pub fn name(self) -> &'static str {
         match self {
@@ -136,7 +146,26 @@ impl Cloud {
     }
 }
 
+/// Which of a cloud's hosts a request goes to: what a failure to reach it means for the admin
+/// (`diagnosis::network`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HostRole {
+    /// The Entra ID authority (`login.microsoftonline.*`): sign-in and every token.
+    Login,
+    /// Microsoft Graph.
+    Graph,
+    /// The Global Discovery Service.
+    Discovery,
+    /// The Dataverse environment (the instance URL's host).
+    Environment,
+}
+
 /// Where one call's requests go: the cloud's endpoints, resolved (for the sandbox, to its origin).
+///
+/// Under `wpcrm.sandbox_url` a real cloud's endpoints may be *mapped* onto the sandbox
+/// ([`Endpoints::mapped_to`]): requests are built for the real hosts (so every allow-list, scope
+/// and host rule of that cloud applies unchanged) and [`Endpoints::physical`] rewrites each one to
+/// the sandbox origin just before it is sent, naming the real host in `X-Forwarded-Host`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
     pub cloud: Cloud,
@@ -146,8 +175,15 @@ pub struct Endpoints {
     pub graph: String,
     /// `https://globaldisco.crm.dynamics.com`.
     pub discovery: String,
-    /// Sandbox origin (scheme, host, port), when the cloud is the sandbox.
+    /// Sandbox origin (scheme, host, port), when the cloud is the sandbox or is mapped onto it.
     sandbox: Option<SandboxOrigin>,
+}
+
+/// A request rewritten for the sandbox: the URL it is sent to and the real host it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapped {
+    pub url: String,
+    pub logical_host: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +243,67 @@ impl Endpoints {
         })
     }
 
+    /// This real cloud's endpoints, served by the sandbox at `sandbox_url` (see the type's docs).
+    pub fn mapped_to(mut self, sandbox_url: &str) -> Result<Self, BadSandboxUrl> {
+        let (origin, host, port) = parse_sandbox_origin(sandbox_url)?;
+        if self.cloud != Cloud::Sandbox {
+            self.sandbox = Some(SandboxOrigin { origin, host, port });
+        }
+        Ok(self)
+    }
+
+    /// A real cloud mapped onto the sandbox.
+    pub fn is_mapped(&self) -> bool {
+        self.cloud != Cloud::Sandbox && self.sandbox.is_some()
+    }
+
+    /// Which of this call's hosts `uri` is. For the sandbox's own layout (one origin), the path
+    /// decides as it does in the sandbox (`/v1.0/…` Graph, `/api/discovery/…` discovery,
+    /// `…/api/data/…` an environment, anything else the authority).
+    pub fn role_of(&self, uri: &http::Uri) -> HostRole {
+        if self.cloud == Cloud::Sandbox {
+            let segs: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
+            return match segs.as_slice() {
+                ["v1.0", ..] => HostRole::Graph,
+                ["api", "discovery", ..] => HostRole::Discovery,
+                ["api", "data", ..] | [_, "api", "data", ..] => HostRole::Environment,
+                _ => HostRole::Login,
+            };
+        }
+        let host = uri.host().unwrap_or("").to_ascii_lowercase();
+        let is = |origin: &str| origin.strip_prefix("https://") == Some(host.as_str());
+        if is(&self.authority) {
+            HostRole::Login
+        } else if is(&self.graph) {
+            HostRole::Graph
+        } else if is(&self.discovery) {
+            HostRole::Discovery
+        } else {
+            HostRole::Environment
+        }
+    }
+
+    /// Where a request for `uri` (already allowed) is really sent: unchanged, except for a real
+    /// cloud mapped onto the sandbox, where the origin becomes the sandbox's and an environment's
+    /// organization label (`contoso` of `contoso.crm.microsoftdynamics.us`) becomes the first path
+    /// segment, as the sandbox lays environments out.
+    pub fn physical(&self, uri: &http::Uri) -> Option<Mapped> {
+        let sandbox = self.sandbox.as_ref().filter(|_| self.is_mapped())?;
+        let host = uri.host().unwrap_or("").to_ascii_lowercase();
+        let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let url = match self.role_of(uri) {
+            HostRole::Environment => {
+                let org = host.split('.').next().unwrap_or_default();
+                format!("{}/{org}{path_and_query}", sandbox.origin)
+            }
+            _ => format!("{}{path_and_query}", sandbox.origin),
+        };
+        Some(Mapped {
+            url,
+            logical_host: host,
+        })
+    }
+
     /// `{authority}/{tenant}/oauth2/v2.0/token`.
     pub fn token_endpoint(&self, tenant: &str) -> String {
         format!("{}/{}/oauth2/v2.0/token", self.authority, tenant)
@@ -226,7 +323,7 @@ impl Endpoints {
         self.cloud.discovery_resource()
     }
 
-    /// The sandbox origin, when this is the sandbox.
+    /// The sandbox origin, when this is the sandbox (or a real cloud mapped onto it).
     pub fn sandbox_origin(&self) -> Option<&str> {
         self.sandbox.as_ref().map(|s| s.origin.as_str())
     }
@@ -243,7 +340,9 @@ impl Endpoints {
         }
         let host = authority.host().to_ascii_lowercase();
         let port = authority.port_u16().unwrap_or(443);
-        if let Some(sandbox) = &self.sandbox {
+        // A real cloud mapped onto the sandbox is judged by its real hosts (`physical` then
+        // rewrites); only the sandbox's own layout is its one origin.
+        if let Some(sandbox) = self.sandbox.as_ref().filter(|_| self.cloud == Cloud::Sandbox) {
             return host == sandbox.host && port == sandbox.port;
         }
         if port != 443 {
@@ -313,6 +412,50 @@ mod tests {
         assert!(high.allows(&uri("https://login.microsoftonline.us/t/oauth2/v2.0/token")));
         assert!(high.allows(&uri("https://contoso.crm.microsoftdynamics.us/api/data/v9.2/")));
         assert!(!high.allows(&uri("https://login.microsoftonline.com/t/oauth2/v2.0/token")));
+    }
+
+    #[test]
+    fn a_real_cloud_mapped_onto_the_sandbox_keeps_its_rules_and_names_its_hosts() {
+        let high = Endpoints::real(Cloud::UsGovHigh)
+            .mapped_to("https://127.0.0.1:8443")
+            .unwrap();
+        assert!(high.is_mapped());
+        assert!(high.allows(&uri("https://login.microsoftonline.us/t/oauth2/v2.0/token")));
+        assert!(!high.allows(&uri("https://login.microsoftonline.com/t/oauth2/v2.0/token")));
+        assert!(!high.allows(&uri("https://127.0.0.1:8443/t/oauth2/v2.0/token")));
+        let m = high
+            .physical(&uri(
+                "https://contoso.crm.microsoftdynamics.us/api/data/v9.2/WhoAmI?x=1",
+            ))
+            .unwrap();
+        assert_eq!(m.url, "https://127.0.0.1:8443/contoso/api/data/v9.2/WhoAmI?x=1");
+        assert_eq!(m.logical_host, "contoso.crm.microsoftdynamics.us");
+        let m = high
+            .physical(&uri("https://graph.microsoft.us/v1.0/applications"))
+            .unwrap();
+        assert_eq!(m.url, "https://127.0.0.1:8443/v1.0/applications");
+        assert_eq!(m.logical_host, "graph.microsoft.us");
+        assert_eq!(
+            high.role_of(&uri("https://login.microsoftonline.us/t")),
+            HostRole::Login
+        );
+        assert_eq!(
+            high.role_of(&uri(
+                "https://globaldisco.crm.microsoftdynamics.us/api/discovery/v2.0/Instances"
+            )),
+            HostRole::Discovery
+        );
+        assert!(Endpoints::real(Cloud::Public)
+            .physical(&uri("https://graph.microsoft.com/v1.0/"))
+            .is_none());
+    }
+
+    #[test]
+    fn clouds_are_chosen_by_name() {
+        assert_eq!(Cloud::from_name("USGovHigh"), Some(Cloud::UsGovHigh));
+        assert_eq!(Cloud::from_name(" gcc "), Some(Cloud::Gcc));
+        assert_eq!(Cloud::from_name("sandbox"), None);
+        assert_eq!(Cloud::from_name("mars"), None);
     }
 
     #[test]

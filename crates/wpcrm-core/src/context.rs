@@ -3,7 +3,7 @@
 //! the token cache, so that the engine object ([`crate::engine`]) can sit on top of the flows.
 
 pub use crate::clock::{Clock, SystemClock};
-use crate::http::Transport;
+use crate::http::{DopMemory, Transport};
 use crate::oauth::TokenCache;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +42,8 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     /// Tokens kept across calls in this process, until shortly before they expire.
     pub token_cache: Arc<TokenCache>,
+    /// Each environment's `x-ms-dop-hint`, as learned by earlier calls in this process.
+    pub dop_memory: Arc<DopMemory>,
 }
 
 impl Context {
@@ -51,6 +53,7 @@ impl Context {
             transport,
             clock,
             token_cache: Arc::new(TokenCache::new()),
+            dop_memory: Arc::new(DopMemory::default()),
         }
     }
 }

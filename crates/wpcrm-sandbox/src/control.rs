@@ -62,6 +62,13 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
         ("GET", "/health") => (200, json!({"status": "ok"})),
         ("GET", "/state") => (200, state(&w)),
         ("GET", "/requests") => (200, serde_json::to_value(&w.log).unwrap_or(Value::Null)),
+        // Dataverse requests in flight now, the most at once, and how many the limit refused.
+        ("GET", "/concurrency") => (200, serde_json::to_value(w.in_flight).unwrap_or(Value::Null)),
+        ("DELETE", "/concurrency") => {
+            w.in_flight.peak = w.in_flight.now;
+            w.in_flight.refused = 0;
+            done()
+        }
         ("DELETE", "/requests") => {
             w.log.clear();
             done()

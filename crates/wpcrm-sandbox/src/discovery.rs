@@ -9,9 +9,15 @@
 //!
 //! Choice where the documentation is silent (marked U): app-only tokens get 403
 //! `{"error":{"code":"Forbidden","message":…}}`.
+//! Each cloud has its own Global Discovery host, listing the environments of that cloud only
+//! (sovereign environments are not in the commercial one): a request standing for another cloud's
+//! discovery host (`X-Forwarded-Host`, `crate::clouds`) lists that cloud's environments, by their
+//! real URLs, and needs a token for that host's audience from that cloud's authority
+//! (`cloud_gate::gate`). Without the header: the public cloud, environments by their sandbox URLs.
 //! Not emulated: the v1 discovery endpoints, `$orderby`, `$top`, the regional discovery hosts.
 
 use crate::auth::verify_bearer;
+use crate::clouds::{discovery_cloud, forwarded_host, SbCloud};
 use crate::errors::Disco;
 use crate::http::{Req, Resp};
 use crate::odata;
@@ -30,8 +36,13 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
         }
         .render(req)
     };
+    let forwarded = forwarded_host(req);
+    let cloud = forwarded
+        .as_deref()
+        .and_then(discovery_cloud)
+        .unwrap_or(SbCloud::Public);
     let caller = match verify_bearer(shared, req) {
-        Ok(Some(c)) if c.aud().trim_end_matches('/') == DISCO => c,
+        Ok(Some(c)) if discovery_cloud(c.aud()) == Some(cloud) => c,
         _ => return unauthorized(),
     };
     let path: Vec<&str> = segs.iter().map(String::as_str).collect();
@@ -50,7 +61,7 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
     }
     let oid = caller.oid();
     let mut items: Vec<Value> = Vec::new();
-    for env in &w.envs {
+    for env in w.envs.iter().filter(|e| e.cloud == cloud) {
         let Some(su) = env.users.iter().find(|u| {
             u.application_id.is_none() && u.aad_object_id.is_some() && u.aad_object_id == oid && !u.isdisabled
         }) else {
@@ -60,7 +71,10 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
             .roles
             .iter()
             .any(|r| su.roles.contains(&r.id) && r.name == "System Administrator");
-        let url = format!("{}/{}", shared.origin, env.name);
+        let url = match forwarded {
+            Some(_) => env.cloud.env_url(&env.name),
+            None => format!("{}/{}", shared.origin, env.name),
+        };
         items.push(json!({
             "ApiUrl": url,
             "DatacenterId": null,

@@ -306,6 +306,12 @@ pub enum Dv {
         limit: u64,
         window_s: u64,
     },
+    /// Too many requests in flight at once: 429 `0x80072326` with `Retry-After`
+    /// (<https://learn.microsoft.com/power-apps/developer/data-platform/api-limits>).
+    ConcurrencyLimit {
+        retry_after: u64,
+        limit: u32,
+    },
     SegmentNotFound(String),
     PropertyNotFound {
         property: String,
@@ -336,6 +342,7 @@ impl Dv {
             Dv::Disabled { user, org } => (403, "0x80040225", format!("The user with SystemUserId={user} in OrganizationContext={org} is disabled. Disabled users cannot access the system. Consider enabling this user. Also, users are disabled if they don't have a license assigned to them.")),
             Dv::AppBlocked { app_id } => (403, "0x80095ffc", format!("Access to Dataverse API is restricted for this application Id : '{app_id}'. Please contact your administrator for more information.")),
             Dv::Throttled { limit, window_s, .. } => (429, "0x80072322", format!("Number of requests exceeded the limit of {limit} over time window of {window_s} seconds.")),
+            Dv::ConcurrencyLimit { limit, .. } => (429, "0x80072326", format!("Number of concurrent requests exceeded the limit of {limit}.")),
             Dv::SegmentNotFound(s) => (404, "0x8006088a", format!("Resource not found for the segment '{s}'.")),
             Dv::PropertyNotFound { property, entity } => (400, "0x80060888", format!("Could not find a property named '{property}' on type 'Microsoft.Dynamics.CRM.{entity}'.")),
             Dv::RecordNotFound { entity, id } => (404, "0x80040217", format!("{entity} With Id = {id} Does Not Exist")),
@@ -363,7 +370,7 @@ impl Dv {
         let (status, code, message) = self.parts();
         let mut r = Resp::json(status, &json!({"error":{"code":code,"message":message}}));
         r = odata_headers(r, req);
-        if let Dv::Throttled { retry_after, .. } = self {
+        if let Dv::Throttled { retry_after, .. } | Dv::ConcurrencyLimit { retry_after, .. } = self {
             r = r.header("Retry-After", retry_after.to_string());
         }
         r

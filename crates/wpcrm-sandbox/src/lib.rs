@@ -22,6 +22,8 @@
 //! ```
 
 pub mod auth;
+pub mod cloud_gate;
+pub mod clouds;
 pub mod control;
 pub mod control_roles;
 pub mod dataverse;
@@ -208,6 +210,11 @@ impl Control<'_> {
     }
     pub fn clear_requests(&self) {
         self.call("DELETE", "/_sandbox/requests", Value::Null);
+    }
+    /// Dataverse requests in flight now (`now`), the most at once (`peak`), and how many the
+    /// concurrency limit refused (`refused`).
+    pub fn concurrency(&self) -> Value {
+        self.call("GET", "/_sandbox/concurrency", Value::Null).1
     }
     pub fn state(&self) -> Value {
         self.call("GET", "/_sandbox/state", Value::Null).1

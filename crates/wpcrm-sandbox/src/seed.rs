@@ -145,6 +145,10 @@ pub struct SeedEnvironment {
     pub unique_name: String,
     pub region: String,
     pub version: String,
+    /// The cloud the environment belongs to (`public`, `gcc`, `usgovhigh`, `usgovdod`, `china`;
+    /// `crate::clouds`). Default `public`.
+    #[serde(default)]
+    pub cloud: Option<String>,
     pub organization_id: String,
     pub environment_id: String,
     pub business_units: Vec<SeedBu>,

@@ -153,6 +153,17 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
         request_id: new_uuid().to_string(),
     };
 
+    // Dataverse's concurrency limit counts the request from its arrival (`dataverse::throttling`).
+    let _in_flight = match service {
+        Service::Dataverse => match crate::dataverse::throttling::enter(&shared, &req) {
+            Ok(in_flight) => Some(in_flight),
+            Err(resp) => {
+                log(&shared, &req, service, resp.status, started);
+                return Ok(to_hyper(resp));
+            }
+        },
+        _ => None,
+    };
     // Global latency and faults apply to the Microsoft paths only, never to the control plane.
     let mut terminal = Terminal::None;
     if service != Service::Control {
@@ -258,6 +269,15 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
 }
 
 fn route(shared: &Shared, req: &Req, service: Service) -> Resp {
+    // A token of another cloud than the host the request stands for is refused (`cloud_gate`).
+    let refused = match service {
+        Service::Graph => crate::cloud_gate::gate(shared, req, true),
+        Service::Discovery => crate::cloud_gate::gate(shared, req, false),
+        _ => None,
+    };
+    if let Some(resp) = refused {
+        return resp;
+    }
     match service {
         Service::Control => crate::control::handle(shared, req),
         Service::Graph => crate::graph::handle(shared, req),
@@ -298,6 +318,7 @@ fn log(shared: &Shared, req: &Req, service: Service, status: u16, started: Insta
         status,
         elapsed_ms,
         service: service.name(),
+        host: crate::clouds::forwarded_host(req),
     });
     if w.log.len() > 10_000 {
         w.log.remove(0);

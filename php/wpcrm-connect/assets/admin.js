@@ -256,6 +256,9 @@
 				body.tables = tables.value;
 			}
 			body.secret_days = parseInt( el( 'wpcrm-secret-days' ).value, 10 ) || 180;
+			if ( el( 'wpcrm-cloud' ) && el( 'wpcrm-cloud' ).value ) {
+				body.cloud = el( 'wpcrm-cloud' ).value;
+			}
 		}
 		Object.keys( extra || {} ).forEach( function ( key ) {
 			body[ key ] = extra[ key ];

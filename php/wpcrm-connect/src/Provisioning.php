@@ -21,6 +21,12 @@ final class Provisioning {
 	public const DEFAULT_SECRET_DAYS = 180;
 
 	/**
+	 * Clouds an administrator may choose for setup ('' follows the environment URL; without one, the
+	 * public cloud). docs/provision.md, "Clouds".
+	 */
+	public const CLOUDS = array( '', 'public', 'gcc', 'usgovhigh', 'usgovdod', 'china' );
+
+	/**
 	 * Extension seam.
 	 *
 	 * @var Engine
@@ -202,6 +208,7 @@ final class Provisioning {
 					'instance_url' => (string) ( $params['instance_url'] ?? '' ),
 					'tables'       => ! empty( $params['tables'] ) ? $params['tables'] : $this->settings->tables(),
 					'secret_days'  => (int) ( $params['secret_days'] ?? self::DEFAULT_SECRET_DAYS ),
+					'cloud'        => in_array( $params['cloud'] ?? '', self::CLOUDS, true ) ? (string) ( $params['cloud'] ?? '' ) : '',
 				),
 				'status'     => 'new',
 				'saved'      => false,
@@ -260,6 +267,9 @@ final class Provisioning {
 		if ( $repairing ) {
 			// Repair verifies with the saved secret; the state forgot its own copy.
 			$request['client_secret'] = (string) $this->settings->secret();
+		}
+		if ( '' !== ( $record['request']['cloud'] ?? '' ) ) {
+			$request['cloud'] = $record['request']['cloud'];
 		}
 
 		try {

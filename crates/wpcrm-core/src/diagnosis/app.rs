@@ -93,7 +93,7 @@ pub fn dataverse(error: &Error, facts: &Facts, action: impl Into<Phrase>) -> Dia
         Error::Service(r) => r,
     };
     match refusal.status {
-        429 => return throttled("Dataverse"),
+        429 => return super::network::throttled_by("Dataverse", error.code()),
         _ if error.code() == Some(codes::NOT_A_MEMBER) => return not_a_member(facts),
         _ if error.code() == Some(codes::APP_BLOCKED) => return app_blocked(facts),
         _ if codes::is_user_disabled(error) => return user_disabled(facts, error.code()),

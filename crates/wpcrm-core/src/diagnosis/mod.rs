@@ -18,6 +18,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod cloud;
 pub mod entra;
 pub mod input;
 pub mod least_privilege;

@@ -2,30 +2,32 @@
 //! throttling that outlasted the call.
 
 use super::Diagnosis;
+use crate::cloud::HostRole;
 use crate::http::{TransportError, TransportErrorKind};
 
-/// A failure below HTTP while talking to `service` ("Entra ID", "Dataverse").
+/// A failure below HTTP while talking to `service` ("Entra ID", "Dataverse"). When the error says
+/// which host failed ([`TransportError::target`]), the fix names it and what it is for: only a
+/// failure of the environment's own host points at the environment URL; the sign-in, Graph and
+/// discovery hosts are fixed Microsoft names, so failing to reach them is the server's network.
 pub fn transport(error: &TransportError, service: &str) -> Diagnosis {
+    let target = error.target.as_ref().map(|(role, host)| (*role, host.as_str()));
     let (code, fix) = match error.kind {
         TransportErrorKind::Timeout => (
             "timeout",
-            format!("{service} did not answer within the time allowed. Retry; if it persists, check the server's outbound HTTPS (firewall, proxy via wpcrm.proxy) or raise the timeout option."),
+            format!("{} did not answer within the time allowed. Retry; if it persists, check the server's outbound HTTPS (firewall, proxy via wpcrm.proxy) or raise the timeout option.", what(target, service)),
         ),
-        TransportErrorKind::Dns => (
-            "dns",
-            "The host name did not resolve: check the environment URL for typos, and the server's DNS (a deleted or renamed environment no longer resolves).".to_owned(),
-        ),
+        TransportErrorKind::Dns => ("dns", dns_fix(target)),
         TransportErrorKind::Connect => (
             "connect",
-            "The server could not open a connection: allow outbound HTTPS (port 443) to Microsoft's hosts in the firewall, or set wpcrm.proxy if the server must use a proxy.".to_owned(),
+            format!("The server could not open a connection to {}: allow outbound HTTPS (port 443) to it in the firewall, or set wpcrm.proxy if the server must use a proxy.", what(target, "Microsoft's hosts")),
         ),
         TransportErrorKind::Tls => (
             "tls",
-            "The TLS certificate was not trusted. If a TLS-inspecting proxy or firewall sits between this server and Microsoft, add its root certificate (PEM) to wpcrm.ca_file; otherwise update the system's CA certificates (ca-certificates package).".to_owned(),
+            format!("The TLS certificate of {} was not trusted. If a TLS-inspecting proxy or firewall sits between this server and Microsoft, add its root certificate (PEM) to wpcrm.ca_file; otherwise update the system's CA certificates (ca-certificates package).", what(target, "the host")),
         ),
         TransportErrorKind::Protocol => (
             "network",
-            "The connection broke during the exchange. Retry; if it persists, check proxies and firewalls between this server and Microsoft.".to_owned(),
+            format!("The connection to {} broke during the exchange. Retry; if it persists, check proxies and firewalls between this server and Microsoft.", what(target, service)),
         ),
         TransportErrorKind::Refused => (
             "host_not_allowed",
@@ -36,6 +38,34 @@ pub fn transport(error: &TransportError, service: &str) -> Diagnosis {
     let mut d = Diagnosis::new(code, format!("{}.", error.detail.trim_end_matches('.')), fix).param("service", service);
     d.texts.fix_id = Some(format!("fix.{code}"));
     d
+}
+
+/// "the Entra ID sign-in host login.microsoftonline.us", or `fallback` when the host is unknown.
+fn what(target: Option<(HostRole, &str)>, fallback: &str) -> String {
+    match target {
+        Some((HostRole::Login, host)) => format!("the Entra ID sign-in host {host}"),
+        Some((HostRole::Graph, host)) => format!("the Microsoft Graph host {host}"),
+        Some((HostRole::Discovery, host)) => format!("the Dataverse discovery host {host}"),
+        Some((HostRole::Environment, host)) => format!("the environment's host {host}"),
+        None => fallback.to_owned(),
+    }
+}
+
+/// A name that did not resolve: the environment URL only when it is the environment's host.
+fn dns_fix(target: Option<(HostRole, &str)>) -> String {
+    match target {
+        Some((HostRole::Environment, host)) => format!("The environment's host {host} did not resolve: check the environment URL for typos (a deleted or renamed environment no longer resolves), then the server's DNS."),
+        Some((_, host)) => format!("{} did not resolve. That name is Microsoft's and always exists, so the environment URL is not the cause: this server's DNS resolver or outbound network is failing. Check the server's DNS settings (/etc/resolv.conf), that it may resolve and reach {host}, and set wpcrm.proxy if the server must use a proxy.", capitalize(&what(target, ""))),
+        None => "The host name did not resolve: check the environment URL for typos, and the server's DNS (a deleted or renamed environment no longer resolves).".to_owned(),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// An answer that is neither success nor the service's error format.
@@ -52,10 +82,31 @@ pub fn unexpected(detail: &str, service: &str) -> Diagnosis {
 
 /// A 429 that the deadline did not leave time to wait out.
 pub fn throttled(service: &str) -> Diagnosis {
+    throttled_by(service, None)
+}
+
+/// A 429 that the deadline did not leave time to wait out, by Dataverse's service-protection code
+/// (`reference/dataverse-web-api.md` §2.5): `0x80072322` requests, `0x80072321` execution time,
+/// `0x80072326` concurrency.
+pub fn throttled_by(service: &str, code: Option<&str>) -> Diagnosis {
+    let (limit, fix) = match code {
+        Some("0x80072326") => (
+            "too many requests at once (the concurrency limit)",
+            "Retry in a moment. wpcrm keeps to the parallelism the environment recommends (x-ms-dop-hint); other integrations using the same application user count against the same limit: lower their parallelism or give them their own application users.",
+        ),
+        Some("0x80072321") => (
+            "too much combined execution time (20 minutes per 5-minute window)",
+            "Wait a few minutes and retry. Heavy requests by the same application user (large queries, synchronous plug-ins or workflows on its writes) use up the execution-time limit: spread them out or give those integrations their own application users.",
+        ),
+        _ => (
+            "too many requests (6000 per user per 5 minutes)",
+            "Wait a few minutes and retry. If it happens often, other integrations using the same application user are exceeding Dataverse's service protection limits (6000 requests per 5 minutes per user): spread their load or give them their own application users.",
+        ),
+    };
     Diagnosis::new(
         "throttled",
-        format!("{service} is throttling requests (HTTP 429) for longer than this call's deadline allowed waiting."),
-        "Wait a few minutes and retry. If it happens often, other integrations using the same application user are exceeding Dataverse's service protection limits (6000 requests per 5 minutes per user): spread their load or give them their own application users.",
+        format!("{service} is throttling requests (HTTP 429: {limit}) for longer than this call's deadline allowed waiting."),
+        fix,
     )
     .ids("network.throttled", "fix.throttled")
     .param("service", service)
@@ -87,5 +138,47 @@ mod tests {
         ] {
             assert_eq!(transport(&TransportError::new(kind, "x"), "Dataverse").code, code);
         }
+    }
+
+    #[test]
+    fn throttling_names_the_limit_by_its_code() {
+        let fix = |code| throttled_by("Dataverse", code).fix.unwrap();
+        assert!(fix(Some("0x80072326")).contains("x-ms-dop-hint"));
+        assert!(fix(Some("0x80072321")).contains("execution-time"));
+        assert!(fix(Some("0x80072322")).contains("6000"));
+        assert_eq!(fix(None), fix(Some("0x80072322")));
+        assert_eq!(throttled("Dataverse").code, "throttled");
+    }
+
+    #[test]
+    fn a_dns_failure_names_the_host_that_failed_and_blames_the_url_only_for_the_environment() {
+        let dns = |role, host| {
+            let e = TransportError::new(
+                TransportErrorKind::Dns,
+                format!("the name {host} could not be resolved"),
+            );
+            transport(&e.at(role, host), "Entra ID")
+        };
+        let login = dns(HostRole::Login, "login.microsoftonline.us");
+        let fix = login.fix.unwrap();
+        assert_eq!(login.code, "dns");
+        assert!(fix.contains("sign-in host login.microsoftonline.us"), "{fix}");
+        assert!(fix.contains("DNS"), "{fix}");
+        assert!(!fix.contains("typos"), "{fix}");
+        for (role, host, name) in [
+            (HostRole::Graph, "graph.microsoft.us", "Microsoft Graph host"),
+            (HostRole::Discovery, "globaldisco.crm.dynamics.com", "discovery host"),
+        ] {
+            let fix = dns(role, host).fix.unwrap();
+            assert!(
+                fix.contains(name) && fix.contains(host) && !fix.contains("typos"),
+                "{fix}"
+            );
+        }
+        let env = dns(HostRole::Environment, "contoso.crm4.dynamics.com").fix.unwrap();
+        assert!(
+            env.contains("typos") && env.contains("contoso.crm4.dynamics.com"),
+            "{env}"
+        );
     }
 }

@@ -4,9 +4,11 @@
 //! Every transport failure is classified ([`TransportErrorKind`]) because the report must tell a DNS
 //! problem from a TLS one from a timeout, each with its own fix.
 
+pub mod parallel;
 mod reqwest_transport;
 pub mod retry;
 
+pub use parallel::{DopMemory, Gate};
 pub use reqwest_transport::{ReqwestTransport, TransportBuildError, TransportConfig};
 pub use retry::{HttpClient, RepeatSafe, RetryPolicy};
 
@@ -74,6 +76,9 @@ impl TransportErrorKind {
 pub struct TransportError {
     pub kind: TransportErrorKind,
     pub detail: String,
+    /// Which of the call's hosts could not be reached, and its real name (under the sandbox, the
+    /// host the request stood for): set by [`HttpClient`], so the fix can name what failed.
+    pub target: Option<(crate::cloud::HostRole, String)>,
 }
 
 impl TransportError {
@@ -81,6 +86,13 @@ impl TransportError {
         Self {
             kind,
             detail: detail.into(),
+            target: None,
         }
+    }
+
+    /// The same failure, saying which host it was.
+    pub fn at(mut self, role: crate::cloud::HostRole, host: &str) -> Self {
+        self.target = Some((role, host.to_owned()));
+        self
     }
 }

@@ -13,11 +13,17 @@
 //!   processed (429, 503): after a 502 or 504 the first attempt may have taken effect, and a second
 //!   `POST /applications` or `addPassword` would leave a duplicate app or an unrecorded live secret.
 //!   Requests that are safe to repeat although they are POSTs (token requests) say so with the
-//!   [`RepeatSafe`] extension.
+//!   [`RepeatSafe`] extension;
+//! - with [`HttpClient::with_dop_memory`] (verification), requests to the Dataverse environment stay
+//!   within its degree-of-parallelism hint ([`super::parallel`]);
+//! - a real cloud mapped onto the sandbox is checked against its real hosts, then sent to the
+//!   sandbox with the real host in `X-Forwarded-Host` ([`Endpoints::physical`]);
+//! - a failure names the host that failed and its role ([`TransportError::at`]).
 
+use super::parallel::{DopMemory, Gate};
 use super::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 use crate::clock::Clock;
-use crate::cloud::Endpoints;
+use crate::cloud::{Endpoints, HostRole, Mapped};
 use crate::deadline::Deadline;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -52,7 +58,15 @@ pub struct HttpClient {
     clock: Arc<dyn Clock>,
     policy: RetryPolicy,
     requests: AtomicU32,
+    /// Requests in flight to the environment ([`super::parallel`]).
+    gate: Gate,
+    dop_memory: Option<Arc<DopMemory>>,
+    /// Whether requests wait at the gate, or only teach `dop_memory` the environment's hint.
+    dop_gated: bool,
 }
+
+/// `X-Forwarded-Host`: the real host a request mapped onto the sandbox stands for.
+pub const FORWARDED_HOST: &str = "x-forwarded-host";
 
 /// Statuses worth another attempt: throttling and a gateway or service that is briefly unavailable.
 pub fn is_transient(status: http::StatusCode) -> bool {
@@ -82,7 +96,31 @@ impl HttpClient {
             clock,
             policy: RetryPolicy::default(),
             requests: AtomicU32::new(0),
+            gate: Gate::default(),
+            dop_memory: None,
+            dop_gated: false,
         }
+    }
+
+    /// Keeps the requests to the environment within its parallelism hint ([`super::parallel`]),
+    /// remembering (and starting from) the hints across calls. Verification fans out per table and
+    /// uses it; provisioning's own Dataverse requests are a handful whatever the tables, and do not.
+    pub fn with_dop_memory(mut self, memory: Arc<DopMemory>) -> Self {
+        self.dop_memory = Some(memory);
+        self.dop_gated = true;
+        self
+    }
+
+    /// Only learns the environments' hints into `memory` (for a verification later in this
+    /// process), without waiting at the gate.
+    pub fn learning_dop(mut self, memory: Arc<DopMemory>) -> Self {
+        self.dop_memory = Some(memory);
+        self
+    }
+
+    /// The most requests this call had in flight to the environment at once.
+    pub fn environment_peak(&self) -> u32 {
+        self.gate.peak()
     }
 
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
@@ -112,29 +150,26 @@ impl HttpClient {
         let (parts, body) = request.into_parts();
         // Form bodies carry client secrets and refresh tokens: wipe this copy when done.
         let body = zeroize::Zeroizing::new(body);
-        let host = parts.uri.host().unwrap_or("").to_owned();
-        if !self.endpoints.allows(&parts.uri) {
-            return Err(TransportError::new(
-                TransportErrorKind::Refused,
-                format!(
-                    "refused to contact {host}: it is not a host of the {} cloud",
-                    self.endpoints.cloud.name()
-                ),
-            ));
-        }
+        let (role, host, mapped, uri) = self.route(&parts.uri)?;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            // Each attempt takes its own place: a retry after a 429 waits outside the gate, and
+            // comes back within the limit the 429 lowered.
+            let permit = self.permit(role, &host).await?;
             let remaining = self.deadline.remaining();
             if remaining.is_zero() {
-                return Err(deadline_passed(&host));
+                return Err(deadline_passed(&host).at(role, &host));
             }
             let mut builder = http::Request::builder()
                 .method(parts.method.clone())
-                .uri(parts.uri.clone())
+                .uri(uri.clone())
                 .version(parts.version);
             for (name, value) in &parts.headers {
                 builder = builder.header(name, value);
+            }
+            if let Some(m) = &mapped {
+                builder = builder.header(FORWARDED_HOST, m.logical_host.as_str());
             }
             let request = builder
                 .body(body.to_vec())
@@ -143,9 +178,13 @@ impl HttpClient {
             // The transport is asked to give up at the deadline; the outer bound also catches a
             // transport that ignores it.
             let response = match self.deadline.run(self.transport.send(request, remaining)).await {
-                Some(result) => result?,
-                None => return Err(deadline_passed(&host)),
+                Some(result) => result.map_err(|e| e.at(role, &host))?,
+                None => return Err(deadline_passed(&host).at(role, &host)),
             };
+            if let (HostRole::Environment, Some(memory)) = (role, &self.dop_memory) {
+                self.gate.observe(&host, &response, Some(memory));
+            }
+            drop(permit);
             if !may_retry(&parts, response.status()) || attempt >= self.policy.max_attempts {
                 return Ok(response);
             }
@@ -164,6 +203,39 @@ impl HttpClient {
             }
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+impl HttpClient {
+    /// A place in flight at the environment's gate (verification only), within the deadline.
+    async fn permit(&self, role: HostRole, host: &str) -> Result<Option<super::parallel::Permit<'_>>, TransportError> {
+        if role != HostRole::Environment || !self.dop_gated {
+            return Ok(None);
+        }
+        let remembered = self.dop_memory.as_ref().and_then(|m| m.get(host));
+        match self.deadline.run(self.gate.enter(remembered)).await {
+            Some(permit) => Ok(Some(permit)),
+            None => Err(deadline_passed(host).at(role, host)),
+        }
+    }
+
+    /// Which host `uri` is, whether this call may contact it, and where it is really sent.
+    fn route(&self, uri: &http::Uri) -> Result<(HostRole, String, Option<Mapped>, http::Uri), TransportError> {
+        let host = uri.host().unwrap_or("").to_owned();
+        let role = self.endpoints.role_of(uri);
+        let refused = |detail: String| TransportError::new(TransportErrorKind::Refused, detail).at(role, &host);
+        if !self.endpoints.allows(uri) {
+            let cloud = self.endpoints.cloud.name();
+            return Err(refused(format!(
+                "refused to contact {host}: it is not a host of the {cloud} cloud"
+            )));
+        }
+        let mapped = self.endpoints.physical(uri);
+        let physical = match &mapped {
+            Some(m) => m.url.parse::<http::Uri>().map_err(|e| refused(e.to_string()))?,
+            None => uri.clone(),
+        };
+        Ok((role, host, mapped, physical))
     }
 }
 
@@ -248,6 +320,67 @@ mod tests {
     }
 
     const URL: &str = "https://contoso.crm.dynamics.com/api/data/v9.2/WhoAmI";
+
+    /// What reached the transport: the URL and the `X-Forwarded-Host` header.
+    async fn sent_with(endpoints: Endpoints, url: &str) -> (String, Option<String>) {
+        let seen = Arc::new(Mutex::new(None));
+        let seen2 = seen.clone();
+        let transport = move |req: HttpRequest, _timeout: Duration| {
+            let host = req
+                .headers()
+                .get(FORWARDED_HOST)
+                .map(|v| v.to_str().unwrap().to_owned());
+            *seen2.lock().unwrap() = Some((req.uri().to_string(), host));
+            async move { Ok(response(200, None)) }
+        };
+        let c = HttpClient::new(
+            Arc::new(transport),
+            endpoints,
+            Deadline::after(Duration::from_secs(5)),
+            clock(),
+        );
+        c.send(get(url)).await.unwrap();
+        let sent = seen.lock().unwrap().clone();
+        sent.unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_a_cloud_mapped_onto_the_sandbox_is_rewritten_and_names_its_real_host() {
+        let (url, host) = sent_with(Endpoints::real(Cloud::Public), URL).await;
+        assert_eq!(
+            (url.as_str(), host),
+            (URL, None),
+            "production sends as built, no header"
+        );
+        let mapped = Endpoints::real(Cloud::China)
+            .mapped_to("https://127.0.0.1:9443")
+            .unwrap();
+        let (url, host) = sent_with(mapped, "https://contoso.crm.dynamics.cn/api/data/v9.2/WhoAmI").await;
+        assert_eq!(url, "https://127.0.0.1:9443/contoso/api/data/v9.2/WhoAmI");
+        assert_eq!(host.as_deref(), Some("contoso.crm.dynamics.cn"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_or_failed_request_says_which_host_it_was() {
+        let c = client(
+            Arc::new(|_r: HttpRequest, _t: Duration| async {
+                Err::<HttpResponse, _>(TransportError::new(TransportErrorKind::Dns, "no such name"))
+            }),
+            Duration::from_secs(5),
+        );
+        let e = c
+            .send(get("https://login.microsoftonline.com/t/oauth2/v2.0/token"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.target,
+            Some((HostRole::Login, "login.microsoftonline.com".to_owned()))
+        );
+        let e = c.send(get("https://graph.microsoft.us/v1.0/")).await.unwrap_err();
+        assert_eq!(e.kind, TransportErrorKind::Refused);
+        let e = c.send(get(URL)).await.unwrap_err();
+        assert_eq!(e.target.unwrap().0, HostRole::Environment);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn honours_retry_after_seconds_then_succeeds() {

@@ -20,6 +20,7 @@
 mod app_user;
 mod business_unit;
 mod client_secret;
+mod cloud_choice;
 mod custom_role;
 mod environment;
 mod finish;
@@ -46,7 +47,6 @@ pub use response::{
 };
 
 use crate::api::{ConnectionInput, ProvisionRequest, VerifyOptions};
-use crate::cloud::{Cloud, Endpoints};
 use crate::context::Context;
 use crate::dataverse::metadata::privilege_type;
 use crate::deadline::Deadline;
@@ -68,26 +68,6 @@ pub const DEFAULT_SECRET_LIFETIME_DAYS: i64 = 180;
 pub const DEFAULT_APP_NAME: &str = "WordPress (wpcrm)";
 /// Most tables one run sets up (as many as one verification checks).
 pub const MAX_TABLES: usize = crate::verify::input::MAX_TABLES;
-
-/// The hosts of this call: the sandbox's origin when `wpcrm.sandbox_url` is set, else the cloud of
-/// the requested instance URL (public when none is given yet).
-fn endpoints(ctx: &Context, instance_url: Option<&str>) -> Result<Endpoints, ProvisionError> {
-    let sandbox = ctx
-        .config
-        .sandbox_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    if let Some(sandbox) = sandbox {
-        return Endpoints::sandbox(sandbox)
-            .map_err(|e| ProvisionError::new(None, admin::invalid_sandbox_url(e.to_string())));
-    }
-    let cloud = instance_url
-        .and_then(|u| crate::instance_url::normalize(u, None).ok())
-        .map(|u| u.cloud())
-        .unwrap_or(Cloud::Public);
-    Ok(Endpoints::real(cloud))
-}
 
 fn verify_run(ctx: &Context, connection: ConnectionInput, options: VerifyOptions) -> VerifierFuture<'_, VerifyReport> {
     Box::pin(crate::verify::run(ctx, connection, options))
@@ -122,16 +102,32 @@ pub async fn run_with_verifier(ctx: &Context, mut request: ProvisionRequest, ver
     };
     let timeout = request.timeout.unwrap_or(ctx.config.default_timeout);
     let instance_hint = state.instance_url.clone().or_else(|| request.instance_url.clone());
-    let endpoints = match endpoints(ctx, instance_hint.as_deref()) {
-        Ok(e) => e,
+    let sandbox = ctx
+        .config
+        .sandbox_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let chosen = cloud_choice::choose(
+        sandbox,
+        instance_hint.as_deref(),
+        request.cloud.as_deref(),
+        state.cloud.as_deref(),
+    )
+    .and_then(|cloud| Ok((cloud, cloud_choice::endpoints(cloud, sandbox)?)));
+    let (cloud, endpoints) = match chosen {
+        Ok(chosen) => chosen,
         Err(error) => return finish((state, Log::default()), &key, Err(Stop::Failed(error)), None),
     };
+    let mut state = state;
+    state.cloud.get_or_insert_with(|| cloud.name().to_owned());
     let http = HttpClient::new(
         ctx.transport.clone(),
         endpoints,
         Deadline::after(timeout),
         ctx.clock.clone(),
-    );
+    )
+    .learning_dop(ctx.dop_memory.clone());
     let machine = Machine {
         ctx,
         caller: Caller::new(http),

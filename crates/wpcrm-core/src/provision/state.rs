@@ -123,6 +123,10 @@ pub struct State {
     /// The signed-in admin's object id (`oid`), for the owner check of what setup may reuse.
     #[serde(default)]
     pub admin_id: Option<String>,
+    /// The cloud this run works in (`public`, `usgovhigh`, …, `sandbox`), fixed by its first call:
+    /// its sign-in and tokens are valid there only.
+    #[serde(default)]
+    pub cloud: Option<String>,
     pub device: Option<DeviceState>,
     pub tokens: Tokens,
     pub instance_url: Option<String>,

@@ -160,16 +160,14 @@ async fn network_checks(
 
 /// The HTTP client of this call: the instance's cloud (or the configured sandbox), this deadline.
 fn caller(context: &Context, valid: &ValidInput, sandbox_url: Option<&str>, deadline: Deadline) -> Option<Caller> {
-    let endpoints = match valid.instance.cloud() {
-        Cloud::Sandbox => Endpoints::sandbox(sandbox_url?).ok()?,
-        cloud => Endpoints::real(cloud),
+    let endpoints = match (valid.instance.cloud(), sandbox_url) {
+        (Cloud::Sandbox, sandbox) => Endpoints::sandbox(sandbox?).ok()?,
+        // Under the sandbox a real cloud's hosts are served by it (`Endpoints::mapped_to`).
+        (cloud, Some(sandbox)) => Endpoints::real(cloud).mapped_to(sandbox).ok()?,
+        (cloud, None) => Endpoints::real(cloud),
     };
-    Some(Caller::new(HttpClient::new(
-        context.transport.clone(),
-        endpoints,
-        deadline,
-        context.clock.clone(),
-    )))
+    let http = HttpClient::new(context.transport.clone(), endpoints, deadline, context.clock.clone());
+    Some(Caller::new(http.with_dop_memory(context.dop_memory.clone())))
 }
 
 fn record_input(inp: &InputOutcome, elapsed: Duration, checks: &mut Checks, report: &mut VerifyReport) {

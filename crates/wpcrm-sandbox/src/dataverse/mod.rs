@@ -53,7 +53,7 @@ mod records;
 mod router;
 mod rows;
 mod security;
-mod throttling;
+pub mod throttling;
 mod users;
 
 pub use router::handle;

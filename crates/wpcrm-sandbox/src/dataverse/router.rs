@@ -1,5 +1,11 @@
 //! The Dataverse router: resolves the environment of a request, authenticates and identifies the
 //! caller, applies service protection, and maps the path and method to one operation.
+//!
+//! A request standing for an environment's real host (`X-Forwarded-Host`, `crate::clouds`) must
+//! name a host of the environment's own cloud (else 404, as an unknown host); its challenge then
+//! names that cloud's authority and the real URL as resource, as the real service does
+//! (`reference/dataverse-web-api.md` §2.4), and it accepts the real URL as audience. Every token
+//! must come from the environment's cloud's authority (`cloud_gate`).
 
 use super::context::{key_guid, split_key, Cx, R};
 use super::{access, functions, metadata, records, security, throttling, users};
@@ -45,10 +51,17 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
         return Dv::SegmentNotFound(version).render(req);
     }
     let resource_id = format!("{}{prefix}", shared.origin);
+    let Some((real_url, authority)) = real_host(req, &w, ei) else {
+        return not_here();
+    };
     let challenge = || {
+        let (authority, resource) = match &real_url {
+            Some(url) => (format!("https://{authority}"), url.clone()),
+            None => (shared.origin.clone(), resource_id.clone()),
+        };
         Dv::Unauthenticated {
-            authorization_uri: format!("{}/{}/oauth2/authorize", shared.origin, w.tenant_id),
-            resource_id: format!("{resource_id}/"),
+            authorization_uri: format!("{authority}/{}/oauth2/authorize", w.tenant_id),
+            resource_id: format!("{resource}/"),
         }
         .render(req)
     };
@@ -56,7 +69,12 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
         Ok(Some(c)) => c,
         _ => return challenge(),
     };
-    if !caller.aud().trim_end_matches('/').eq_ignore_ascii_case(&resource_id) {
+    let aud = caller.aud().trim_end_matches('/');
+    let aud_ok = aud.eq_ignore_ascii_case(&resource_id)
+        || crate::cloud_gate::env_of_real_url(&w, &aud.to_ascii_lowercase()).is_some_and(|a| {
+            a.eq_ignore_ascii_case(aud) && w.env(host_org(aud)).map(|e| e.name.as_str()) == Some(env_name.as_str())
+        });
+    if !aud_ok || crate::cloud_gate::token_authority(&caller) != w.envs[ei].cloud.authority() {
         return challenge();
     }
     let user = match access::identify(&w, ei, &caller) {
@@ -80,6 +98,35 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
         Err(e) => e.render(req),
     };
     throttling::ratelimit_headers(resp, &admitted)
+}
+
+/// The real URL (`https://{org}.{suffix}`) the request stands for, if it names one, and the login
+/// host of the environment's cloud; `None` when the named host is not this environment's.
+fn real_host(req: &Req, w: &World, ei: usize) -> Option<(Option<String>, &'static str)> {
+    let env = &w.envs[ei];
+    let login = env.cloud.login_host();
+    let Some(host) = crate::clouds::forwarded_host(req) else {
+        return Some((None, login));
+    };
+    let (cloud, org) = crate::clouds::SbCloud::of_env_host(&host)?;
+    if cloud != env.cloud || !org.eq_ignore_ascii_case(&env.name) {
+        return None;
+    }
+    let suffix = host.split_once('.')?.1.trim_start_matches("api.");
+    Some((Some(format!("https://{}.{suffix}", env.name)), login))
+}
+
+/// The organization label of `https://{org}.…`.
+fn host_org(url: &str) -> &str {
+    let host = url.strip_prefix("https://").unwrap_or(url);
+    host.split('.').next().unwrap_or("")
+}
+
+fn not_here() -> Resp {
+    Resp::html(
+        404,
+        "<!DOCTYPE html><html><body><h1>404 - Not Found</h1><p>No Dataverse environment here.</p></body></html>".into(),
+    )
 }
 
 /// Dispatches the path after `/api/data/v9.x/` to its operation.

@@ -70,6 +70,14 @@ pub fn resolve_resource(w: &World, origin: &str, port: u16, resource: &str) -> O
     if lower == DISCO {
         return Some(DISCO.to_string());
     }
+    // Another cloud's Graph or Global Discovery, or an environment by its real host
+    // (`crate::clouds`); which authority may issue it is `cloud_gate::may_issue`'s question.
+    if crate::clouds::graph_cloud(&lower).is_some() || crate::clouds::discovery_cloud(&lower).is_some() {
+        return Some(lower.clone());
+    }
+    if let Some(env) = crate::cloud_gate::env_of_real_url(w, &lower) {
+        return Some(env);
+    }
     for host in [
         format!("https://127.0.0.1:{port}/"),
         format!("https://localhost:{port}/"),

@@ -43,6 +43,8 @@ pub(super) fn token(shared: &Shared, req: &Req, seg: &str) -> Resp {
             grant: other.to_string(),
         }),
     };
+    // Tokens are valid in the cloud of the authority that issued them (`cloud_gate`).
+    let result = result.and_then(|body| crate::cloud_gate::stamp(shared, &w, req, body));
     match result {
         Ok(body) => aad_headers(Resp::json(200, &body), req),
         Err(e) => e.render(req),

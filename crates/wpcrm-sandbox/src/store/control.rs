@@ -15,6 +15,16 @@ pub struct Config {
     pub device_interval_s: u64,
     pub device_expires_s: u64,
     pub auto_approve: bool,
+    /// `x-ms-dop-hint` on every admitted Dataverse answer (the recommended degree of parallelism);
+    /// `None` sends none (`dataverse::throttling`).
+    #[serde(default)]
+    pub dop_hint: Option<u32>,
+    /// Dataverse requests in flight at once beyond which 429 `0x80072326` answers; `None`: no limit.
+    #[serde(default)]
+    pub max_concurrent_requests: Option<u32>,
+    /// The `Retry-After` (seconds) of that 429.
+    #[serde(default = "one_second")]
+    pub concurrency_retry_after_s: u64,
     /// Whether Graph makes the signed-in caller an owner of the application or service principal
     /// it creates (undocumented; `true` by default, `false` produces the other variant).
     pub creator_becomes_owner: bool,
@@ -33,8 +43,15 @@ impl Default for Config {
             device_expires_s: 900,
             auto_approve: false,
             creator_becomes_owner: true,
+            dop_hint: None,
+            max_concurrent_requests: None,
+            concurrency_retry_after_s: 1,
         }
     }
+}
+
+fn one_second() -> u64 {
+    1
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,6 +91,8 @@ pub struct LogEntry {
     pub status: u16,
     pub elapsed_ms: u64,
     pub service: &'static str,
+    /// The real host the request stood for (`X-Forwarded-Host`, `crate::clouds`), if it named one.
+    pub host: Option<String>,
 }
 
 /// What an injected fault does (`kind` in `POST /_sandbox/faults`, see `docs/sandbox.md`). On the

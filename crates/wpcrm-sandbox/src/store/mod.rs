@@ -15,4 +15,4 @@ mod world;
 
 pub use control::{Config, Fault, FaultKind, LogEntry};
 pub use model::*;
-pub use world::{approve, default_admin, normalize_user_code, World};
+pub use world::{approve, default_admin, normalize_user_code, InFlightCount, World};

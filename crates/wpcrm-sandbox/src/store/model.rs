@@ -227,6 +227,8 @@ pub struct Env {
     pub unique_name: String,
     pub region: String,
     pub version: String,
+    /// The cloud it belongs to (seed field `cloud`, `crate::clouds`).
+    pub cloud: crate::clouds::SbCloud,
     pub organization_id: Uuid,
     pub environment_id: Uuid,
     pub bus: Vec<Bu>,

@@ -108,6 +108,7 @@ impl World {
             log: vec![],
             next_seq: 1,
             budget: HashMap::new(),
+            in_flight: Default::default(),
         })
     }
 }
@@ -328,6 +329,11 @@ fn build_env(
         unique_name: e.unique_name.clone(),
         region: e.region.clone(),
         version: e.version.clone(),
+        cloud: match e.cloud.as_deref() {
+            None => crate::clouds::SbCloud::Public,
+            Some(c) => crate::clouds::SbCloud::from_name(c)
+                .ok_or_else(|| format!("environment {}: unknown cloud '{c}'", e.name))?,
+        },
         organization_id: guid(&e.organization_id, "organization id")?,
         environment_id: guid(&e.environment_id, "environment id")?,
         bus,

@@ -26,6 +26,16 @@ pub struct World {
     pub next_seq: u64,
     /// Dataverse service-protection window: (environment, caller systemuser) → request instants.
     pub budget: HashMap<(String, Uuid), VecDeque<Instant>>,
+    /// Dataverse requests in flight now, the most ever at once, and how many the concurrency
+    /// limit refused (`dataverse::throttling`, `GET /_sandbox/concurrency`).
+    pub in_flight: InFlightCount,
+}
+
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct InFlightCount {
+    pub now: u32,
+    pub peak: u32,
+    pub refused: u32,
 }
 
 impl World {

@@ -210,13 +210,19 @@ async fn client_credentials_errors() {
         "invalid_resource",
         500011,
     );
-    assert_aad_error(
-        &h.token_cc(tenant, &WP_OK, "https://contoso.crm.dynamics.com/.default")
-            .await,
-        400,
-        "invalid_resource",
-        500011,
-    );
+    // A real host names a seeded environment only in the environment's own cloud (`clouds`):
+    // `contoso` is public, so its GCC High URL, like an organization nobody seeded, is unknown.
+    for unknown in [
+        "https://nosuchorg.crm.dynamics.com/.default",
+        "https://contoso.crm.microsoftdynamics.us/.default",
+    ] {
+        assert_aad_error(
+            &h.token_cc(tenant, &WP_OK, unknown).await,
+            400,
+            "invalid_resource",
+            500011,
+        );
+    }
     assert_aad_error(
         &h.token_cc(tenant, &WP_OK, &format!("{GRAPH} {DISCO}")).await,
         400,

@@ -109,6 +109,24 @@ final class Panel {
 				<label for="wpcrm-secret-days"><?php esc_html_e( 'Client secret lifetime (days)', 'wpcrm-connect' ); ?></label>
 				<input type="number" id="wpcrm-secret-days" class="small-text" min="1" max="730" value="<?php echo esc_attr( (string) Provisioning::DEFAULT_SECRET_DAYS ); ?>"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?> />
 			</p>
+			<p>
+				<label for="wpcrm-cloud"><?php esc_html_e( 'Microsoft cloud', 'wpcrm-connect' ); ?></label>
+				<select id="wpcrm-cloud"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?>>
+					<?php
+					$wpcrm_clouds = array(
+						''          => __( 'Follow the environment URL (public cloud without one)', 'wpcrm-connect' ),
+						'public'    => __( 'Public (commercial)', 'wpcrm-connect' ),
+						'gcc'       => __( 'US Government Community Cloud (GCC)', 'wpcrm-connect' ),
+						'usgovhigh' => __( 'US Government GCC High', 'wpcrm-connect' ),
+						'usgovdod'  => __( 'US Government DoD', 'wpcrm-connect' ),
+						'china'     => __( 'China (operated by 21Vianet)', 'wpcrm-connect' ),
+					);
+					foreach ( $wpcrm_clouds as $wpcrm_value => $wpcrm_label ) {
+						printf( '<option value="%s">%s</option>', esc_attr( $wpcrm_value ), esc_html( $wpcrm_label ) );
+					}
+					?>
+				</select>
+			</p>
 			<p class="wpcrm-actions">
 				<button type="button" id="wpcrm-setup-button" class="button button-primary"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?>><?php esc_html_e( 'Set up automatically', 'wpcrm-connect' ); ?></button>
 				<button type="button" id="wpcrm-cancel-button" class="button" hidden><?php esc_html_e( 'Cancel', 'wpcrm-connect' ); ?></button>

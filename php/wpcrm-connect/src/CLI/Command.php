@@ -212,6 +212,17 @@ final class Command {
 	 * default: 180
 	 * ---
 	 *
+	 * [--cloud=<cloud>]
+	 * : Microsoft cloud to set up in. Without it, the cloud follows --instance-url (the public cloud without one).
+	 * ---
+	 * options:
+	 *   - public
+	 *   - gcc
+	 *   - usgovhigh
+	 *   - usgovdod
+	 *   - china
+	 * ---
+	 *
 	 * [--show-secret]
 	 * : Print the client secret value.
 	 *
@@ -244,12 +255,16 @@ final class Command {
 			'instance_url' => (string) ( $assoc_args['instance-url'] ?? '' ),
 			'tables'       => isset( $assoc_args['tables'] ) ? self::parse_tables_flag( (string) $assoc_args['tables'] ) : null,
 			'secret_days'  => (int) ( $assoc_args['secret-days'] ?? Provisioning::DEFAULT_SECRET_DAYS ),
+			'cloud'        => (string) ( $assoc_args['cloud'] ?? '' ),
 			'timeout'      => 20,
 			'source'       => 'cli',
 			'lock_wait'    => $this->lock_wait,
 		);
 		if ( ! is_numeric( $assoc_args['secret-days'] ?? '180' ) || $params['secret_days'] < 1 || $params['secret_days'] > 730 ) {
 			\WP_CLI::error( '--secret-days must be a number of days between 1 and 730.' );
+		}
+		if ( ! in_array( $params['cloud'], Provisioning::CLOUDS, true ) ) {
+			\WP_CLI::error( '--cloud must be one of public, gcc, usgovhigh, usgovdod, china.' );
 		}
 
 		$user_id   = get_current_user_id();

@@ -217,6 +217,12 @@ final class Routes {
 						'maximum'     => 730,
 						'default'     => Provisioning::DEFAULT_SECRET_DAYS,
 					),
+					'cloud'        => array(
+						'description' => __( 'Microsoft cloud to set up in; empty follows the environment URL (the public cloud without one).', 'wpcrm-connect' ),
+						'type'        => 'string',
+						'enum'        => Provisioning::CLOUDS,
+						'default'     => '',
+					),
 				) ),
 			)
 		);
@@ -308,6 +314,7 @@ final class Routes {
 				'instance_url' => (string) $request->get_param( 'instance_url' ),
 				'tables'       => $request->get_param( 'tables' ),
 				'secret_days'  => (int) $request->get_param( 'secret_days' ),
+				'cloud'        => (string) $request->get_param( 'cloud' ),
 				// The page's own calls carry the cookie nonce; anything else is an API client.
 				'source'       => '' !== (string) $request->get_header( 'X-WP-Nonce' ) || ! empty( $request->get_param( '_wpnonce' ) ) ? 'browser' : 'rest',
 				// Cancel waits for a poll in flight to finish (a poll holds the lock for its engine call).
