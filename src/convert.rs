@@ -231,6 +231,9 @@ pub fn provision_request(function: &'static str, request: &ZendHashTable) -> Res
         site_id: f.string("site_id")?,
         action: f.string("action")?,
         timeout: f.timeout("timeout")?,
+        application_id: f.string("application_id")?,
+        application_object_id: f.string("application_object_id")?,
+        tenant_id: f.string("tenant_id")?,
     })
 }
 

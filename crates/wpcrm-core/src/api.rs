@@ -60,9 +60,15 @@ pub struct ProvisionRequest {
     pub roles: Option<Vec<String>>,
     pub create_role: bool,
     pub site_id: Option<String>,
-    /// `run` (default), `cancel` or `rollback`, as given.
+    /// `run` (default), `cancel`, `rollback`, `forget_secret` or `renew`, as given.
     pub action: Option<String>,
     pub timeout: Option<Duration>,
+    /// `renew`: the connection's application (client) id, as the site recorded it.
+    pub application_id: Option<String>,
+    /// `renew`: the application's object id, when the site recorded it (saves a lookup).
+    pub application_object_id: Option<String>,
+    /// `renew`: the connection's tenant (GUID or domain), when the site recorded it.
+    pub tenant_id: Option<String>,
 }
 
 impl std::fmt::Debug for ProvisionRequest {
@@ -79,6 +85,9 @@ impl std::fmt::Debug for ProvisionRequest {
             .field("site_id", &self.site_id)
             .field("action", &self.action)
             .field("timeout", &self.timeout)
+            .field("application_id", &self.application_id)
+            .field("application_object_id", &self.application_object_id)
+            .field("tenant_id", &self.tenant_id)
             .finish()
     }
 }

@@ -146,7 +146,7 @@ pub fn invalid_action(action: &str) -> Diagnosis {
     Diagnosis::new(
         "invalid_action",
         format!("Unknown action '{action}'."),
-        "Use 'run', 'cancel', 'rollback' or 'forget_secret'.",
+        "Use 'run', 'cancel', 'rollback', 'forget_secret' or 'renew'.",
     )
 }
 

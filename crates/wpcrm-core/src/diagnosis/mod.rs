@@ -11,7 +11,8 @@
 //! - [`network`]: failures below HTTP, foreign answers, throttling;
 //! - [`app`]: the site's app against Dataverse (verification);
 //! - [`admin`]: the signed-in admin against Graph and Dataverse (provisioning);
-//! - [`input`]: the Connection tab's values.
+//! - [`input`]: the Connection tab's values;
+//! - [`renewal`]: what renewing a connection's secret refuses or cannot find.
 //!
 //! Nothing here ever sees a secret or a token.
 
@@ -20,6 +21,7 @@ pub mod app;
 pub mod entra;
 pub mod input;
 pub mod network;
+pub mod renewal;
 
 /// A code, a plain-language detail and a concrete fix.
 #[derive(Debug, Clone, PartialEq, Eq)]

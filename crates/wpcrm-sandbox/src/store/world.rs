@@ -55,6 +55,17 @@ impl World {
             None => false,
         }
     }
+
+    /// A client secret added at `created` that the token endpoint does not accept yet: the
+    /// replication of every new object, or the secret's own activation delay
+    /// (`secret_activation_delay_ms`). Microsoft documents that a new credential may take a while to
+    /// work but not how long (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>,
+    /// AADSTS7000215); the sandbox produces both "at once" (0, the default) and any delay.
+    pub fn secret_pending(&self, created: Option<Instant>) -> bool {
+        let activating =
+            created.is_some_and(|t| (t.elapsed().as_millis() as u64) < self.config.secret_activation_delay_ms);
+        activating || self.replicating(created)
+    }
 }
 
 /// Marks a pending device code approved by `user` (or blocked, when Conditional Access applies).
