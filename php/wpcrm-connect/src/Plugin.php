@@ -68,6 +68,8 @@ final class Plugin {
 			'daily_check'  => new Health\Daily_Check( $extension, $verifier ),
 			'purge_runs'   => new Health\Purge_Runs( $store, $lock ),
 			'site_health'  => new Health\Site_Health( $extension, $settings, $verifier ),
+			'secret_reminders' => new Health\Secret_Reminders( $settings ),
+			'renewal'      => new Renewal( $extension, $settings, $legacy, $verifier, $audit, $lock ),
 		);
 	}
 
@@ -90,11 +92,12 @@ final class Plugin {
 	public function register(): void {
 		add_action( 'init', array( $this, 'load_textdomain' ) );
 		$this->services['settings']->register();
-		foreach ( array( 'capabilities', 'page', 'notices', 'rest', 'daily_check', 'purge_runs', 'site_health' ) as $name ) {
+		foreach ( array( 'capabilities', 'page', 'notices', 'rest', 'daily_check', 'purge_runs', 'site_health', 'secret_reminders' ) as $name ) {
 			$this->services[ $name ]->register();
 		}
 		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( '\WP_CLI' ) ) {
 			CLI\Guard::register( $this->cli_command(), $this->services['extension'] );
+			CLI\Renew_Command::register( $this->renew_command(), $this->services['extension'] );
 		}
 	}
 
@@ -122,12 +125,22 @@ final class Plugin {
 	}
 
 	/**
+	 * The `wp wpcrm renew` command object.
+	 *
+	 * @param callable|null $sleep Sleeper (tests).
+	 */
+	public function renew_command( ?callable $sleep = null ): CLI\Renew_Command {
+		return new CLI\Renew_Command( $this->services['renewal'], $sleep );
+	}
+
+	/**
 	 * Activation: schedule the daily check and the hourly purge; drop runs earlier versions kept per
 	 * user (sealed under the salt-derived key, they cannot be resumed).
 	 */
 	public static function activate(): void {
 		Health\Daily_Check::ensure_scheduled();
 		Health\Purge_Runs::ensure_scheduled();
+		Health\Secret_Reminders::ensure_scheduled();
 		Provision_State_Store::delete_legacy();
 	}
 
@@ -137,5 +150,6 @@ final class Plugin {
 	public static function deactivate(): void {
 		Health\Daily_Check::unschedule();
 		Health\Purge_Runs::unschedule();
+		Health\Secret_Reminders::unschedule();
 	}
 }

@@ -46,8 +46,10 @@ final class CliTest extends TestCase {
 			$class->getMethods( \ReflectionMethod::IS_PUBLIC )
 		);
 		sort( $publics );
-		$this->assertSame( array( '__construct', 'parse_tables_flag', 'provision', 'rollback', 'status', 'verify' ), $publics );
-		$this->assertTrue( $class->getMethod( 'parse_tables_flag' )->isStatic(), 'static helpers are not subcommands' );
+		$this->assertSame( array( '__construct', 'draw_steps', 'failure', 'parse_tables_flag', 'print_notices', 'provision', 'rollback', 'status', 'verify' ), $publics );
+		foreach ( array( 'parse_tables_flag', 'draw_steps', 'print_notices', 'failure' ) as $helper ) {
+			$this->assertTrue( $class->getMethod( $helper )->isStatic(), 'static helpers are not subcommands' );
+		}
 
 		$verify = (string) $class->getMethod( 'verify' )->getDocComment();
 		$this->assertStringContainsString( "## OPTIONS", $verify );

@@ -278,17 +278,7 @@ final class Command {
 					return;
 				case 'failed':
 				default:
-					$error = (array) ( $result['error'] ?? array() );
-					\WP_CLI::error(
-						trim(
-							sprintf(
-								'Setup failed%s: %s %s',
-								empty( $error['step'] ) ? '' : ' at ' . $error['step'],
-								(string) ( $error['message'] ?? 'unknown error' ),
-								empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix']
-							)
-						)
-					);
+					\WP_CLI::error( self::failure( 'Setup', $result ) );
 					return;
 			}
 		} while ( time() < $deadline );
@@ -405,11 +395,30 @@ final class Command {
 	}
 
 	/**
+	 * "<What> failed at <step>: <message> Fix: <fix>" for a failed step result.
+	 *
+	 * @param string $what   What failed ("Setup").
+	 * @param array  $result Step result.
+	 */
+	public static function failure( string $what, array $result ): string {
+		$error = (array) ( $result['error'] ?? array() );
+		return trim(
+			sprintf(
+				'%s failed%s: %s %s',
+				$what,
+				empty( $error['step'] ) ? '' : ' at ' . $error['step'],
+				(string) ( $error['message'] ?? 'unknown error' ),
+				empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix']
+			)
+		);
+	}
+
+	/**
 	 * Prints the engine's notices (e.g. an app that looked like ours was left alone).
 	 *
 	 * @param array $result Step result.
 	 */
-	private function print_notices( array $result ): void {
+	public static function print_notices( array $result ): void {
 		foreach ( (array) ( $result['notices'] ?? array() ) as $notice ) {
 			\WP_CLI::warning( (string) ( $notice['message'] ?? '' ) . ( empty( $notice['code'] ) ? '' : ' (' . $notice['code'] . ')' ) );
 		}
@@ -479,7 +488,7 @@ final class Command {
 	 * @param array    $steps Steps.
 	 * @param string[] $shown Status already printed per step.
 	 */
-	private function draw_steps( array $steps, array &$shown ): void {
+	public static function draw_steps( array $steps, array &$shown ): void {
 		foreach ( $steps as $index => $step ) {
 			if ( ! is_array( $step ) ) {
 				continue;
