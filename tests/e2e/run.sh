@@ -9,6 +9,8 @@
 #   settings-page  Settings → Dataverse Connection: setup, filled settings, verify, break, verify
 #   dynamics-tab   the same panel on the Dynamics 365 Integration Connection tab (the harness's
 #                  stand-in, WPT_LEGACY_STANDIN=1): setup, the tab reconnects, verify
+#   renew          "Renew secret" on the settings page, a renewal cut short after its secret was
+#                  created (renew.e2e.js), the site verifying throughout
 # Screenshots of every stage, the console log and the server logs go to
 # tests/e2e/artifacts/SCENARIO/ (gitignored, emptied on every run).
 # Prints "e2e: N passed, N failed" (stages of all scenarios); exits non-zero on any failure.
@@ -119,11 +121,12 @@ run_scenario() {
   fi
 }
 
-for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab}; do
+for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab renew}; do
   case "$scenario" in
     settings-page) run_scenario settings-page WPT_LEGACY_STANDIN=0 ;;
     dynamics-tab) run_scenario dynamics-tab WPT_LEGACY_STANDIN=1 ;;
-    *) log "unknown scenario $scenario (settings-page, dynamics-tab)"; total_failed=$((total_failed + 1)) ;;
+    renew) run_scenario renew WPT_LEGACY_STANDIN=0 ;;
+    *) log "unknown scenario $scenario (settings-page, dynamics-tab, renew)"; total_failed=$((total_failed + 1)) ;;
   esac
 done
 
