@@ -328,17 +328,32 @@ final class Renewal {
 	 * @return array|null state (raw), status, secret_days, updated_at.
 	 */
 	public function get(): ?array {
-		$record = get_option( self::OPTION, null );
-		if ( ! is_array( $record ) ) {
+		if ( self::purge_idle() ) {
 			return null;
 		}
-		if ( (int) ( $record['updated_at'] ?? 0 ) < time() - self::TTL ) {
-			delete_option( self::OPTION );
+		$record = get_option( self::OPTION, null );
+		if ( ! is_array( $record ) ) {
 			return null;
 		}
 		$state           = is_string( $record['state'] ?? null ) ? base64_decode( $record['state'], true ) : false; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode
 		$record['state'] = false === $state ? null : $state;
 		return $record;
+	}
+
+	/**
+	 * Drops a renewal that has not moved for TTL (its state holds the admin's refresh token); the
+	 * hourly purge (Health\Purge_Runs) and every read call it.
+	 *
+	 * @param int|null $now Unix time.
+	 * @return bool Whether one was dropped.
+	 */
+	public static function purge_idle( ?int $now = null ): bool {
+		$record = get_option( self::OPTION, null );
+		if ( ! is_array( $record ) || (int) ( $record['updated_at'] ?? 0 ) >= ( $now ?? time() ) - self::TTL ) {
+			return false;
+		}
+		delete_option( self::OPTION );
+		return true;
 	}
 
 	/**

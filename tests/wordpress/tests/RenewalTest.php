@@ -114,6 +114,16 @@ final class RenewalTest extends TestCase {
 		$this->assertSame( 'failed', $this->renewal()->get()['status'] );
 	}
 
+	public function test_a_renewal_left_half_way_is_purged_after_an_hour(): void {
+		$this->save_seeded_connection();
+		$this->engine->responses = array( array( 'status' => 'sign_in_required', 'state' => 'sealed-renewal-1', 'steps' => array() ) );
+		$this->renewal()->step( $this->admin_id() );
+		$this->assertFalse( Renewal::purge_idle(), 'fresh' );
+		$this->assertIsArray( get_option( Renewal::OPTION ) );
+		( new \Wpcrm\Connect\Health\Purge_Runs( new \Wpcrm\Connect\Provision_State_Store(), new Provision_Lock() ) )->run( time() + Renewal::TTL + 1 );
+		$this->assertFalse( get_option( Renewal::OPTION ), 'the hourly purge dropped it' );
+	}
+
 	public function test_without_a_saved_connection_renewing_is_refused_without_the_engine(): void {
 		$result = $this->renewal()->step( $this->admin_id() );
 		$this->assertSame( 'no_connection', $result['error']['code'] );
