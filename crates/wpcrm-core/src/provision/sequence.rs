@@ -35,10 +35,6 @@ impl Machine<'_> {
         self.roles().await?;
         self.verify().await?;
         let mut st = self.st();
-        if self.app_fresh.load(std::sync::atomic::Ordering::Relaxed) {
-            // This call registered the application: its only secret is the new one.
-            st.older_secrets_retired = true;
-        }
         // A finished state keeps no admin credentials: it may be stored for months (a rollback
         // asks the admin to sign in again). Until `forget_secret` has removed the older secrets
         // (after the caller saved the new one), it keeps the sign-in that removal needs.
@@ -51,6 +47,11 @@ impl Machine<'_> {
 
     async fn graph_chain(&self) -> StepResult {
         self.register_app().await?;
+        if self.app_fresh.load(std::sync::atomic::Ordering::Relaxed) {
+            // This run registered the application: no older secret of this site can be on it, so
+            // there is nothing for `forget_secret` to remove (and no sign-in to keep for it).
+            self.st().older_secrets_retired = true;
+        }
         // The owner check needs nothing the service principal needs: both at once. Both wait for the
         // new application to replicate; the service principal's step is the one reported.
         let (service_principal, owner) = tokio::join!(self.service_principal(), self.ensure_owner());
