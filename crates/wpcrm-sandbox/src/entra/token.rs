@@ -100,7 +100,7 @@ fn client_credentials(
         .secrets
         .iter()
         .find(|s| s.value == secret)
-        .filter(|s| !w.secret_pending(s.created))
+        .filter(|s| !w.secret_pending(s))
         .ok_or(Aad::InvalidSecret {
             app_id: client_id.clone(),
         })?;

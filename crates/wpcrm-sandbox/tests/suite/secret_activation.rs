@@ -1,6 +1,6 @@
 //! `secret_activation_delay_ms`: a client secret added through Graph is listed at once but refused
-//! by the token endpoint (`invalid_client`, AADSTS7000215) until the delay has passed; the app's
-//! other secrets keep working meanwhile, and nothing else is delayed.
+//! by the token endpoint (`invalid_client`, AADSTS7000215) until the delay (as configured when it was
+//! added) has passed; the app's other secrets keep working meanwhile, and nothing else is delayed.
 
 use crate::common::*;
 use serde_json::json;
@@ -56,8 +56,18 @@ async fn a_new_secret_is_refused_until_its_activation_delay_has_passed() {
         200,
         "the application's older secret still works"
     );
+    // The delay is the secret's own: raising it afterwards does not make it pending again.
     tokio::time::sleep(Duration::from_millis(1300)).await;
+    h.control("POST", "/config", json!({"secret_activation_delay_ms": 60000}))
+        .await;
     assert_eq!(h.token_cc(tenant(), &fresh, &scope).await.status, 200);
+    let later = add_secret(&h).await;
+    assert_aad_error(
+        &h.token_cc(tenant(), &later, &scope).await,
+        401,
+        "invalid_client",
+        7000215,
+    );
 }
 
 #[tokio::test]
