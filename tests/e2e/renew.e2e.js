@@ -102,6 +102,10 @@ module.exports = async function renewScenario(kit) {
     const state = await pressRenew('renew-resume');
     check(state !== 'signing-in', 'the renewal under way asked for a new sign-in');
     await waitForState('renewed', 120_000);
+    const expiresAt = await panel().getAttribute('data-wpcrm-secret-expires-at');
+    const year = String(new Date(expiresAt).getFullYear());
+    const expiryText = await kit.textOf(page().locator('#wpcrm-secret-expiry'));
+    check(expiryText.startsWith('Expires on') && expiryText.includes(year), `expiry reads "${expiryText}" for ${expiresAt}`);
     await page().reload();
     check(await secretHint() !== hint, 'the saved secret did not change');
     const creds = await credentials();

@@ -433,6 +433,15 @@
 					setState( 'renewed' );
 					say( i18n.renewed );
 					panel.setAttribute( 'data-wpcrm-secret-expires-at', result.secret_expires_at || '' );
+					var expiry = el( 'wpcrm-secret-expiry' );
+					var expires = result.secret_expires_at ? new Date( result.secret_expires_at ) : null;
+					if ( expiry && expires && ! isNaN( expires.getTime() ) ) {
+						expiry.textContent = i18n.expiresOn.replace( '%s', expires.toLocaleDateString() );
+					}
+					var reminder = el( 'wpcrm-notice-secret-expiry' );
+					if ( reminder ) {
+						reminder.hidden = true; // The secret it warned about is replaced.
+					}
 					if ( result.verification_html ) {
 						reportBox.innerHTML = result.verification_html; // Escaped server-side by Report_View.
 					}
