@@ -301,6 +301,15 @@ async fn a_lifetime_beyond_the_tenant_policy_is_refused_and_explained() {
     assert_eq!(h.credentials(&old.object_id).len(), 1, "nothing was added");
     assert!(h.works(&old).await);
 
+    // The site's connection changed meanwhile (another application): that renewal is not continued,
+    // a new one begins (and signs in).
+    let other = Saved {
+        app_id: "0e0e0e0e-0000-4000-8000-000000000000".into(),
+        ..old.clone()
+    };
+    let fresh = h.call(h.renew_request(&other, Some(&r.state))).await;
+    assert_eq!(fresh.status, Status::SignInRequired, "{:?}", fresh.error);
+
     // Within the policy, the same renewal (same state, same sign-in) finishes. (89: the engine's
     // clock runs two seconds ahead of the sandbox's here, and the end date is counted from it.)
     let mut within = h.renew_request(&old, Some(&r.state));

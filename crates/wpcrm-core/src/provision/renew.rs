@@ -118,8 +118,14 @@ impl Machine<'_> {
         };
         {
             let mut st = self.st();
-            if st.renewal.is_none() {
+            let other_app = st
+                .app
+                .as_ref()
+                .is_some_and(|a| !a.app_id.eq_ignore_ascii_case(&target.app_id));
+            if st.renewal.is_none() || other_app {
                 // No state, or a setup run's: a renewal keeps its own (the caller keeps the other).
+                // A renewal of another application (the site's connection changed meanwhile) is not
+                // continued: its secret would be saved for the wrong application.
                 // A nonce of its own: the client_secret step removes secrets named after the run's
                 // nonce as orphans, and a setup run's nonce names the secret the site uses now.
                 *st = State::new(uuid::Uuid::new_v4().simple().to_string());
