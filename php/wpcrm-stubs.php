@@ -89,9 +89,11 @@ namespace {
      * One step of the resumable provisioning flow: call again with the returned state until the status
      * is done or failed.
      *
-     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, cloud?: 'public'|'gcc'|'usgovhigh'|'usgovdod'|'china'|null, action?: 'run'|'cancel'|'rollback'|'forget_secret'|'repair'|null, client_secret?: ?string, timeout?: int|float|null} $request
+     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, cloud?: 'public'|'gcc'|'usgovhigh'|'usgovdod'|'china'|null, action?: 'run'|'cancel'|'rollback'|'forget_secret'|'renew'|'repair'|null, client_secret?: ?string, timeout?: int|float|null, application_id?: ?string, application_object_id?: ?string, tenant_id?: ?string} $request
      *        state_key: exactly 32 bytes, the same for a site across runs (it keys the marker that proves
      *        an application is the site's; docs/provision.md, "What setup reuses").
+     *        action 'renew' (docs/provision.md, "Renewing the secret"): a new secret for the connection
+     *        named by application_id, instance_url and (optionally) application_object_id, tenant_id.
      * @return array{
      *     status: 'sign_in_required'|'choose_environment'|'in_progress'|'done'|'failed',
      *     state: string,
@@ -107,7 +109,8 @@ namespace {
      * }
      *        A rollback that finishes returns status done without connection or verification.
      *        repair (docs/provision.md): the finished run's state and the saved client_secret; done lists changes.
-     *        forget_secret (after the connection was saved) returns done with client_secret empty.
+     *        forget_secret (after the connection was saved) returns done with client_secret empty, once
+     *        this site's older secrets were removed (in_progress while that is under way).
      *        A state_key of the wrong length throws (below) rather than returning failed.
      * @throws \TypeError a value of the wrong PHP type
      * @throws \Wpcrm\InvalidArgumentException a state_key that is not 32 bytes, a timeout not in (0, 3600]

@@ -235,6 +235,9 @@ pub fn provision_request(function: &'static str, request: &ZendHashTable) -> Res
         action: f.string("action")?,
         client_secret: f.string("client_secret")?.map(ClientSecret::new),
         timeout: f.timeout("timeout")?,
+        application_id: f.string("application_id")?,
+        application_object_id: f.string("application_object_id")?,
+        tenant_id: f.string("tenant_id")?,
     })
 }
 

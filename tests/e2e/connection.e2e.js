@@ -15,7 +15,7 @@
  *   WPCRM_SANDBOX_URL   sandbox origin (https://127.0.0.1:PORT)
  *   NODE_EXTRA_CA_CERTS the sandbox CA, so the control-API calls below verify TLS
  *   E2E_ARTIFACTS       folder for screenshots, page HTML and the console log
- *   E2E_SCENARIO        settings-page (default) | dynamics-tab
+ *   E2E_SCENARIO        settings-page (default) | dynamics-tab | renew (renew.e2e.js)
  *   E2E_SELF_CHECK=1    append a console.error and a throw to the plugin's script: the run must fail
  *   E2E_HEADED=1        show the browser (needs a display); E2E_SLOWMO=ms slows every action
  *
@@ -785,6 +785,14 @@ async function dynamicsTabScenario() {
   });
 }
 
+// What the scenarios in other files use (renew.e2e.js): the stage runner, the page and its helpers.
+const kit = {
+  stage, check, shot, textOf, control, waitForState, panelState, verify, checks, describe, assertNoSecret,
+  stageApproveInSecondTab, stageVerifyAllPass, panel, restBodies, SEED, SANDBOX, WP, ENVIRONMENT,
+  get page() { return panelPage; },
+  setUserCode(code) { userCode = code; },
+};
+
 async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await control('POST', 'reset');
@@ -792,6 +800,8 @@ async function main() {
   await stageLogIn();
   if (SCENARIO === 'dynamics-tab') {
     await dynamicsTabScenario();
+  } else if (SCENARIO === 'renew') {
+    await require('./renew.e2e.js')(kit);
   } else {
     await settingsPageScenario();
   }

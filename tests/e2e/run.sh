@@ -11,6 +11,8 @@
 #                  stand-in, WPT_LEGACY_STANDIN=1): setup, the tab reconnects, verify
 #   repair         repair.e2e.js: setup, break the site's role, Repair in one sign-in, verify; the
 #                  least-privilege audit warns for System Administrator
+#   renew          "Renew secret" on the settings page, a renewal cut short after its secret was
+#                  created (renew.e2e.js), the site verifying throughout
 # Screenshots of every stage, the console log and the server logs go to
 # tests/e2e/artifacts/SCENARIO/ (gitignored, emptied on every run).
 # Prints "e2e: N passed, N failed" (stages of all scenarios); exits non-zero on any failure.
@@ -124,12 +126,13 @@ run_scenario() {
   fi
 }
 
-for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab repair}; do
+for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab repair renew}; do
   case "$scenario" in
     settings-page) run_scenario settings-page WPT_LEGACY_STANDIN=0 ;;
     repair) run_scenario repair WPT_LEGACY_STANDIN=0 ;;
     dynamics-tab) run_scenario dynamics-tab WPT_LEGACY_STANDIN=1 ;;
-    *) log "unknown scenario $scenario (settings-page, dynamics-tab, repair)"; total_failed=$((total_failed + 1)) ;;
+    renew) run_scenario renew WPT_LEGACY_STANDIN=0 ;;
+    *) log "unknown scenario $scenario (settings-page, dynamics-tab, repair, renew)"; total_failed=$((total_failed + 1)) ;;
   esac
 done
 

@@ -78,7 +78,7 @@ bool(true)
 int(204)
 done
 sign_in=done environment=done register_app=done service_principal=done client_secret=done business_unit=done app_user=done roles=done custom_role=done verify=done
-instance_url,tenant_id,application_id,client_secret,secret_expires_at,application_object_id,service_principal_id,application_user_id,role_id
+instance_url,tenant_id,application_id,client_secret,secret_expires_at,secret_key_id,application_object_id,service_principal_id,application_user_id,role_id
 bool(true)
 bool(true)
 bool(true)

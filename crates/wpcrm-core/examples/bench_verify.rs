@@ -108,7 +108,9 @@ async fn sequential(transport: Arc<dyn Transport>, sandbox_url: &str, tables: &[
     dv.user_privileges(&me.user_id).await.expect("privileges");
     // The least-privilege audit's two reads (the sandbox's Basic User may not read roles: refused).
     let _ = dv.user_roles(&me.user_id).await;
-    dv.is_root_business_unit(&me.business_unit_id).await.expect("business unit");
+    dv.is_root_business_unit(&me.business_unit_id)
+        .await
+        .expect("business unit");
     for t in tables {
         let d = dv.table_definition(t).await.expect("definition");
         dv.read_one_row(&d).await.expect("read");
@@ -233,6 +235,7 @@ async fn dop(sandbox: &Sandbox, config: &EngineConfig, transport: &Arc<dyn Trans
                 tables: names.iter().map(|t| TableRequest::read(t.clone())).collect(),
                 timeout: Some(Duration::from_secs(60)),
                 secret_expires_at: None,
+                site_role_id: None,
             };
             let connection = ConnectionInput {
                 instance_url: Some(format!("{}/contoso", sandbox.url())),

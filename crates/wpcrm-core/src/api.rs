@@ -66,12 +66,18 @@ pub struct ProvisionRequest {
     /// `public`, `gcc`, `usgovhigh`, `usgovdod` or `china`, as given; `None` follows the instance
     /// URL (the public cloud without one). `docs/provision.md`, "Clouds".
     pub cloud: Option<String>,
-    /// `run` (default), `cancel`, `rollback` or `repair`, as given.
+    /// `run` (default), `cancel`, `rollback`, `forget_secret`, `renew` or `repair`, as given.
     pub action: Option<String>,
     /// `repair`: the saved connection's client secret, to verify with once repaired (the state
     /// forgot its own copy when the site saved it).
     pub client_secret: Option<ClientSecret>,
     pub timeout: Option<Duration>,
+    /// `renew`: the connection's application (client) id, as the site recorded it.
+    pub application_id: Option<String>,
+    /// `renew`: the application's object id, when the site recorded it (saves a lookup).
+    pub application_object_id: Option<String>,
+    /// `renew`: the connection's tenant (GUID or domain), when the site recorded it.
+    pub tenant_id: Option<String>,
 }
 
 impl std::fmt::Debug for ProvisionRequest {
@@ -90,6 +96,9 @@ impl std::fmt::Debug for ProvisionRequest {
             .field("action", &self.action)
             .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
             .field("timeout", &self.timeout)
+            .field("application_id", &self.application_id)
+            .field("application_object_id", &self.application_object_id)
+            .field("tenant_id", &self.tenant_id)
             .finish()
     }
 }

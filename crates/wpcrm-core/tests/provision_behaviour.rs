@@ -542,13 +542,17 @@ async fn a_done_state_stays_done_and_a_fresh_run_reuses_everything() {
     let ours = h.ours();
     assert_eq!(ours.counts(), (1, 1, 1, 1));
     assert_eq!(ours.user_roles().len(), 3);
-    // Once the new secret verified, the first run's secret (this site's mark) was removed: the
+    // Until the site saved the new secret, the first run's secret stays: the site still uses it.
+    assert_eq!(ours.credentials().len(), 2);
+    // Once saved (`forget_secret`), the first run's secret (this site's mark) is removed: the
     // application keeps exactly one secret of this site's.
-    let creds = ours.credentials();
+    let f = h.call(h.action(&r.state, "forget_secret")).await;
+    assert_eq!(f.status, Status::Done, "{:?}", f.error);
+    let creds = h.ours().credentials();
     assert_eq!(creds.len(), 1, "{creds:?}");
     let new_key = provision::state::open(&r.state, &KEY).unwrap().secret.unwrap().key_id;
     assert_eq!(creds[0]["keyId"], json!(new_key));
-    let retired: Vec<_> = r
+    let retired: Vec<_> = f
         .changes
         .iter()
         .filter(|c| c.action == provision::ChangeAction::Removed)
@@ -706,17 +710,16 @@ async fn replication_that_never_ends_fails_after_the_bound() {
 async fn older_secrets_that_cannot_be_listed_stay_and_the_run_still_finishes() {
     let h = Harness::new().await;
     h.provisioned().await;
-    // A fresh run for the same site: once the new secret has been verified (the verifier's
-    // token request), Graph stops answering reads of the application.
+    // A fresh run for the same site; once the site saved the new secret (`forget_secret`), Graph
+    // stops answering reads of the application.
     let state = h.signed_in().await;
-    let verifier_token = format!("{}/oauth2/v2.0/token", tenant());
-    h.before(&verifier_token, |env| {
-        env.sandbox.control().add_fault(json!({
-            "method": "GET", "path": "/v1.0/applications/*", "kind": "status", "status": 503,
-            "body": r#"{"error":{"code":"serviceUnavailable","message":"Graph is unavailable."}}"#
-        }));
-    });
-    let r = h.call(h.request(Some(&state))).await;
+    let done = h.call(h.request(Some(&state))).await;
+    assert_eq!(done.status, Status::Done, "{:?}", done.error);
+    h.control().add_fault(json!({
+        "method": "GET", "path": "/v1.0/applications/*", "kind": "status", "status": 503,
+        "body": r#"{"error":{"code":"serviceUnavailable","message":"Graph is unavailable."}}"#
+    }));
+    let r = h.call(h.action(&done.state, "forget_secret")).await;
     assert_eq!(r.status, Status::Done, "the connection works: {:?}", r.error);
     assert_eq!(r.verification.as_ref().unwrap()["ok"], true);
     let codes: Vec<&str> = r.notices.iter().map(|n| n.code.as_str()).collect();
@@ -980,6 +983,10 @@ async fn no_secret_or_token_appears_outside_the_connection_secret() {
     responses.push(r.clone());
     let r = h.call(h.request(Some(&r.state))).await;
     assert_eq!(r.status, Status::Done);
+    responses.push(r.clone());
+    // The site saves the connection, then the state forgets the secret (and the admin's sign-in).
+    let r = h.call(h.action(&r.state, "forget_secret")).await;
+    assert_eq!(r.status, Status::Done, "{:?}", r.error);
     responses.push(r.clone());
     let rb = h.call(h.action(&r.state, "rollback")).await;
     responses.push(rb.clone());

@@ -221,18 +221,24 @@ fn fresh_provision_then_a_repeat_reuses_everything() {
     assert_ne!(secret2, secret, "a new secret (the old value cannot be read back)");
     assert_eq!(env.ours(&app_id), (1, 1, 1, roles));
     assert_eq!(env.custom_roles().len(), 1);
-    // The new secret verified, so this site's older one was removed: one secret of ours remains.
+    // Until the site saved the new secret, the old one stays (it is what the site still uses).
+    assert_eq!(env.credentials(&app_id).len(), 2, "nothing removed before the save");
+    // Saved (`forget_secret`): this site's older secret is removed, one secret of ours remains.
+    let mut forget = env.request(Some(&r2.state));
+    forget.action = Some("forget_secret".into());
+    let f = env.call(forget);
+    assert_eq!(f.status, Status::Done, "{:?}", f.error);
     assert_eq!(
         env.credentials(&app_id).len(),
         1,
-        "the older secret of this site is retired once the new one works"
+        "the older secret of this site is retired once the new one is saved"
     );
     assert!(
-        r2.changes
+        f.changes
             .iter()
             .any(|c| c.action == ChangeAction::Removed && c.kind == ChangeKind::ClientSecret),
         "{:?}",
-        r2.changes
+        f.changes
     );
 }
 

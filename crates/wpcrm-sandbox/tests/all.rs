@@ -15,5 +15,7 @@ mod entra;
 mod graph;
 #[path = "suite/owners.rs"]
 mod owners;
+#[path = "suite/secret_activation.rs"]
+mod secret_activation;
 #[path = "suite/server.rs"]
 mod server;

@@ -2,7 +2,8 @@
  * Dataverse Connection panel: "Set up automatically" (device code sign-in, environment choice, steps)
  * and "Verify connection". Talks only to the plugin's REST routes with the wp_rest nonce.
  * The panel's state is mirrored in data-wpcrm-state for tests:
- * idle | starting | signing-in | choose-environment | in-progress | done | failed | cancelled | rolling-back | rolled-back | verifying | repairing | repaired.
+ * idle | starting | signing-in | choose-environment | in-progress | done | failed | cancelled | rolling-back | rolled-back | verifying | repairing | repaired
+ * | renewing | renewed.
  */
 ( function () {
 	'use strict';
@@ -102,6 +103,9 @@
 		running = on;
 		setupButton.disabled = on || ! config.extension;
 		verifyButton.disabled = on || ! config.extension;
+		if ( renewButton ) {
+			renewButton.disabled = on || ! config.extension;
+		}
 		cancelButton.hidden = ! on;
 	}
 
@@ -415,6 +419,81 @@
 			say( '' );
 		} ).catch( fail );
 	} );
+
+	/**
+	 * "Renew secret": the same sign-in as setup, then a new secret on the same app. Each call of
+	 * action `renew` starts the site's renewal or continues it; the server saves the new secret (and
+	 * only then removes the older one). States: renewing | signing-in | renewed | failed.
+	 */
+	var renewButton = el( 'wpcrm-renew-button' );
+	var renewTimer = null;
+
+	function renew() {
+		var days = parseInt( el( 'wpcrm-secret-days' ).value, 10 ) || 180;
+		api( 'provision', { action: 'renew', secret_days: days } ).then( function ( result ) {
+			drawSteps( result.steps );
+			showNotices( result.notices );
+			signIn.hidden = true;
+			switch ( result.status ) {
+				case 'sign_in_required':
+					setState( 'signing-in' );
+					showSignIn( result.sign_in );
+					renewTimer = window.setTimeout( renew, config.pollInterval || 2000 );
+					return;
+				case 'in_progress':
+					setState( 'renewing' );
+					say( i18n.renewing );
+					renewTimer = window.setTimeout( renew, config.pollInterval || 2000 );
+					return;
+				case 'done':
+					busy( false );
+					setState( 'renewed' );
+					say( i18n.renewed );
+					panel.setAttribute( 'data-wpcrm-secret-expires-at', result.secret_expires_at || '' );
+					var expiry = el( 'wpcrm-secret-expiry' );
+					var expires = result.secret_expires_at ? new Date( result.secret_expires_at ) : null;
+					if ( expiry && expires && ! isNaN( expires.getTime() ) ) {
+						expiry.textContent = i18n.expiresOn.replace( '%s', expires.toLocaleDateString() );
+					}
+					var reminder = el( 'wpcrm-notice-secret-expiry' );
+					if ( reminder ) {
+						reminder.hidden = true; // The secret it warned about is replaced.
+					}
+					if ( result.verification_html ) {
+						reportBox.innerHTML = result.verification_html; // Escaped server-side by Report_View.
+					}
+					return;
+				default:
+					busy( false );
+					setState( 'failed' );
+					say( i18n.renewFailed );
+					showError( result.error || { message: i18n.renewFailed } );
+			}
+		} ).catch( function ( err ) {
+			if ( err.code === 'wpcrm_busy' ) {
+				renewTimer = window.setTimeout( renew, config.pollInterval || 2000 );
+				return;
+			}
+			fail( err );
+		} );
+	}
+
+	if ( renewButton ) {
+		renewButton.addEventListener( 'click', function () {
+			window.clearTimeout( renewTimer );
+			showError( null );
+			if ( noticesBox ) {
+				noticesBox.textContent = '';
+				noticesBox.hidden = true;
+			}
+			busy( true );
+			// A renewal left half way expires on its own; "Cancel" belongs to setup runs.
+			cancelButton.hidden = true;
+			setState( 'renewing' );
+			say( i18n.renewing );
+			renew();
+		} );
+	}
 
 	if ( ! config.extension ) {
 		setupButton.disabled = true;

@@ -54,22 +54,24 @@ final class Plugin {
 		$panel        = new Admin\Panel( $extension, $verifier, $provisioning, $assets, $settings );
 
 		$this->services = array(
-			'extension'    => $extension,
-			'settings'     => $settings,
-			'legacy'       => $legacy,
-			'verifier'     => $verifier,
-			'provisioning' => $provisioning,
-			'audit'        => $audit,
-			'store'        => $store,
-			'lock'         => $lock,
-			'capabilities' => new Capabilities(),
-			'page'         => new Admin\Settings_Page( $settings, $panel, $audit ),
-			'notices'      => new Admin\Notices( $extension, $settings, $verifier ),
-			'rest'         => new REST\Routes( $extension, $settings, $verifier, $provisioning ),
-			'daily_check'  => new Health\Daily_Check( $extension, $verifier ),
-			'purge_runs'   => new Health\Purge_Runs( $store, $lock ),
-			'site_health'  => new Health\Site_Health( $extension, $settings, $verifier ),
-			'datapress'    => new Integrations\DataPress( $panel ),
+			'extension'        => $extension,
+			'settings'         => $settings,
+			'legacy'           => $legacy,
+			'verifier'         => $verifier,
+			'provisioning'     => $provisioning,
+			'audit'            => $audit,
+			'store'            => $store,
+			'lock'             => $lock,
+			'capabilities'     => new Capabilities(),
+			'page'             => new Admin\Settings_Page( $settings, $panel, $audit ),
+			'notices'          => new Admin\Notices( $extension, $settings, $verifier ),
+			'rest'             => new REST\Routes( $extension, $settings, $verifier, $provisioning ),
+			'daily_check'      => new Health\Daily_Check( $extension, $verifier ),
+			'purge_runs'       => new Health\Purge_Runs( $store, $lock ),
+			'site_health'      => new Health\Site_Health( $extension, $settings, $verifier ),
+			'datapress'        => new Integrations\DataPress( $panel ),
+			'secret_reminders' => new Health\Secret_Reminders( $settings ),
+			'renewal'          => new Renewal( $extension, $settings, $legacy, $verifier, $audit, $lock ),
 		);
 	}
 
@@ -92,12 +94,13 @@ final class Plugin {
 	public function register(): void {
 		add_action( 'init', array( $this, 'load_textdomain' ) );
 		$this->services['settings']->register();
-		foreach ( array( 'capabilities', 'page', 'notices', 'rest', 'daily_check', 'purge_runs', 'site_health', 'datapress' ) as $name ) {
+		foreach ( array( 'capabilities', 'page', 'notices', 'rest', 'daily_check', 'purge_runs', 'site_health', 'datapress', 'secret_reminders' ) as $name ) {
 			$this->services[ $name ]->register();
 		}
 		if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( '\WP_CLI' ) ) {
 			CLI\Guard::register( $this->cli_command(), $this->services['extension'] );
 			CLI\Guard::add( 'wpcrm repair', new CLI\Repair_Command( $this->services['provisioning'] ), 'Repairs what verify found that setup could fix, in one administrator sign-in.', $this->services['extension'] );
+			CLI\Renew_Command::register( $this->renew_command(), $this->services['extension'] );
 		}
 	}
 
@@ -125,12 +128,22 @@ final class Plugin {
 	}
 
 	/**
+	 * The `wp wpcrm renew` command object.
+	 *
+	 * @param callable|null $sleep Sleeper (tests).
+	 */
+	public function renew_command( ?callable $sleep = null ): CLI\Renew_Command {
+		return new CLI\Renew_Command( $this->services['renewal'], $sleep );
+	}
+
+	/**
 	 * Activation: schedule the daily check and the hourly purge; drop runs earlier versions kept per
 	 * user (sealed under the salt-derived key, they cannot be resumed).
 	 */
 	public static function activate(): void {
 		Health\Daily_Check::ensure_scheduled();
 		Health\Purge_Runs::ensure_scheduled();
+		Health\Secret_Reminders::ensure_scheduled();
 		Provision_State_Store::delete_legacy();
 	}
 
@@ -140,5 +153,6 @@ final class Plugin {
 	public static function deactivate(): void {
 		Health\Daily_Check::unschedule();
 		Health\Purge_Runs::unschedule();
+		Health\Secret_Reminders::unschedule();
 	}
 }

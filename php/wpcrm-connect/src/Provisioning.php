@@ -15,7 +15,7 @@ namespace Wpcrm\Connect;
 final class Provisioning {
 
 	/** Actions a caller may ask for. */
-	public const ACTIONS = array( 'start', 'poll', 'choose_environment', 'cancel', 'rollback', 'repair' );
+	public const ACTIONS = array( 'start', 'poll', 'choose_environment', 'cancel', 'rollback', 'repair', 'renew' );
 
 	/** Default lifetime of the client secret, days. */
 	public const DEFAULT_SECRET_DAYS = 180;
@@ -141,6 +141,10 @@ final class Provisioning {
 	 *               `secret` for the CLI.
 	 */
 	public function step( int $user_id, string $action, array $params = array() ): array {
+		if ( 'renew' === $action ) {
+			// "Renew secret": its own run (Renewal), under the same lock.
+			return ( new Renewal( $this->extension, $this->settings, $this->legacy, $this->verifier, $this->audit, $this->lock ) )->step( $user_id, $params );
+		}
 		if ( null === self::state_key() ) {
 			return array(
 				'status' => 'failed',
@@ -458,10 +462,18 @@ final class Provisioning {
 	private function forget_secret( array $request, array &$record, int $user_id, string $source ): array {
 		$request['action'] = 'forget_secret';
 		$request['state']  = $record['state'];
-		try {
-			$response = $this->call( $request, $user_id, $source );
-		} catch ( \Throwable $e ) {
-			$response = array();
+		// The engine removes this site's older secrets now that the new one is saved; out of time it
+		// answers `in_progress`, and the next call continues.
+		for ( $i = 0; $i < 3; $i++ ) {
+			try {
+				$response = $this->call( $request, $user_id, $source );
+			} catch ( \Throwable $e ) {
+				$response = array();
+			}
+			if ( 'in_progress' !== ( $response['status'] ?? '' ) || ! is_string( $response['state'] ?? null ) ) {
+				break;
+			}
+			$request['state'] = $response['state'];
 		}
 		$connection = is_array( $response['connection'] ?? null ) ? $response['connection'] : array();
 		if ( 'done' === ( $response['status'] ?? '' ) && is_string( $response['state'] ?? null ) && '' === (string) ( $connection['client_secret'] ?? '' ) ) {
@@ -527,6 +539,16 @@ final class Provisioning {
 			'id'    => $user_id,
 			'login' => $user ? (string) $user->user_login : '',
 		);
+	}
+
+	/**
+	 * The engine's `notices` (code, message), plain text, for the other flows (Renewal).
+	 *
+	 * @param array $response Response.
+	 * @return array[]
+	 */
+	public static function engine_notices( array $response ): array {
+		return self::notices( $response );
 	}
 
 	/**
@@ -609,7 +631,7 @@ final class Provisioning {
 	 *
 	 * @param array $response Extension response.
 	 */
-	private function public_result( array $response ): array {
+	public static function public_result( array $response ): array {
 		$public = array(
 			'status' => (string) ( $response['status'] ?? 'failed' ),
 			'steps'  => array_map( array( Messages::class, 'localize_step' ), array_values( array_filter( (array) ( $response['steps'] ?? array() ), 'is_array' ) ) ),

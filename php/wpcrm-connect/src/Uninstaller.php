@@ -54,11 +54,14 @@ final class Uninstaller {
 		delete_option( Health\Drift::SEEN_OPTION );
 		delete_option( Health\Drift::DRIFT_OPTION );
 		delete_option( Provision_State_Store::OPTION );
+		delete_option( Renewal::OPTION );
+		delete_option( Health\Secret_Reminders::OPTION );
 		Audit_Log::delete();
 		// The option-row locks of earlier versions, left by a request that died mid-step.
 		global $wpdb;
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( 'wpcrm_connect_provision_lock_' ) . '%' ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
 		wp_clear_scheduled_hook( Health\Daily_Check::HOOK );
 		wp_clear_scheduled_hook( Health\Purge_Runs::HOOK );
+		wp_clear_scheduled_hook( Health\Secret_Reminders::HOOK );
 	}
 }

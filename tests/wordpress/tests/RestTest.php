@@ -27,7 +27,7 @@ final class RestTest extends TestCase {
 			}
 		}
 		$args = $routes['/wpcrm/v1/provision'][0]['args'];
-		$this->assertSame( array( 'start', 'poll', 'choose_environment', 'cancel', 'rollback', 'repair' ), $args['action']['enum'] );
+		$this->assertSame( array( 'start', 'poll', 'choose_environment', 'cancel', 'rollback', 'repair', 'renew' ), $args['action']['enum'] );
 		$this->assertTrue( $args['action']['required'] );
 	}
 

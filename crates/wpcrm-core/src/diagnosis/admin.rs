@@ -169,7 +169,7 @@ pub fn invalid_action(action: &str) -> Diagnosis {
     Diagnosis::new(
         "invalid_action",
         format!("Unknown action '{action}'."),
-        "Use 'run', 'cancel', 'rollback' or 'forget_secret'.",
+        "Use 'run', 'cancel', 'rollback', 'forget_secret' or 'renew'.",
     )
     .ids("provision.invalid_action", "fix.provision.invalid_action")
     .param("action", action)

@@ -13,6 +13,7 @@
 //! - [`admin`]: the signed-in admin against Graph and Dataverse (provisioning);
 //! - [`input`]: the Connection tab's values;
 //! - [`least_privilege`]: the least-privilege audit of verification, and repair.
+//! - [`renewal`]: what renewing a connection's secret refuses or cannot find.
 //!
 //! Nothing here ever sees a secret or a token.
 
@@ -23,6 +24,7 @@ pub mod entra;
 pub mod input;
 pub mod least_privilege;
 pub mod network;
+pub mod renewal;
 
 pub use crate::report::Texts;
 

@@ -114,6 +114,14 @@ impl<'a> Graph<'a> {
         Ok(list.value)
     }
 
+    /// The application whose client id is `app_id`, if the signed-in admin can see it.
+    pub async fn find_application_by_app_id(&self, app_id: &str) -> Result<Option<Application>, Error> {
+        let filter = enc(&format!("appId eq '{}'", lit(app_id)));
+        let url = self.url(&format!("applications?$filter={filter}&$select={APP_SELECT}"));
+        let list: List<Application> = self.get(&url).await?;
+        Ok(list.value.into_iter().next())
+    }
+
     pub async fn get_application(&self, object_id: &str) -> Result<Application, Error> {
         let url = self.url(&format!("applications/{}?$select={APP_SELECT}", enc(object_id)));
         self.get(&url).await

@@ -149,6 +149,7 @@ fn connection(state: &State) -> Option<Connection> {
         // Empty once the caller saved it and asked the state to forget it.
         client_secret: secret.value.clone(),
         secret_expires_at: secret.expires_at.clone(),
+        secret_key_id: Some(secret.key_id.clone()),
         application_object_id: app.object_id.clone(),
         service_principal_id: state.service_principal.as_ref().map(|s| s.id.clone()),
         application_user_id: state.app_user.as_ref().map(|u| u.id.clone()),

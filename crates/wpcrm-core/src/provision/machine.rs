@@ -60,6 +60,8 @@ pub(super) struct Options {
     pub(super) roles: Vec<String>,
     pub(super) create_role: bool,
     pub(super) tables: Vec<TableRequest>,
+    /// `action: renew`: the connection whose secret is renewed.
+    pub(super) renew: Option<super::renew_record::Target>,
 }
 
 /// How the `verify` step checks the new connection: [`crate::verify::run`], or a stand-in in tests.

@@ -15,7 +15,7 @@
 //! This file takes the request (its key, state, options and action) and hands it on: the machine
 //! the steps share is in `machine.rs`, each step in the file named after its id, their order in
 //! `sequence.rs`, `action: rollback` in `rollback.rs`, `action: repair` in `repair.rs` and
-//! `repair_role.rs`, and the answer in `finish.rs`.
+//! `repair_role.rs`, `action: renew` in `renew.rs`, and the answer in `finish.rs`.
 
 mod app_user;
 mod business_unit;
@@ -27,6 +27,9 @@ mod finish;
 mod machine;
 mod marker;
 mod register_app;
+mod renew;
+mod renew_record;
+mod renew_wait;
 mod repair;
 mod repair_role;
 mod response;
@@ -151,11 +154,20 @@ async fn act(
     key: &[u8],
     secret: Option<crate::secret::ClientSecret>,
 ) -> ProvisionResponse {
+    let renewal = machine.st().renewal.is_some();
     match action {
+        "run" | "" | "cancel" | "rollback" if renewal => {
+            finish(machine.into_state(), key, Err(renew::refuse_setup_action()), None)
+        }
         "run" | "" => {
             machine.restore_tokens();
             let outcome = machine.run().await;
             finish(machine.into_state(), key, outcome, None)
+        }
+        "renew" => {
+            machine.restore_tokens();
+            let outcome = machine.renew().await;
+            renew::answer(machine.into_state(), key, outcome)
         }
         "cancel" => {
             let (state, log) = machine.into_state();
@@ -175,9 +187,12 @@ async fn act(
             finish(machine.into_state(), key, outcome, None)
         }
         "forget_secret" => {
-            let (state, log) = machine.into_state();
-            let (state, outcome) = forget_secret(state);
-            finish((state, log), key, outcome, None)
+            machine.restore_tokens();
+            let outcome = machine.forget_secret().await;
+            if renewal {
+                return renew::answer(machine.into_state(), key, outcome);
+            }
+            finish(machine.into_state(), key, outcome, None)
         }
         other => {
             let other: String = other.chars().take(40).collect();
@@ -185,25 +200,6 @@ async fn act(
             finish(machine.into_state(), key, Err(Stop::Failed(error)), None)
         }
     }
-}
-
-/// `action: forget_secret`: the caller has saved the connection; the state keeps its record (for a
-/// later undo) but no longer the secret's value, nor any admin token.
-fn forget_secret(mut state: State) -> (State, Result<(), Stop>) {
-    let finished = state.step(StepId::Verify) == StepStatus::Done && state.secret.is_some();
-    if !finished {
-        return (
-            state,
-            Err(Stop::Failed(ProvisionError::new(None, admin::not_finished()))),
-        );
-    }
-    if let Some(secret) = state.secret.as_mut() {
-        secret.value = crate::secret::ClientSecret::new(String::new());
-    }
-    state.secret_forgotten = true;
-    state.tokens = Default::default();
-    state.device = None;
-    (state, Ok(()))
 }
 
 /// `action: cancel`: the run stops where it is, and says what exists.
@@ -279,6 +275,7 @@ fn validate(request: &ProvisionRequest, key: &[u8]) -> Result<Options, Provision
         roles,
         create_role: request.create_role,
         tables: request.tables.clone(),
+        renew: renew::target(request)?,
     })
 }
 

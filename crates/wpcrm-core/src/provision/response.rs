@@ -35,6 +35,8 @@ pub struct Connection {
     #[serde(serialize_with = "expose_secret")]
     pub client_secret: ClientSecret,
     pub secret_expires_at: String,
+    /// The new secret's key id (Graph's `keyId`; names it in the Entra admin center, never its value).
+    pub secret_key_id: Option<String>,
     pub application_object_id: String,
     pub service_principal_id: Option<String>,
     pub application_user_id: Option<String>,

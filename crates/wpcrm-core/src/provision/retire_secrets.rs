@@ -1,6 +1,8 @@
-//! After the verification passed with the new client secret: this site's older secrets on its
-//! application are removed, so that the application ends with exactly one secret of this site's
-//! (part of the `verify` step; `docs/provision.md`, "Older secrets").
+//! `action: forget_secret`, sent once the caller has saved the new connection: the state forgets
+//! the secret's value, and this site's older secrets on its application are removed, so that the
+//! application ends with exactly one secret of this site's (`docs/provision.md`, "Older secrets,
+//! forget_secret"). Not before: a run or a renewal that dies before the caller saved the new secret
+//! leaves the site on its old one, which must still work.
 //!
 //! Requests: `GET /applications/{id}` for its password credentials, then
 //! `POST /applications/{id}/removePassword` for each secret whose display name carries this site's
@@ -8,19 +10,51 @@
 //! (<https://learn.microsoft.com/graph/api/application-removepassword>). Secrets someone else added
 //! are left alone. Those of a run whose state was lost carry the same mark, so they go too.
 //!
-//! Safe to re-run: removing what is already gone is not an error. A failure does not undo the
-//! connection, which works: the admin is told which secrets stay (`notices`).
+//! Safe to re-run: removing what is already gone is not an error; out of time, the answer is
+//! `in_progress` and the next `forget_secret` continues. A failure does not undo the connection,
+//! which works: the admin is told which secrets stay (`notices`).
 
 use super::machine::{Machine, StepResult, Stop};
-use super::steps::StepId;
+use super::state::State;
+use super::steps::{StepId, StepStatus};
 use crate::diagnosis::admin;
 use crate::service::Error;
 
+/// The new secret works: its verification passed, or (a renewal) Entra ID granted a token with it.
+fn new_secret_works(st: &State) -> bool {
+    st.verification.as_ref().is_some_and(|v| v["ok"] == true)
+        || st.renewal.as_ref().is_some_and(|r| r.secret_active == StepStatus::Done)
+}
+
 impl Machine<'_> {
-    pub(super) async fn retire_older_secrets(&self) -> StepResult {
+    /// `action: forget_secret`: the caller has saved the connection; the state keeps its record (for
+    /// a later undo) but no longer the secret's value, then the older secrets go, then the admin's
+    /// tokens.
+    pub(super) async fn forget_secret(&self) -> StepResult {
+        {
+            let mut st = self.st();
+            let finished =
+                st.secret.is_some() && (st.step(StepId::Verify) == StepStatus::Done || new_secret_works(&st));
+            if !finished {
+                let error = super::response::ProvisionError::new(None, admin::not_finished());
+                return Err(Stop::Failed(error));
+            }
+            if let Some(secret) = st.secret.as_mut() {
+                secret.value = crate::secret::ClientSecret::new(String::new());
+            }
+            st.secret_forgotten = true;
+        }
+        self.retire_older_secrets().await?;
+        let mut st = self.st();
+        st.tokens = Default::default();
+        st.device = None;
+        Ok(())
+    }
+
+    async fn retire_older_secrets(&self) -> StepResult {
         let (passed, retired, new_key) = {
             let st = self.st();
-            let passed = st.verification.as_ref().is_some_and(|v| v["ok"] == true);
+            let passed = new_secret_works(&st);
             (
                 passed,
                 st.older_secrets_retired,

@@ -1,9 +1,9 @@
 //! The order of a `run`: sign-in, environment, then the Graph chain (application → service
 //! principal → secret) concurrently with the Dataverse preparation (business unit ∥ role lookups ∥
-//! custom role and its privileges), then the application user, the role assignments, the
-//! verification, and once it passed the removal of this site's older client secrets
-//! (`docs/provision.md`, "One call"). This is provisioning's critical path: what can
-//! run at once does.
+//! custom role and its privileges), then the application user, the role assignments and the
+//! verification (`docs/provision.md`, "One call"). This site's older client secrets are removed
+//! only once the caller saved the new one (`forget_secret`, `retire_secrets.rs`). This is
+//! provisioning's critical path: what can run at once does.
 
 use super::machine::{Machine, StepResult, Stop};
 use super::steps::{StepId, StepStatus};
@@ -22,7 +22,7 @@ impl Machine<'_> {
         self.st().cancelled = false;
         let finished = {
             let st = self.st();
-            st.step(StepId::Verify) == StepStatus::Done && st.verification.is_some() && st.older_secrets_retired
+            st.step(StepId::Verify) == StepStatus::Done && st.verification.is_some()
         };
         if finished {
             return Ok(());
@@ -34,17 +34,24 @@ impl Machine<'_> {
         self.app_user().await?;
         self.roles().await?;
         self.verify().await?;
-        self.retire_older_secrets().await?;
-        // A finished state keeps no admin credentials: it may be stored for months (a rollback
-        // asks the admin to sign in again).
         let mut st = self.st();
-        st.tokens = Default::default();
-        st.device = None;
+        // A finished state keeps no admin credentials: it may be stored for months (a rollback
+        // asks the admin to sign in again). Until `forget_secret` has removed the older secrets
+        // (after the caller saved the new one), it keeps the sign-in that removal needs.
+        if st.older_secrets_retired {
+            st.tokens = Default::default();
+            st.device = None;
+        }
         Ok(())
     }
 
     async fn graph_chain(&self) -> StepResult {
         self.register_app().await?;
+        if self.app_fresh.load(std::sync::atomic::Ordering::Relaxed) {
+            // This run registered the application: no older secret of this site can be on it, so
+            // there is nothing for `forget_secret` to remove (and no sign-in to keep for it).
+            self.st().older_secrets_retired = true;
+        }
         // The owner check needs nothing the service principal needs: both at once. Both wait for the
         // new application to replicate; the service principal's step is the one reported.
         let (service_principal, owner) = tokio::join!(self.service_principal(), self.ensure_owner());

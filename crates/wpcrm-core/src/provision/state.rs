@@ -6,6 +6,7 @@
 //! carries the refresh token, cached access tokens and the new client secret, so the plaintext JSON is
 //! zeroed as soon as it is sealed or parsed.
 
+use super::renew_record::RenewalRecord;
 use super::steps::{StepId, StepStatus};
 use crate::secret::{ClientSecret, DeviceCode, RefreshToken};
 use base64::Engine as _;
@@ -157,6 +158,9 @@ pub struct State {
     pub cancelled: bool,
     #[serde(default)]
     pub rollback: RollbackRecord,
+    /// Present when this state is a renewal of the secret (`action: renew`), never a setup run.
+    #[serde(default)]
+    pub renewal: Option<RenewalRecord>,
 }
 
 fn already_done() -> bool {

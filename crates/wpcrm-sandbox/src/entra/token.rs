@@ -102,7 +102,7 @@ fn client_credentials(
         .secrets
         .iter()
         .find(|s| s.value == secret)
-        .filter(|s| !w.replicating(s.created))
+        .filter(|s| !w.secret_pending(s))
         .ok_or(Aad::InvalidSecret {
             app_id: client_id.clone(),
         })?;

@@ -219,6 +219,7 @@ fn add_password(shared: &Shared, req: &Req, w: &mut World, idx: usize) -> R {
         start,
         end,
         created: Some(Instant::now()),
+        active_from: Some(Instant::now() + std::time::Duration::from_millis(w.config.secret_activation_delay_ms)),
     };
     let mut v = password_json(&s, true);
     v["@odata.context"] = json!(format!(

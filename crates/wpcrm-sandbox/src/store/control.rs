@@ -28,6 +28,11 @@ pub struct Config {
     /// Whether Graph makes the signed-in caller an owner of the application or service principal
     /// it creates (undocumented; `true` by default, `false` produces the other variant).
     pub creator_becomes_owner: bool,
+    /// How long a client secret added through Graph is refused by the token endpoint
+    /// (`invalid_client`, AADSTS7000215) after addPassword answered: Entra ID's replication of a new
+    /// credential, without delaying anything else (`replication_delay_ms` delays every new object).
+    #[serde(default)]
+    pub secret_activation_delay_ms: u64,
 }
 
 impl Default for Config {
@@ -46,6 +51,7 @@ impl Default for Config {
             dop_hint: None,
             max_concurrent_requests: None,
             concurrency_retry_after_s: 1,
+            secret_activation_delay_ms: 0,
         }
     }
 }

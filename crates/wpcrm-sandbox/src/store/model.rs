@@ -59,6 +59,9 @@ pub struct Secret {
     pub end: OffsetDateTime,
     /// When the secret was added (for the replication delay); seeded secrets are "long ago".
     pub created: Option<Instant>,
+    /// Until when the token endpoint refuses it (`secret_activation_delay_ms` as it was when the
+    /// secret was added; changing the config later does not change it); `None`: at once.
+    pub active_from: Option<Instant>,
 }
 
 #[derive(Debug, Clone)]

@@ -59,6 +59,7 @@ impl World {
                     start: (end - time::Duration::days(730)).min(long_ago),
                     end,
                     created: None,
+                    active_from: None,
                 });
             }
             apps.push(App {

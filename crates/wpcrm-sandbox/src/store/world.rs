@@ -2,7 +2,7 @@
 //! the token endpoint, the `/devicelogin` page and the control API.
 
 use super::control::{Config, Fault, LogEntry};
-use super::model::{App, DeviceCode, DeviceStatus, Env, RefreshGrant, ServicePrincipal, User};
+use super::model::{App, DeviceCode, DeviceStatus, Env, RefreshGrant, Secret, ServicePrincipal, User};
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 use uuid::Uuid;
@@ -64,6 +64,17 @@ impl World {
             Some(t) => (t.elapsed().as_millis() as u64) < self.config.replication_delay_ms,
             None => false,
         }
+    }
+
+    /// A client secret the token endpoint does not accept yet: the replication of every new object
+    /// (`created`), or the secret's own activation delay (`active_from`, from
+    /// `secret_activation_delay_ms` as it was when the secret was added). Microsoft documents that a
+    /// new credential may take a while to work but not how long
+    /// (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>, AADSTS7000215);
+    /// the sandbox produces both "at once" (0, the default) and any delay.
+    pub fn secret_pending(&self, secret: &Secret) -> bool {
+        let activating = secret.active_from.is_some_and(|t| Instant::now() < t);
+        activating || self.replicating(secret.created)
     }
 }
 

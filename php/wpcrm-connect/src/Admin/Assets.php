@@ -70,6 +70,11 @@ final class Assets {
 					'requestFailed'  => __( 'The request failed:', 'wpcrm-connect' ),
 					'howToFix'       => __( 'How to fix:', 'wpcrm-connect' ),
 					'copied'         => __( 'Code copied.', 'wpcrm-connect' ),
+					'renewing'       => __( 'Renewing the client secret… the site keeps using the current one until the new one works.', 'wpcrm-connect' ),
+					'renewed'        => __( 'The client secret was renewed and saved; the older one was removed.', 'wpcrm-connect' ),
+					'renewFailed'    => __( 'Renewing the secret failed. The site still uses its current secret.', 'wpcrm-connect' ),
+					/* translators: %s: expiry date of the client secret. */
+					'expiresOn'      => __( 'Expires on %s.', 'wpcrm-connect' ),
 					'stepStatus'     => array(
 						'pending'     => __( 'Pending', 'wpcrm-connect' ),
 						'in_progress' => __( 'In progress', 'wpcrm-connect' ),

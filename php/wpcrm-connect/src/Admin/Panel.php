@@ -131,6 +131,9 @@ final class Panel {
 				<button type="button" id="wpcrm-setup-button" class="button button-primary"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?>><?php esc_html_e( 'Set up automatically', 'wpcrm-connect' ); ?></button>
 				<button type="button" id="wpcrm-cancel-button" class="button" hidden><?php esc_html_e( 'Cancel', 'wpcrm-connect' ); ?></button>
 				<button type="button" id="wpcrm-rollback-button" class="button button-link-delete"<?php echo $can_undo ? '' : ' hidden'; ?>><?php esc_html_e( 'Undo setup', 'wpcrm-connect' ); ?></button>
+				<?php if ( '' !== $this->settings->connection()['application_id'] ) : ?>
+					<button type="button" id="wpcrm-renew-button" class="button"<?php echo $disabled; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- constant markup. ?>><?php esc_html_e( 'Renew secret', 'wpcrm-connect' ); ?></button>
+				<?php endif; ?>
 			</p>
 
 			<?php if ( null !== $current && 'done' === $current['status'] && ! $current['can_rollback'] ) : ?>

@@ -59,6 +59,8 @@ final class Purge_Runs extends Cron_Job {
 			return false;
 		}
 		try {
+			// A renewal left half way holds the admin's refresh token too.
+			\Wpcrm\Connect\Renewal::purge_idle( is_int( $now ) ? $now : null );
 			return $this->store->purge_idle( is_int( $now ) ? $now : null );
 		} finally {
 			$this->lock->release();

@@ -185,7 +185,7 @@ final class Routes {
 				'permission_callback' => $this->can( Capabilities::SETUP ),
 				'args'                => self::args( array(
 					'action'       => array(
-						'description' => __( 'What to do: start a run, poll it, choose the environment, cancel it, or roll it back.', 'wpcrm-connect' ),
+						'description' => __( 'What to do: start a run, poll it, choose the environment, cancel it, roll it back, or renew the saved connection\'s secret (start or continue).', 'wpcrm-connect' ),
 						'type'        => 'string',
 						'enum'        => Provisioning::ACTIONS,
 						'required'    => true,
