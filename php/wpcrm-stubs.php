@@ -57,14 +57,14 @@ namespace {
      * One step of the resumable provisioning flow: call again with the returned state until the status
      * is done or failed.
      *
-     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, action?: 'run'|'cancel'|'rollback'|'forget_secret'|null, timeout?: int|float|null} $request
+     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, action?: 'run'|'cancel'|'rollback'|'forget_secret'|null, timeout?: int|float|null, sign_in_method?: 'device_code'|'browser'|null, sign_in_response_url?: ?string} $request
      *        state_key: exactly 32 bytes, the same for a site across runs (it keys the marker that proves
      *        an application is the site's; docs/provision.md, "What setup reuses").
      * @return array{
      *     status: 'sign_in_required'|'choose_environment'|'in_progress'|'done'|'failed',
      *     state: string,
      *     steps: list<array<string, mixed>>,
-     *     sign_in?: array{user_code: string, verification_uri: string, message: string, expires_at: string},
+     *     sign_in?: array{method: 'device_code'|'browser', user_code: string, verification_uri: string, message: string, expires_at: string, authorize_url?: string, redirect_uri?: string},
      *     environments?: list<array{url: string, friendly_name: string, unique_name: string, region: string, environment_id: string, is_system_admin: bool}>,
      *     step?: string,
      *     connection?: array{instance_url: string, tenant_id: ?string, application_id: string, client_secret: string, secret_expires_at: string}&array<string, mixed>,

@@ -231,6 +231,8 @@ pub fn provision_request(function: &'static str, request: &ZendHashTable) -> Res
         site_id: f.string("site_id")?,
         action: f.string("action")?,
         timeout: f.timeout("timeout")?,
+        sign_in_method: f.string("sign_in_method")?,
+        sign_in_response_url: f.string("sign_in_response_url")?,
     })
 }
 

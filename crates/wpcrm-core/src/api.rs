@@ -63,6 +63,10 @@ pub struct ProvisionRequest {
     /// `run` (default), `cancel` or `rollback`, as given.
     pub action: Option<String>,
     pub timeout: Option<Duration>,
+    /// `device_code` (default) or `browser` (authorization code with PKCE and a pasted-back address).
+    pub sign_in_method: Option<String>,
+    /// The address the browser ended on after the browser sign-in (it carries a one-time code).
+    pub sign_in_response_url: Option<String>,
 }
 
 impl std::fmt::Debug for ProvisionRequest {
@@ -79,6 +83,30 @@ impl std::fmt::Debug for ProvisionRequest {
             .field("site_id", &self.site_id)
             .field("action", &self.action)
             .field("timeout", &self.timeout)
+            .field("sign_in_method", &self.sign_in_method)
+            .field(
+                "sign_in_response_url",
+                &self.sign_in_response_url.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
+    }
+}
+
+/// How the admin signs in (`sign_in_method` of the request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    DeviceCode,
+    Browser,
+}
+
+impl SignInMethod {
+    /// The request's value: `None` when it names no method, `Err` for an unknown one.
+    pub fn parse(value: Option<&str>) -> Result<Option<SignInMethod>, String> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some("device_code") => Ok(Some(SignInMethod::DeviceCode)),
+            Some("browser") => Ok(Some(SignInMethod::Browser)),
+            Some(other) => Err(other.chars().take(40).collect()),
+        }
     }
 }

@@ -17,7 +17,8 @@ use crate::state::Shared;
 use crate::store::{approve, normalize_user_code, DeviceStatus, World};
 use crate::util::now;
 
-fn esc(s: &str) -> String {
+/// HTML-escapes text for the sign-in pages (also the authorize page's).
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -25,7 +26,8 @@ fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn page(title: &str, inner: &str) -> String {
+/// A sign-in page in the look of Microsoft's (also the authorize page's).
+pub(crate) fn page(title: &str, inner: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="en">
@@ -57,7 +59,7 @@ button {{ margin-top: 24px; margin-right: 8px; padding: 8px 20px; font-size: 15p
 }
 
 /// The error paragraph a page shows above its form (nothing without an error).
-fn error_paragraph(error: Option<&str>) -> String {
+pub(crate) fn error_paragraph(error: Option<&str>) -> String {
     error
         .map(|e| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, esc(e)))
         .unwrap_or_default()

@@ -17,3 +17,5 @@ mod graph;
 mod owners;
 #[path = "suite/server.rs"]
 mod server;
+#[path = "suite/sign_in.rs"]
+mod sign_in;

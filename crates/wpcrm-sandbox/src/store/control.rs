@@ -18,6 +18,22 @@ pub struct Config {
     /// Whether Graph makes the signed-in caller an owner of the application or service principal
     /// it creates (undocumented; `true` by default, `false` produces the other variant).
     pub creator_becomes_owner: bool,
+    /// What polling a redeemed device code answers (undocumented): `bad_verification_code`
+    /// (AADSTS70018, the default) or `invalid_grant` (AADSTS70000).
+    #[serde(default = "default_redeemed_error")]
+    pub device_code_redeemed_error: String,
+    /// Lifetime of an authorization code from the authorize page (Entra documents "about ten
+    /// minutes" for the code; 600 by default).
+    #[serde(default = "default_auth_code_expires_s")]
+    pub auth_code_expires_s: u64,
+}
+
+fn default_redeemed_error() -> String {
+    "bad_verification_code".into()
+}
+
+fn default_auth_code_expires_s() -> u64 {
+    600
 }
 
 impl Default for Config {
@@ -33,6 +49,8 @@ impl Default for Config {
             device_expires_s: 900,
             auto_approve: false,
             creator_becomes_owner: true,
+            device_code_redeemed_error: default_redeemed_error(),
+            auth_code_expires_s: default_auth_code_expires_s(),
         }
     }
 }
