@@ -1,5 +1,6 @@
 /**
- * Dataverse Connection panel: "Set up automatically" (device code sign-in, environment choice, steps)
+ * Dataverse Connection panel: "Set up automatically" (device code sign-in, or the browser sign-in with
+ * a pasted-back address; environment choice, steps)
  * and "Verify connection". Talks only to the plugin's REST routes with the wp_rest nonce.
  * The panel's state is mirrored in data-wpcrm-state for tests:
  * idle | starting | signing-in | choose-environment | in-progress | done | failed | cancelled | rolling-back | rolled-back | verifying.
@@ -163,14 +164,30 @@
 		} );
 	}
 
+	/**
+	 * Shows how to sign in: a code to enter (device code), or a link to open and a field to paste the
+	 * address the browser ended on (browser sign-in). Returns whether to keep polling.
+	 */
 	function showSignIn( signInInfo ) {
+		var browser = signInInfo.method === 'browser';
+		el( 'wpcrm-signin-device' ).hidden = browser;
+		el( 'wpcrm-signin-paste' ).hidden = ! browser;
+		signIn.setAttribute( 'data-wpcrm-sign-in-method', browser ? 'browser' : 'device_code' );
+		signIn.hidden = false;
+		if ( browser ) {
+			var authorize = el( 'wpcrm-authorize-link' );
+			authorize.href = signInInfo.authorize_url || signInInfo.verification_uri;
+			signIn.setAttribute( 'data-wpcrm-authorize-url', authorize.href );
+			say( i18n.waitingPaste );
+			return false;
+		}
 		var link = el( 'wpcrm-verification-link' );
 		link.href = signInInfo.verification_uri;
 		link.textContent = signInInfo.verification_uri;
 		el( 'wpcrm-user-code' ).textContent = signInInfo.user_code;
 		signIn.setAttribute( 'data-wpcrm-user-code', signInInfo.user_code );
-		signIn.hidden = false;
 		say( i18n.waitingSignIn );
+		return true;
 	}
 
 	function schedulePoll() {
@@ -188,8 +205,10 @@
 		switch ( result.status ) {
 			case 'sign_in_required':
 				setState( 'signing-in' );
-				showSignIn( result.sign_in );
-				schedulePoll();
+				// The browser sign-in waits for the pasted address, not for a poll.
+				if ( showSignIn( result.sign_in ) ) {
+					schedulePoll();
+				}
 				break;
 			case 'choose_environment':
 				setState( 'choose-environment' );
@@ -305,6 +324,31 @@
 		provision( 'choose_environment', { instance_url: chosen.value } );
 	} );
 
+	el( 'wpcrm-signin-browser' ).addEventListener( 'click', function () {
+		window.clearTimeout( pollTimer );
+		say( i18n.working );
+		provision( 'poll', { sign_in_method: 'browser' } );
+	} );
+
+	el( 'wpcrm-signin-device-instead' ).addEventListener( 'click', function () {
+		say( i18n.working );
+		provision( 'poll', { sign_in_method: 'device_code' } );
+	} );
+
+	el( 'wpcrm-signin-response-submit' ).addEventListener( 'click', function () {
+		var input = el( 'wpcrm-signin-response' );
+		var pasted = input.value.trim();
+		if ( ! pasted ) {
+			say( i18n.noPaste );
+			return;
+		}
+		showError( null );
+		input.value = '';
+		setState( 'in-progress' );
+		say( i18n.signingIn );
+		provision( 'poll', { sign_in_response_url: pasted } );
+	} );
+
 	el( 'wpcrm-copy-code' ).addEventListener( 'click', function () {
 		var code = el( 'wpcrm-user-code' ).textContent;
 		if ( window.navigator.clipboard ) {
@@ -365,8 +409,9 @@
 					// Undoing a finished setup needs a fresh administrator sign-in (a finished run
 					// keeps no admin tokens).
 					setState( 'signing-in' );
-					showSignIn( result.sign_in );
-					window.setTimeout( step, config.pollInterval || 2000 );
+					if ( showSignIn( result.sign_in ) ) {
+						window.setTimeout( step, config.pollInterval || 2000 );
+					}
 					return;
 				}
 				busy( false );

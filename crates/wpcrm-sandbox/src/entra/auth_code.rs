@@ -12,7 +12,7 @@ use crate::errors::Aad;
 use crate::http::Req;
 use crate::state::Shared;
 use crate::store::{Flow, Variant, World};
-use crate::util::{b64url, now};
+use crate::util::{b64url, b64url_decode, now};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -76,14 +76,31 @@ pub(super) fn redeem(
         }
     }
     c.redeemed = true;
-    let (user, scopes) = (c.user, c.scopes.clone());
+    let (user, scopes, nonce) = (c.user, c.scopes.clone(), c.nonce.clone());
     let aud = first_resource(w, shared, &scopes)?;
     if let Some(refusal) = policy::token_refusal(w, Flow::AuthorizationCode, &aud) {
         return Err(refusal);
     }
     let user = w.user_by_id(user).cloned().ok_or(Aad::InvalidAuthCode)?;
     let want_client_info = form.get("client_info").map(|v| v == "1").unwrap_or(false);
-    issue_user_tokens(shared, w, &user, cid, &scopes, want_client_info, false)
+    let mut body = issue_user_tokens(shared, w, &user, cid, &scopes, want_client_info, false)?;
+    if let Some(nonce) = nonce {
+        with_nonce(shared, &mut body, &nonce);
+    }
+    Ok(body)
+}
+
+/// Re-signs the ID token of `body` with the authorize request's `nonce` among its claims.
+fn with_nonce(shared: &Shared, body: &mut Value, nonce: &str) {
+    let claims = body["id_token"]
+        .as_str()
+        .and_then(|t| t.split('.').nth(1))
+        .and_then(b64url_decode)
+        .and_then(|raw| serde_json::from_slice::<Value>(&raw).ok());
+    if let Some(mut claims) = claims {
+        claims["nonce"] = Value::String(nonce.to_owned());
+        body["id_token"] = Value::String(shared.signer.sign(&claims));
+    }
 }
 
 #[cfg(test)]

@@ -15,8 +15,9 @@
 //! A user blocked by Conditional Access, or a planted policy for the `authorize` flow, is redirected
 //! with the policy's error (the real service may show its error page instead; the sandbox redirects
 //! so that the client's handling can be tested).
-//! Not emulated: consent screens, account pickers, SSO cookies, `prompt`, `login_hint`, `nonce`
-//! checks (the ID token does not carry it), OpenID `id_token` response types.
+//! The `nonce` comes back in the ID token of the redeemed code (MSAL checks it).
+//! Not emulated: consent screens, account pickers, SSO cookies, `prompt`, `login_hint`, OpenID
+//! `id_token` response types.
 
 use super::policy::redirect_refusal;
 use super::tenant::{first_resource, resolve_tenant, user_flow_client};
@@ -29,7 +30,7 @@ use crate::util::{now, random_string};
 use std::collections::HashMap;
 
 /// The request parameters the form carries from the GET to the POST.
-const CARRIED: [&str; 8] = [
+const CARRIED: [&str; 9] = [
     "client_id",
     "redirect_uri",
     "response_type",
@@ -38,6 +39,7 @@ const CARRIED: [&str; 8] = [
     "state",
     "code_challenge",
     "code_challenge_method",
+    "nonce",
 ];
 
 /// Whether `uri` is a loopback redirect a public client may use (any port, any path).
@@ -215,6 +217,7 @@ pub(super) fn authorize(shared: &Shared, req: &Req, seg: &str) -> Resp {
         scopes,
         user: user.id,
         challenge: challenge.map(|c| (c, method)),
+        nonce: p.get("nonce").filter(|n| !n.is_empty()).cloned(),
         expires_at: now() + time::Duration::seconds(lifetime as i64),
         redeemed: false,
     });

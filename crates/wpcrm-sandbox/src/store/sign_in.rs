@@ -17,6 +17,8 @@ pub struct AuthCode {
     pub user: Uuid,
     /// The PKCE challenge and its method (`S256` or `plain`), when the request carried one.
     pub challenge: Option<(String, String)>,
+    /// The authorize request's `nonce`, echoed in the ID token (OpenID Connect Core §3.1.3.7).
+    pub nonce: Option<String>,
     pub expires_at: OffsetDateTime,
     pub redeemed: bool,
 }

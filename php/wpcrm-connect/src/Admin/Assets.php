@@ -68,6 +68,9 @@ final class Assets {
 					'requestFailed'  => __( 'The request failed:', 'wpcrm-connect' ),
 					'howToFix'       => __( 'How to fix:', 'wpcrm-connect' ),
 					'copied'         => __( 'Code copied.', 'wpcrm-connect' ),
+					'waitingPaste'   => __( 'Sign in with the link, then paste the address your browser ended on.', 'wpcrm-connect' ),
+					'noPaste'        => __( 'Paste the whole address from your browser\'s address bar first (it starts with http://localhost).', 'wpcrm-connect' ),
+					'signingIn'      => __( 'Signing in…', 'wpcrm-connect' ),
 					'stepStatus'     => array(
 						'pending'     => __( 'Pending', 'wpcrm-connect' ),
 						'in_progress' => __( 'In progress', 'wpcrm-connect' ),

@@ -95,6 +95,13 @@ final class Command {
 	public $lock_wait = self::LOCK_WAIT;
 
 	/**
+	 * Reads the pasted address of the browser sign-in (tests inject it); null reads STDIN.
+	 *
+	 * @var callable|null
+	 */
+	public $read_line = null;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Extension     $extension    Extension.
@@ -194,6 +201,15 @@ final class Command {
 	 * default: 180
 	 * ---
 	 *
+	 * [--sign-in=<method>]
+	 * : How to sign in: "device_code" (enter a code) or "browser" (open a link, then paste the address the browser ends on; works where Conditional Access blocks the device code).
+	 * ---
+	 * default: device_code
+	 * options:
+	 *   - device_code
+	 *   - browser
+	 * ---
+	 *
 	 * [--show-secret]
 	 * : Print the client secret value.
 	 *
@@ -217,6 +233,7 @@ final class Command {
 			'timeout'      => 20,
 			'source'       => 'cli',
 			'lock_wait'    => $this->lock_wait,
+			'sign_in_method' => (string) ( $assoc_args['sign-in'] ?? 'device_code' ),
 		);
 		if ( $params['secret_days'] < 1 || $params['secret_days'] > 730 ) {
 			\WP_CLI::error( '--secret-days must be between 1 and 730.' );
@@ -230,12 +247,17 @@ final class Command {
 		do {
 			$result = $this->provisioning->step( $user_id, $action, $params );
 			$action = 'poll';
+			unset( $params['sign_in_response_url'] ); // Used once.
 			$this->check_busy( $result );
 			$this->draw_steps( $result['steps'] ?? array(), $shown );
 			$this->print_notices( $result );
 
 			switch ( $result['status'] ) {
 				case 'sign_in_required':
+					if ( 'browser' === ( $result['sign_in']['method'] ?? '' ) ) {
+						$params['sign_in_response_url'] = Browser_Sign_In::ask( (array) $result['sign_in'], $this->read_line );
+						break;
+					}
 					if ( ! $signed_in ) {
 						$sign_in = (array) ( $result['sign_in'] ?? array() );
 						\WP_CLI::log(
