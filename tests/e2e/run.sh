@@ -9,6 +9,8 @@
 #   settings-page  Settings → Dataverse Connection: setup, filled settings, verify, break, verify
 #   dynamics-tab   the same panel on the Dynamics 365 Integration Connection tab (the harness's
 #                  stand-in, WPT_LEGACY_STANDIN=1): setup, the tab reconnects, verify
+#   browser-sign-in  the paste-back sign-in (signin-browser.e2e.js): sign in on the authorize page,
+#                  paste the http://localhost address back, setup finishes
 # Screenshots of every stage, the console log and the server logs go to
 # tests/e2e/artifacts/SCENARIO/ (gitignored, emptied on every run).
 # Prints "e2e: N passed, N failed" (stages of all scenarios); exits non-zero on any failure.
@@ -67,6 +69,14 @@ if [ -z "${WPCRM_SO:-}" ] || [ -z "${WPCRM_SANDBOX_URL:-}" ] || [ -z "${WPCRM_CA
 fi
 export WPCRM_SO WPCRM_SANDBOX_URL WPCRM_CA_FILE
 
+# The script of a scenario: connection.e2e.js unless the scenario has its own file.
+scenario_script() {
+  case "$1" in
+    browser-sign-in) echo signin-browser.e2e.js ;;
+    *) echo connection.e2e.js ;;
+  esac
+}
+
 # One scenario on a fresh WordPress: run_scenario NAME [VAR=value...] (variables for serve.sh).
 total_passed=0 total_failed=0
 run_scenario() {
@@ -98,7 +108,7 @@ run_scenario() {
   log "$name: WordPress at $url, sandbox at $WPCRM_SANDBOX_URL"
   (
     cd "$here"
-    WPT_URL=$url NODE_EXTRA_CA_CERTS=$WPCRM_CA_FILE E2E_ARTIFACTS=$dir E2E_SCENARIO=$name node connection.e2e.js
+    WPT_URL=$url NODE_EXTRA_CA_CERTS=$WPCRM_CA_FILE E2E_ARTIFACTS=$dir E2E_SCENARIO=$name node "$(scenario_script "$name")"
   ) | tee "$dir/result.txt" || status=$?
   stop_wordpress
   for f in php-server.log debug.log mariadb.err; do
@@ -119,11 +129,12 @@ run_scenario() {
   fi
 }
 
-for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab}; do
+for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab browser-sign-in}; do
   case "$scenario" in
     settings-page) run_scenario settings-page WPT_LEGACY_STANDIN=0 ;;
+    browser-sign-in) run_scenario browser-sign-in WPT_LEGACY_STANDIN=0 ;;
     dynamics-tab) run_scenario dynamics-tab WPT_LEGACY_STANDIN=1 ;;
-    *) log "unknown scenario $scenario (settings-page, dynamics-tab)"; total_failed=$((total_failed + 1)) ;;
+    *) log "unknown scenario $scenario (settings-page, dynamics-tab, browser-sign-in)"; total_failed=$((total_failed + 1)) ;;
   esac
 done
 
