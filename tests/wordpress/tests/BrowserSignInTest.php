@@ -124,6 +124,35 @@ final class BrowserSignInTest extends TestCase {
 		$this->assertStringContainsString( 'compliant', $result['error']['fix'] );
 	}
 
+	public function test_wp_cli_sign_in_browser_prints_the_link_and_reads_the_pasted_address(): void {
+		$this->requireSandbox();
+		$command            = \Wpcrm\Connect\Plugin::instance()->cli_command( static function () {} );
+		$asked              = array();
+		$command->read_line = function ( array $sign_in ) use ( &$asked ): string {
+			$asked[] = $sign_in;
+			return $this->browse( $sign_in['authorize_url'] ) . "\n";
+		};
+		$command->provision(
+			array(),
+			array(
+				'instance-url' => Sandbox::instance_url(),
+				'tables'       => 'contact',
+				'sign-in'      => 'browser',
+				'yes'          => true,
+			)
+		);
+		$this->assertCount( 1, $asked, 'asked once for the address' );
+		$this->assertSame( 'browser', $asked[0]['method'] );
+		$this->assertNotEmpty( $this->service( 'settings' )->secret(), 'setup finished and saved the connection' );
+		$devicecodes = array_filter(
+			(array) Sandbox::call( 'GET', '/_sandbox/requests' )['body'],
+			static function ( $r ) {
+				return '/devicecode' === substr( (string) $r['path'], -11 );
+			}
+		);
+		$this->assertCount( 0, $devicecodes, 'no device code with --sign-in=browser' );
+	}
+
 	public function test_the_arguments_are_validated_and_need_the_capability(): void {
 		$this->requireExtension();
 		$this->login( 'admin' );

@@ -19,7 +19,8 @@ final class Browser_Sign_In {
 	 * Prints the link and asks for the pasted address.
 	 *
 	 * @param array         $sign_in The engine's sign_in (method browser).
-	 * @param callable|null $read    Reads one line; defaults to STDIN.
+	 * @param callable|null $read    Reads one line, given the sign_in (tests sign in with it); defaults
+	 *                               to STDIN.
 	 * @return string The pasted address.
 	 */
 	public static function ask( array $sign_in, ?callable $read = null ): string {
@@ -29,7 +30,7 @@ final class Browser_Sign_In {
 		\WP_CLI::log( $link );
 		\WP_CLI::log( sprintf( 'The browser then shows an error page for %s (nothing runs there, that is expected).', $redirect ) );
 		\WP_CLI::log( 'Copy the whole address from the address bar, paste it here and press Enter:' );
-		$line = null === $read ? fgets( STDIN ) : $read();
+		$line = null === $read ? fgets( STDIN ) : $read( $sign_in );
 		$line = trim( (string) $line );
 		if ( '' === $line ) {
 			\WP_CLI::error( 'No address was pasted. Run the command again to get a new sign-in link.' );
