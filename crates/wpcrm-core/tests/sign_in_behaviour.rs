@@ -463,3 +463,18 @@ async fn an_unknown_sign_in_method_is_refused_before_any_request() {
     failed(&r, "sign_in", "invalid_sign_in_method");
     assert!(h.env.served().is_empty());
 }
+
+#[tokio::test]
+async fn an_unknown_invalid_grant_is_reported_not_taken_for_a_spent_code() {
+    let h = H::new().await;
+    let state = h.approved(false).await;
+    h.env.sandbox.control().add_fault(json!({
+        "method": "POST", "path": "/organizations/oauth2/v2.0/token", "kind": "status", "status": 400, "times": 1,
+        "body": r#"{"error":"invalid_grant","error_description":"AADSTS99999: Something new.","error_codes":[99999]}"#,
+        "headers": {"content-type": "application/json; charset=utf-8"}
+    }));
+    let r = h.call(h.req(Some(&state), false)).await;
+    let fix = failed(&r, "sign_in", "AADSTS99999");
+    assert!(fix.contains("login.microsoftonline.com/error?code=99999"), "{fix}");
+    assert_eq!(h.device_codes_issued(), 1, "no new code for an unknown refusal");
+}

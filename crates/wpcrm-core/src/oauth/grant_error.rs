@@ -83,6 +83,13 @@ fn is_declined_number(n: u32) -> bool {
     n == 65004
 }
 
+/// Whether `e` is Entra ID's own refusal of the request (an OAuth error answer), not throttling, a
+/// network failure or a foreign page: only those are the sign-in's to explain.
+pub fn is_entra_refusal(e: &Error) -> bool {
+    matches!(e.refusal(), Some(r) if r.service == crate::service::Service::Entra && matches!(r.code, crate::service::Code::Entra { .. }))
+        && !e.is_throttled()
+}
+
 /// Classifies a refused user grant (not `authorization_pending`/`slow_down`: the poller reads those
 /// first). Numbers decide before the `error` value, since the same number arrives as `invalid_grant`
 /// or `interaction_required` depending on the tenant (unconfirmed; both are handled).

@@ -100,7 +100,7 @@ impl Machine<'_> {
                     Refused::Blocked | Refused::Declined => {
                         self.give_up(step, self.refused_sign_in(&e, entra::SignInFlow::Browser))
                     }
-                    Refused::Other => self.fail(step, &e),
+                    Refused::Other => self.fail_sign_in(step, &e, entra::SignInFlow::Browser),
                 }
             }
         }

@@ -346,18 +346,19 @@ impl Machine<'_> {
                     self.notice(entra::sign_in_spent(&e));
                     Err(Stop::Pending(step))
                 }
-                Refused::Blocked | Refused::Declined => {
+                Refused::Other if !grant_error::is_entra_refusal(&e) => self.fail(step, &e),
+                // A policy, a declined consent or another refusal of the grant, for this resource.
+                // A policy fails the same sign-in the same way: the failure drops it
+                // (`blames_the_signed_in_account`), after the other branch finished with it.
+                _ => {
                     let resource = self.resource_words(scope);
                     let facts = entra::SignInFacts {
                         flow: entra::SignInFlow::Refresh,
                         resource: &resource,
                         client_id: self.client_id(),
                     };
-                    // The same sign-in would be refused the same way: the failure drops it
-                    // (`blames_the_signed_in_account`), after the other branch finished with it.
                     self.give_up(step, entra::sign_in_refused(&e, &facts))
                 }
-                Refused::Other => self.fail(step, &e),
             },
         }
     }

@@ -130,7 +130,7 @@ impl Machine<'_> {
                 self.st().device = None;
                 return ControlFlow::Break(self.start_device().await);
             }
-            device_code::Poll::Failed(e) => self.fail(step, &e),
+            device_code::Poll::Failed(e) => self.fail_sign_in(step, &e, entra::SignInFlow::DeviceCode),
         };
         // Declined, expired or failed: this code is spent.
         self.st().device = None;
@@ -159,6 +159,20 @@ impl Machine<'_> {
             client_id: self.client_id(),
         };
         entra::sign_in_refused(e, &facts)
+    }
+
+    /// A sign-in request that failed otherwise: an Entra refusal (an unknown AADSTS number) gets the
+    /// sign-in catalogue's words, never "expired"; the network, throttling or a deadline get theirs.
+    pub(super) fn fail_sign_in<T>(
+        &self,
+        step: StepId,
+        e: &crate::service::Error,
+        flow: entra::SignInFlow,
+    ) -> StepResult<T> {
+        if crate::oauth::grant_error::is_entra_refusal(e) {
+            return self.give_up(step, self.refused_sign_in(e, flow));
+        }
+        self.fail(step, e)
     }
 
     /// The admin approved: keep the access token in the cache and the refresh token in the state.
