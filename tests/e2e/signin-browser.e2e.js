@@ -7,8 +7,9 @@
  * browser is sent to http://localhost/?code=…&state=…, where nothing listens (the test refuses the
  * connection, as an unreachable localhost does, and reads the address from the navigation); the
  * administrator first pastes an address of another sign-in (refused with its fix), then the right
- * one, and setup finishes with the connection saved. No device code is ever redeemed, the sandbox
- * saw the PKCE code redemption, and neither the code nor a secret reaches a REST response.
+ * one, and setup finishes with the connection saved; "Undo setup" signs in the same way and removes
+ * what setup created. No device code is ever redeemed, the sandbox saw the PKCE code redemption,
+ * and neither the code nor a secret reaches a REST response.
  *
  * Run by tests/e2e/run.sh (scenario browser-sign-in) with WPT_URL, WPCRM_SANDBOX_URL,
  * NODE_EXTRA_CA_CERTS, E2E_ARTIFACTS; prints one line per stage and "e2e browser-sign-in: N passed,
@@ -232,13 +233,27 @@ async function main() {
     await shot(page, 'setup-finished');
   });
 
+  await stage('"Undo setup" signs in in the browser too and removes what setup created', async () => {
+    const appId = (await page.locator('#wpcrm-application-id').inputValue()).trim();
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.locator('#wpcrm-rollback-button').click();
+    await waitForState(['signing-in']);
+    await page.locator('#wpcrm-signin-browser').click();
+    await page.waitForFunction(() => document.getElementById('wpcrm-signin').getAttribute('data-wpcrm-sign-in-method') === 'browser');
+    await paste(await signInInTheBrowser('undo'));
+    await waitForState(['rolled-back']);
+    const state = await control('GET', 'state');
+    check(!state.applications.some((a) => a.appId === appId), `application ${appId} is still in the tenant`);
+    await shot(page, 'undone');
+  });
+
   await stage('the sandbox saw a PKCE redemption and no device code; nothing secret reached the page', async () => {
     const log = await control('GET', 'requests');
     const tokenPosts = log.filter((r) => r.method === 'POST' && r.path.endsWith('/oauth2/v2.0/token'));
     check(log.some((r) => r.method === 'POST' && r.path.endsWith('/oauth2/v2.0/authorize') && r.status === 302), 'the sign-in page did not redirect');
     check(tokenPosts.length > 0, 'no token request');
-    // One device code (the first offer), never approved, and no second one after the switch.
-    check(log.filter((r) => r.path.endsWith('/devicecode')).length === 1, 'a second device code was requested');
+    // One device code per offer (setup, then undo), never approved, none after the switch.
+    check(log.filter((r) => r.path.endsWith('/devicecode')).length === 2, 'a device code was requested after switching');
     const code = new URL(address).searchParams.get('code');
     for (const r of restBodies) {
       check(!r.body.includes(code), `the one-time code is in ${r.url}`);

@@ -31,6 +31,8 @@
 	var noticesBox = el( 'wpcrm-notices' );
 	var pollTimer = null;
 	var running = false;
+	// While "Undo setup" runs, a sign-in it asks for continues the rollback, not a setup poll.
+	var rollbackStep = null;
 
 	function setState( state ) {
 		panel.setAttribute( 'data-wpcrm-state', state );
@@ -286,8 +288,12 @@
 			handle( result );
 		} ).catch( function ( err ) {
 			if ( err.code === 'wpcrm_busy' && action === 'poll' && running ) {
-				// Another writer (a second tab, WP-CLI) holds the site's lock for a moment: poll again.
-				schedulePoll();
+				// Another writer (a second tab, WP-CLI, a poll still in flight) holds the site's lock
+				// for a moment: send the same step again (with its sign-in choice or pasted address).
+				window.clearTimeout( pollTimer );
+				pollTimer = window.setTimeout( function () {
+					provision( action, extra );
+				}, config.pollInterval || 2000 );
 				return;
 			}
 			fail( err );
@@ -324,15 +330,24 @@
 		provision( 'choose_environment', { instance_url: chosen.value } );
 	} );
 
-	el( 'wpcrm-signin-browser' ).addEventListener( 'click', function () {
+	/** The next step of the sign-in the panel shows: of the setup, or of "Undo setup". */
+	function signInNext( extra ) {
 		window.clearTimeout( pollTimer );
+		if ( rollbackStep ) {
+			rollbackStep( extra );
+			return;
+		}
+		provision( 'poll', extra );
+	}
+
+	el( 'wpcrm-signin-browser' ).addEventListener( 'click', function () {
 		say( i18n.working );
-		provision( 'poll', { sign_in_method: 'browser' } );
+		signInNext( { sign_in_method: 'browser' } );
 	} );
 
 	el( 'wpcrm-signin-device-instead' ).addEventListener( 'click', function () {
 		say( i18n.working );
-		provision( 'poll', { sign_in_method: 'device_code' } );
+		signInNext( { sign_in_method: 'device_code' } );
 	} );
 
 	el( 'wpcrm-signin-response-submit' ).addEventListener( 'click', function () {
@@ -344,9 +359,9 @@
 		}
 		showError( null );
 		input.value = '';
-		setState( 'in-progress' );
+		setState( rollbackStep ? 'rolling-back' : 'in-progress' );
 		say( i18n.signingIn );
-		provision( 'poll', { sign_in_response_url: pasted } );
+		signInNext( { sign_in_response_url: pasted } );
 	} );
 
 	el( 'wpcrm-copy-code' ).addEventListener( 'click', function () {
@@ -395,14 +410,18 @@
 		cancelButton.hidden = true;
 		setState( 'rolling-back' );
 		say( i18n.undoing );
-		var step = function () {
-			api( 'provision', { action: 'rollback' } ).then( function ( result ) {
+		var step = function ( extra ) {
+			var body = { action: 'rollback' };
+			Object.keys( extra || {} ).forEach( function ( key ) {
+				body[ key ] = extra[ key ];
+			} );
+			api( 'provision', body ).then( function ( result ) {
 				drawSteps( result.steps );
 				showNotices( result.notices );
 				signIn.hidden = true;
 				if ( result.status === 'in_progress' ) {
 					setState( 'rolling-back' );
-					window.setTimeout( step, 1000 );
+					pollTimer = window.setTimeout( step, 1000 );
 					return;
 				}
 				if ( result.status === 'sign_in_required' && result.sign_in ) {
@@ -410,11 +429,12 @@
 					// keeps no admin tokens).
 					setState( 'signing-in' );
 					if ( showSignIn( result.sign_in ) ) {
-						window.setTimeout( step, config.pollInterval || 2000 );
+						pollTimer = window.setTimeout( step, config.pollInterval || 2000 );
 					}
 					return;
 				}
 				busy( false );
+				rollbackStep = null;
 				if ( result.status === 'rolled_back' ) {
 					setState( 'rolled-back' );
 					rollbackButton.hidden = true;
@@ -424,8 +444,19 @@
 					setState( 'failed' );
 					showError( result.error || { message: i18n.failed } );
 				}
-			} ).catch( fail );
+			} ).catch( function ( err ) {
+				if ( err.code === 'wpcrm_busy' ) {
+					// A step still in flight holds the lock: send this one again.
+					pollTimer = window.setTimeout( function () {
+						step( extra );
+					}, 500 );
+					return;
+				}
+				rollbackStep = null;
+				fail( err );
+			} );
 		};
+		rollbackStep = step;
 		step();
 	} );
 

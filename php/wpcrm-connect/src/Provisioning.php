@@ -110,8 +110,8 @@ final class Provisioning {
 
 	/**
 	 * Adds the sign-in method of the run and, for this call only, the pasted address of the browser
-	 * sign-in to the engine request (docs/provision.md, "Sign-in"). Undoing a setup signs in with a
-	 * device code unless the engine holds a pending browser sign-in.
+	 * sign-in to the engine request (docs/provision.md, "Sign-in"). Undoing a setup takes the method
+	 * and the address from the call only (a finished run's record keeps none).
 	 *
 	 * @param array  $request Engine request (changed).
 	 * @param array  $record  The run's record.
@@ -119,15 +119,15 @@ final class Provisioning {
 	 * @param array  $params  Step parameters.
 	 */
 	private function add_sign_in( array &$request, array $record, string $action, array $params ): void {
-		if ( ! in_array( $action, array( 'start', 'poll', 'choose_environment' ), true ) ) {
+		if ( ! in_array( $action, array( 'start', 'poll', 'choose_environment', 'rollback' ), true ) ) {
 			return;
 		}
-		$method = (string) ( $record['sign_in'] ?? '' );
+		$method = 'rollback' === $action ? self::sign_in_method( $params ) : (string) ( $record['sign_in'] ?? '' );
 		if ( '' !== $method ) {
 			$request['sign_in_method'] = $method;
 		}
 		$pasted = trim( (string) ( $params['sign_in_response_url'] ?? '' ) );
-		if ( '' !== $pasted && 'poll' === $action ) {
+		if ( '' !== $pasted && in_array( $action, array( 'poll', 'rollback' ), true ) ) {
 			$request['sign_in_response_url'] = $pasted;
 		}
 	}
