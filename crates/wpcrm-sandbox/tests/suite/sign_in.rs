@@ -362,3 +362,49 @@ fn serde_urlencoded(p: &[(&'static str, String)]) -> String {
     }
     s.finish()
 }
+
+#[tokio::test]
+async fn the_device_login_page_shows_a_planted_policy_and_the_poll_answers_it() {
+    let h = start().await;
+    let az = az_cli();
+    h.control(
+        "POST",
+        "/policy/sign-in",
+        json!({"flow": "device_code", "resource": "graph", "variant": "compliant_device"}),
+    )
+    .await;
+    let dc = h
+        .post_form(
+            "/organizations/oauth2/v2.0/devicecode",
+            &[("client_id", az), ("scope", GRAPH)],
+        )
+        .await;
+    let admin = fixtures::admin();
+    let page = h
+        .post_form(
+            "/devicelogin",
+            &[
+                ("step", "signin"),
+                ("user_code", dc.json["user_code"].as_str().unwrap()),
+                ("email", admin.upn),
+                ("password", admin.password),
+            ],
+        )
+        .await;
+    assert!(
+        page.text.contains(r#"<span id="error_code">53000</span>"#),
+        "{}",
+        page.text
+    );
+    let poll = h
+        .post_form(
+            "/organizations/oauth2/v2.0/token",
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("client_id", az),
+                ("device_code", dc.json["device_code"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_aad_error(&poll, 400, "invalid_grant", 53000);
+}
