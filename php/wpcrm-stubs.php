@@ -89,7 +89,7 @@ namespace {
      * One step of the resumable provisioning flow: call again with the returned state until the status
      * is done or failed.
      *
-     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, cloud?: 'public'|'gcc'|'usgovhigh'|'usgovdod'|'china'|null, action?: 'run'|'cancel'|'rollback'|'forget_secret'|'renew'|'repair'|null, client_secret?: ?string, timeout?: int|float|null, application_id?: ?string, application_object_id?: ?string, tenant_id?: ?string} $request
+     * @param array{state?: ?string, state_key: string, instance_url?: ?string, app_name?: ?string, secret_lifetime_days?: ?int, tables?: list<string>|array<string, list<string>>, roles?: ?list<string>, create_role?: ?bool, site_id?: ?string, cloud?: 'public'|'gcc'|'usgovhigh'|'usgovdod'|'china'|null, action?: 'run'|'cancel'|'rollback'|'forget_secret'|'renew'|'repair'|null, client_secret?: ?string, sign_in_method?: 'device_code'|'browser'|null, sign_in_response_url?: ?string, timeout?: int|float|null, application_id?: ?string, application_object_id?: ?string, tenant_id?: ?string} $request
      *        state_key: exactly 32 bytes, the same for a site across runs (it keys the marker that proves
      *        an application is the site's; docs/provision.md, "What setup reuses").
      *        action 'renew' (docs/provision.md, "Renewing the secret"): a new secret for the connection
@@ -98,7 +98,7 @@ namespace {
      *     status: 'sign_in_required'|'choose_environment'|'in_progress'|'done'|'failed',
      *     state: string,
      *     steps: list<array<string, mixed>>,
-     *     sign_in?: array{user_code: string, verification_uri: string, message: string, expires_at: string},
+     *     sign_in?: array{method: 'device_code'|'browser', user_code: string, verification_uri: string, message: string, expires_at: string, authorize_url?: string, redirect_uri?: string},
      *     environments?: list<array{url: string, friendly_name: string, unique_name: string, region: string, environment_id: string, is_system_admin: bool}>,
      *     step?: string,
      *     connection?: array{instance_url: string, tenant_id: ?string, application_id: string, client_secret: string, secret_expires_at: string}&array<string, mixed>,

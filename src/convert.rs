@@ -238,6 +238,8 @@ pub fn provision_request(function: &'static str, request: &ZendHashTable) -> Res
         application_id: f.string("application_id")?,
         application_object_id: f.string("application_object_id")?,
         tenant_id: f.string("tenant_id")?,
+        sign_in_method: f.string("sign_in_method")?,
+        sign_in_response_url: f.string("sign_in_response_url")?,
     })
 }
 

@@ -13,6 +13,8 @@
 #                  least-privilege audit warns for System Administrator
 #   renew          "Renew secret" on the settings page, a renewal cut short after its secret was
 #                  created (renew.e2e.js), the site verifying throughout
+#   browser-sign-in  the paste-back sign-in (signin-browser.e2e.js): sign in on the authorize page,
+#                  paste the http://localhost address back, setup finishes
 # Screenshots of every stage, the console log and the server logs go to
 # tests/e2e/artifacts/SCENARIO/ (gitignored, emptied on every run).
 # Prints "e2e: N passed, N failed" (stages of all scenarios); exits non-zero on any failure.
@@ -71,6 +73,15 @@ if [ -z "${WPCRM_SO:-}" ] || [ -z "${WPCRM_SANDBOX_URL:-}" ] || [ -z "${WPCRM_CA
 fi
 export WPCRM_SO WPCRM_SANDBOX_URL WPCRM_CA_FILE
 
+# The script of a scenario: connection.e2e.js unless the scenario has its own file.
+scenario_script() {
+  case "$1" in
+    browser-sign-in) echo signin-browser.e2e.js ;;
+    repair) echo repair.e2e.js ;;
+    *) echo connection.e2e.js ;; # renew runs through it (renew.e2e.js borrows its browser and stages)
+  esac
+}
+
 # One scenario on a fresh WordPress: run_scenario NAME [VAR=value...] (variables for serve.sh).
 total_passed=0 total_failed=0
 run_scenario() {
@@ -102,10 +113,7 @@ run_scenario() {
   log "$name: WordPress at $url, sandbox at $WPCRM_SANDBOX_URL"
   (
     cd "$here"
-    # A scenario with a file of its own (repair.e2e.js) runs it; the others are connection.e2e.js's.
-    script=connection.e2e.js
-    if [ -f "$name.e2e.js" ]; then script=$name.e2e.js; fi
-    WPT_URL=$url NODE_EXTRA_CA_CERTS=$WPCRM_CA_FILE E2E_ARTIFACTS=$dir E2E_SCENARIO=$name node "$script"
+    WPT_URL=$url NODE_EXTRA_CA_CERTS=$WPCRM_CA_FILE E2E_ARTIFACTS=$dir E2E_SCENARIO=$name node "$(scenario_script "$name")"
   ) | tee "$dir/result.txt" || status=$?
   stop_wordpress
   for f in php-server.log debug.log mariadb.err; do
@@ -126,13 +134,14 @@ run_scenario() {
   fi
 }
 
-for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab repair renew}; do
+for scenario in ${E2E_SCENARIOS:-settings-page dynamics-tab repair renew browser-sign-in}; do
   case "$scenario" in
     settings-page) run_scenario settings-page WPT_LEGACY_STANDIN=0 ;;
     repair) run_scenario repair WPT_LEGACY_STANDIN=0 ;;
     dynamics-tab) run_scenario dynamics-tab WPT_LEGACY_STANDIN=1 ;;
     renew) run_scenario renew WPT_LEGACY_STANDIN=0 ;;
-    *) log "unknown scenario $scenario (settings-page, dynamics-tab, repair, renew)"; total_failed=$((total_failed + 1)) ;;
+    browser-sign-in) run_scenario browser-sign-in WPT_LEGACY_STANDIN=0 ;;
+    *) log "unknown scenario $scenario (settings-page, dynamics-tab, repair, renew, browser-sign-in)"; total_failed=$((total_failed + 1)) ;;
   esac
 done
 

@@ -44,7 +44,7 @@ $other = wpcrm_provision(['state_key' => str_repeat("\x08", 32)] + $request);
 show('other key', wpcrm_provision(['state' => $other['state']] + $request));
 ?>
 --EXPECT--
-declined: failed sign_in authorization_declined fix=true steps=10 state=true
+declined: failed sign_in AADSTS65004 fix=true steps=10 state=true
 expired: failed sign_in expired_token fix=true steps=10 state=true
 blocked: failed sign_in AADSTS53003 fix=true steps=10 state=true
 maker: failed register_app Authorization_RequestDenied fix=true steps=10 state=true

@@ -78,6 +78,10 @@ pub struct ProvisionRequest {
     pub application_object_id: Option<String>,
     /// `renew`: the connection's tenant (GUID or domain), when the site recorded it.
     pub tenant_id: Option<String>,
+    /// `device_code` (default) or `browser` (authorization code with PKCE and a pasted-back address).
+    pub sign_in_method: Option<String>,
+    /// The address the browser ended on after the browser sign-in (it carries a one-time code).
+    pub sign_in_response_url: Option<String>,
 }
 
 impl std::fmt::Debug for ProvisionRequest {
@@ -99,6 +103,30 @@ impl std::fmt::Debug for ProvisionRequest {
             .field("application_id", &self.application_id)
             .field("application_object_id", &self.application_object_id)
             .field("tenant_id", &self.tenant_id)
+            .field("sign_in_method", &self.sign_in_method)
+            .field(
+                "sign_in_response_url",
+                &self.sign_in_response_url.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
+    }
+}
+
+/// How the admin signs in (`sign_in_method` of the request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    DeviceCode,
+    Browser,
+}
+
+impl SignInMethod {
+    /// The request's value: `None` when it names no method, `Err` for an unknown one.
+    pub fn parse(value: Option<&str>) -> Result<Option<SignInMethod>, String> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some("device_code") => Ok(Some(SignInMethod::DeviceCode)),
+            Some("browser") => Ok(Some(SignInMethod::Browser)),
+            Some(other) => Err(other.chars().take(40).collect()),
+        }
     }
 }

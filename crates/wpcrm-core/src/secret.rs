@@ -55,6 +55,15 @@ secret_string!(
     /// The device code of a device authorization grant (the user code is not secret; this is).
     DeviceCode
 );
+secret_string!(
+    /// A one-time authorization code from a pasted-back browser sign-in.
+    AuthorizationCode
+);
+secret_string!(
+    /// The PKCE `code_verifier` of a browser sign-in (RFC 7636): it never leaves the sealed state
+    /// except in the one token request that redeems the authorization code.
+    CodeVerifier
+);
 
 /// Serde adapters for the secret types, which deliberately implement neither trait: only the sealed
 /// provisioning state, and the parsers of the answers that carry them, may name these.
@@ -90,6 +99,8 @@ pub mod serde_adapters {
     secret_serde!(ser_access_token, crate::secret::AccessToken);
     secret_serde!(ser_refresh_token, crate::secret::RefreshToken);
     secret_serde!(ser_device_code, crate::secret::DeviceCode);
+    secret_serde!(ser_code_verifier, crate::secret::CodeVerifier);
+    secret_serde!(ser_authorization_code, crate::secret::AuthorizationCode);
 }
 
 #[cfg(test)]

@@ -604,7 +604,7 @@ async fn a_declined_sign_in_fails_and_the_next_run_starts_over() {
     let r = h.call(h.request(Some(&r.state))).await;
     assert_eq!(r.status, Status::Failed);
     let e = r.error.as_ref().unwrap();
-    assert_eq!(step_code(e), (Some("sign_in"), "authorization_declined"));
+    assert_eq!(step_code(e), (Some("sign_in"), "AADSTS65004"));
     assert!(e.fix.is_some());
     assert_eq!(status_of(&r, "sign_in"), StepStatus::Failed);
     let r = h.call(h.request(Some(&r.state))).await;

@@ -371,7 +371,7 @@ fn replication_delay_is_absorbed() {
 #[test]
 fn declined_and_expired_sign_ins_fail_with_a_fix() {
     let env = env(SandboxOptions::default());
-    for (action, code) in [("decline", "authorization_declined"), ("expire", "expired_token")] {
+    for (action, code) in [("decline", "AADSTS65004"), ("expire", "expired_token")] {
         let r = env.call(env.request(None));
         let user_code = r.sign_in.as_ref().unwrap().user_code.clone();
         let (status, _) = env.sandbox.control().call(

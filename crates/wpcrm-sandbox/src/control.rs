@@ -8,7 +8,7 @@ use crate::http::{Req, Resp};
 use crate::state::Shared;
 use crate::store::{
     approve, default_admin, normalize_user_code, App, Config, Depth, DeviceStatus, Fault, FaultKind, Role,
-    ServicePrincipal, World,
+    ServicePrincipal, SignInPolicy, World,
 };
 use crate::util::{iso, new_uuid, now, parse_guid};
 use serde_json::{json, Value};
@@ -268,6 +268,21 @@ pub fn call(shared: &Shared, method: &str, path: &str, body: Value) -> (u16, Val
         ("POST", "/roles/plant") => plant_role(&mut w, &body),
         ("POST", "/policy/device-code") => {
             w.device_code_blocked = body.get("blocked").and_then(Value::as_bool).unwrap_or(true);
+            done()
+        }
+        ("GET", "/policy/sign-in") => (200, serde_json::to_value(&w.sign_in_policies).unwrap_or(Value::Null)),
+        ("POST", "/policy/sign-in") => match serde_json::from_value::<SignInPolicy>(body) {
+            Ok(mut p) => {
+                p.id = w.next_fault_id;
+                w.next_fault_id += 1;
+                let id = p.id;
+                w.sign_in_policies.push(p);
+                (200, json!({"id": id}))
+            }
+            Err(e) => bad(format!("invalid sign-in policy: {e}")),
+        },
+        ("DELETE", "/policy/sign-in") => {
+            w.sign_in_policies.clear();
             done()
         }
         _ => crate::control_roles::call(&mut w, method, sub, &body)

@@ -8,16 +8,20 @@
 //! (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code>): a wrong code is refused on the
 //! page, a wrong password shows AADSTS50126, a user blocked by Conditional Access (or the
 //! device-code policy) sees "You don't have access to this" with error 53003 and the poller gets
-//! AADSTS53003, declining makes the poller get `authorization_declined`.
+//! AADSTS53003, declining makes the poller get `authorization_declined`. A planted device-code
+//! sign-in policy (`/_sandbox/policy/sign-in`) shows the same page with its number (`#error_code`)
+//! and the poller gets its error.
 //! Not emulated: MFA, account pickers, SSO cookies (step 3 trusts the e-mail carried by the form),
 //! localisation, `verification_uri_complete`.
 
 use crate::http::{Req, Resp};
+use crate::resources::{DISCO, GRAPH};
 use crate::state::Shared;
-use crate::store::{approve, normalize_user_code, DeviceStatus, World};
+use crate::store::{approve, normalize_user_code, DeviceStatus, Flow, World};
 use crate::util::now;
 
-fn esc(s: &str) -> String {
+/// HTML-escapes text for the sign-in pages (also the authorize page's).
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -25,7 +29,8 @@ fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn page(title: &str, inner: &str) -> String {
+/// A sign-in page in the look of Microsoft's (also the authorize page's).
+pub(crate) fn page(title: &str, inner: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="en">
@@ -57,7 +62,7 @@ button {{ margin-top: 24px; margin-right: 8px; padding: 8px 20px; font-size: 15p
 }
 
 /// The error paragraph a page shows above its form (nothing without an error).
-fn error_paragraph(error: Option<&str>) -> String {
+pub(crate) fn error_paragraph(error: Option<&str>) -> String {
     error
         .map(|e| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, esc(e)))
         .unwrap_or_default()
@@ -122,6 +127,16 @@ fn client_name(w: &World, code: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The AADSTS number of a planted device-code policy for this code's resource (`docs/sandbox.md`,
+/// "Sign-in policies"), which the page shows as Entra's does; the poll answers it.
+fn planted_policy(w: &World, code: &str) -> Option<u32> {
+    let d = w.devices.iter().find(|d| d.user_code == code)?;
+    w.sign_in_policies
+        .iter()
+        .find(|p| p.applies(Flow::DeviceCode, &d.resource, GRAPH, DISCO))
+        .map(|p| p.variant.parts().0)
+}
+
 /// A code can be used on the page while it is pending and not expired.
 fn usable(w: &World, code: &str) -> bool {
     w.devices
@@ -154,6 +169,21 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
             let Some(user) = user.filter(|u| u.password == get("password")) else {
                 return signin_page(&code, &client, Some("Your account or password is incorrect. If you don't remember your password, reset it now. (AADSTS50126)"));
             };
+            if let Some(number) = planted_policy(&w, &code) {
+                // A planted sign-in policy: the page says so; the poller gets the policy's error.
+                approve(&mut w, &code, user.id);
+                return Resp::html(
+                    200,
+                    page(
+                        "You don't have access to this",
+                        &format!(
+                            r#"<p id="blocked">Your sign-in was successful but your admin requires more before you can access this resource.</p>
+<p>Error code: <span id="error_code">{number}</span></p><p>Signed in as {}</p>"#,
+                            esc(&user.upn)
+                        ),
+                    ),
+                );
+            }
             if user.ca_blocked || w.device_code_blocked {
                 approve(&mut w, &code, user.id); // records the block for the poller
                 return Resp::html(

@@ -21,6 +21,12 @@
 //! - Dataverse 429 body `{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit
 //!   of N over time window of S seconds."}}`.
 //! - Unknown table in `EntityDefinitions(LogicalName='x')` → 404 `0x80040217` with the MetadataCache text.
+//! - Authorization code grant: a code redeemed twice → `invalid_grant` AADSTS54005; expired → 70008;
+//!   a verifier that does not match the challenge (or is malformed, RFC 7636 §4.1) → `invalid_grant`
+//!   AADSTS501481; a `redirect_uri` other than the authorize request's → `invalid_grant` AADSTS50011;
+//!   an unknown code → `invalid_grant` AADSTS9002313.
+//! - A redeemed device code answers `bad_verification_code` AADSTS70018 by default; the config
+//!   `device_code_redeemed_error: "invalid_grant"` answers `invalid_grant` AADSTS70000 instead.
 
 use crate::http::{Req, Resp};
 use crate::odata::odata_headers;
@@ -29,19 +35,43 @@ use serde_json::{json, Value};
 
 #[derive(Debug, Clone)]
 pub enum Aad {
-    InvalidSecret { app_id: String },
-    ExpiredSecret { app_id: String },
+    InvalidSecret {
+        app_id: String,
+    },
+    ExpiredSecret {
+        app_id: String,
+    },
     MissingSecret,
-    UnknownApp { app_id: String, tenant: String },
-    TenantNotFound { tenant: String },
-    TenantNotFoundDiscovery { tenant: String },
-    MalformedTenant { tenant: String },
-    UnknownResource { resource: String, tenant: String },
+    UnknownApp {
+        app_id: String,
+        tenant: String,
+    },
+    TenantNotFound {
+        tenant: String,
+    },
+    TenantNotFoundDiscovery {
+        tenant: String,
+    },
+    MalformedTenant {
+        tenant: String,
+    },
+    UnknownResource {
+        resource: String,
+        tenant: String,
+    },
     NoTenantInfo,
-    MissingParameter { name: String },
-    UnsupportedGrantType { grant: String },
-    MultipleResources { scope: String },
-    InvalidScope { scope: String },
+    MissingParameter {
+        name: String,
+    },
+    UnsupportedGrantType {
+        grant: String,
+    },
+    MultipleResources {
+        scope: String,
+    },
+    InvalidScope {
+        scope: String,
+    },
     ConditionalAccess,
     AuthorizationPending,
     SlowDown,
@@ -50,6 +80,17 @@ pub enum Aad {
     BadVerificationCode,
     InvalidRefreshToken,
     InvalidInstance,
+    /// A planted sign-in policy (`store::sign_in::Variant`): its number, `error` and description.
+    Refused {
+        number: u32,
+        error: String,
+        message: &'static str,
+    },
+    AuthCodeRedeemed,
+    InvalidCodeVerifier,
+    RedirectMismatch,
+    InvalidAuthCode,
+    DeviceCodeRedeemed,
 }
 
 impl Aad {
@@ -74,10 +115,22 @@ impl Aad {
             Aad::BadVerificationCode => 70018,
             Aad::InvalidRefreshToken => 9002313,
             Aad::InvalidInstance => 50049,
+            Aad::Refused { number, .. } => *number,
+            Aad::AuthCodeRedeemed => 54005,
+            Aad::InvalidCodeVerifier => 501481,
+            Aad::RedirectMismatch => 50011,
+            Aad::InvalidAuthCode => 9002313,
+            Aad::DeviceCodeRedeemed => 70000,
         }
     }
-    pub fn error(&self) -> &'static str {
+    pub fn error(&self) -> &str {
         match self {
+            Aad::Refused { error, .. } => error,
+            Aad::AuthCodeRedeemed
+            | Aad::InvalidCodeVerifier
+            | Aad::RedirectMismatch
+            | Aad::InvalidAuthCode
+            | Aad::DeviceCodeRedeemed => "invalid_grant",
             Aad::InvalidSecret { .. } | Aad::ExpiredSecret { .. } | Aad::MissingSecret => "invalid_client",
             Aad::UnknownApp { .. } => "unauthorized_client",
             Aad::TenantNotFoundDiscovery { .. } => "invalid_tenant",
@@ -126,6 +179,12 @@ impl Aad {
             Aad::BadVerificationCode => "The provided value for the input parameter 'device_code' is not valid.".into(),
             Aad::InvalidRefreshToken => "Invalid request. Request is malformed or invalid. The provided refresh token is not valid.".into(),
             Aad::InvalidInstance => "Unknown or invalid instance.".into(),
+            Aad::Refused { message, .. } => (*message).into(),
+            Aad::AuthCodeRedeemed => "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.".into(),
+            Aad::InvalidCodeVerifier => "The code_verifier does not match the code_challenge supplied in the authorization request.".into(),
+            Aad::RedirectMismatch => "The redirect URI specified in the request does not match the redirect URI of the authorization request.".into(),
+            Aad::InvalidAuthCode => "Invalid request. Request is malformed or invalid. The provided authorization code is not valid.".into(),
+            Aad::DeviceCodeRedeemed => "The provided value for the input parameter 'device_code' is not valid. The code was already redeemed.".into(),
         }
     }
 

@@ -219,6 +219,13 @@ impl Control<'_> {
     pub fn state(&self) -> Value {
         self.call("GET", "/_sandbox/state", Value::Null).1
     }
+    /// Plants a sign-in policy (`{"flow", "variant", "resource"?, "error"?, "times"?}`): its id, or
+    /// panics on a body the control API refuses (a test's mistake).
+    pub fn plant_sign_in_policy(&self, policy: Value) -> u64 {
+        let (status, v) = self.call("POST", "/_sandbox/policy/sign-in", policy);
+        assert_eq!(status, 200, "sign-in policy refused: {v}");
+        v["id"].as_u64().unwrap_or(0)
+    }
 }
 
 type Ready = Result<(Arc<state::Shared>, watch::Sender<bool>), String>;

@@ -19,3 +19,5 @@ mod owners;
 mod secret_activation;
 #[path = "suite/server.rs"]
 mod server;
+#[path = "suite/sign_in.rs"]
+mod sign_in;

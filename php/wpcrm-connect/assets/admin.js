@@ -1,5 +1,6 @@
 /**
- * Dataverse Connection panel: "Set up automatically" (device code sign-in, environment choice, steps)
+ * Dataverse Connection panel: "Set up automatically" (device code sign-in, or the browser sign-in with
+ * a pasted-back address; environment choice, steps)
  * and "Verify connection". Talks only to the plugin's REST routes with the wp_rest nonce.
  * The panel's state is mirrored in data-wpcrm-state for tests:
  * idle | starting | signing-in | choose-environment | in-progress | done | failed | cancelled | rolling-back | rolled-back | verifying | repairing | repaired
@@ -31,6 +32,8 @@
 	var noticesBox = el( 'wpcrm-notices' );
 	var pollTimer = null;
 	var running = false;
+	// While "Undo setup" runs, a sign-in it asks for continues the rollback, not a setup poll.
+	var rollbackStep = null;
 
 	function setState( state ) {
 		panel.setAttribute( 'data-wpcrm-state', state );
@@ -167,14 +170,30 @@
 		} );
 	}
 
+	/**
+	 * Shows how to sign in: a code to enter (device code), or a link to open and a field to paste the
+	 * address the browser ended on (browser sign-in). Returns whether to keep polling.
+	 */
 	function showSignIn( signInInfo ) {
+		var browser = signInInfo.method === 'browser';
+		el( 'wpcrm-signin-device' ).hidden = browser;
+		el( 'wpcrm-signin-paste' ).hidden = ! browser;
+		signIn.setAttribute( 'data-wpcrm-sign-in-method', browser ? 'browser' : 'device_code' );
+		signIn.hidden = false;
+		if ( browser ) {
+			var authorize = el( 'wpcrm-authorize-link' );
+			authorize.href = signInInfo.authorize_url || signInInfo.verification_uri;
+			signIn.setAttribute( 'data-wpcrm-authorize-url', authorize.href );
+			say( i18n.waitingPaste );
+			return false;
+		}
 		var link = el( 'wpcrm-verification-link' );
 		link.href = signInInfo.verification_uri;
 		link.textContent = signInInfo.verification_uri;
 		el( 'wpcrm-user-code' ).textContent = signInInfo.user_code;
 		signIn.setAttribute( 'data-wpcrm-user-code', signInInfo.user_code );
-		signIn.hidden = false;
 		say( i18n.waitingSignIn );
+		return true;
 	}
 
 	function schedulePoll() {
@@ -192,8 +211,10 @@
 		switch ( result.status ) {
 			case 'sign_in_required':
 				setState( 'signing-in' );
-				showSignIn( result.sign_in );
-				schedulePoll();
+				// The browser sign-in waits for the pasted address, not for a poll.
+				if ( showSignIn( result.sign_in ) ) {
+					schedulePoll();
+				}
 				break;
 			case 'choose_environment':
 				setState( 'choose-environment' );
@@ -274,8 +295,12 @@
 			handle( result );
 		} ).catch( function ( err ) {
 			if ( err.code === 'wpcrm_busy' && action === 'poll' && running ) {
-				// Another writer (a second tab, WP-CLI) holds the site's lock for a moment: poll again.
-				schedulePoll();
+				// Another writer (a second tab, WP-CLI, a poll still in flight) holds the site's lock
+				// for a moment: send the same step again (with its sign-in choice or pasted address).
+				window.clearTimeout( pollTimer );
+				pollTimer = window.setTimeout( function () {
+					provision( action, extra );
+				}, config.pollInterval || 2000 );
 				return;
 			}
 			fail( err );
@@ -310,6 +335,40 @@
 		setState( 'in-progress' );
 		say( i18n.working );
 		provision( 'choose_environment', { instance_url: chosen.value } );
+	} );
+
+	/** The next step of the sign-in the panel shows: of the setup, or of "Undo setup". */
+	function signInNext( extra ) {
+		window.clearTimeout( pollTimer );
+		if ( rollbackStep ) {
+			rollbackStep( extra );
+			return;
+		}
+		provision( 'poll', extra );
+	}
+
+	el( 'wpcrm-signin-browser' ).addEventListener( 'click', function () {
+		say( i18n.working );
+		signInNext( { sign_in_method: 'browser' } );
+	} );
+
+	el( 'wpcrm-signin-device-instead' ).addEventListener( 'click', function () {
+		say( i18n.working );
+		signInNext( { sign_in_method: 'device_code' } );
+	} );
+
+	el( 'wpcrm-signin-response-submit' ).addEventListener( 'click', function () {
+		var input = el( 'wpcrm-signin-response' );
+		var pasted = input.value.trim();
+		if ( ! pasted ) {
+			say( i18n.noPaste );
+			return;
+		}
+		showError( null );
+		input.value = '';
+		setState( rollbackStep ? 'rolling-back' : 'in-progress' );
+		say( i18n.signingIn );
+		signInNext( { sign_in_response_url: pasted } );
 	} );
 
 	el( 'wpcrm-copy-code' ).addEventListener( 'click', function () {
@@ -358,25 +417,31 @@
 		cancelButton.hidden = true;
 		setState( 'rolling-back' );
 		say( i18n.undoing );
-		var step = function () {
-			api( 'provision', { action: 'rollback' } ).then( function ( result ) {
+		var step = function ( extra ) {
+			var body = { action: 'rollback' };
+			Object.keys( extra || {} ).forEach( function ( key ) {
+				body[ key ] = extra[ key ];
+			} );
+			api( 'provision', body ).then( function ( result ) {
 				drawSteps( result.steps );
 				showNotices( result.notices );
 				signIn.hidden = true;
 				if ( result.status === 'in_progress' ) {
 					setState( 'rolling-back' );
-					window.setTimeout( step, 1000 );
+					pollTimer = window.setTimeout( step, 1000 );
 					return;
 				}
 				if ( result.status === 'sign_in_required' && result.sign_in ) {
 					// Undoing a finished setup needs a fresh administrator sign-in (a finished run
 					// keeps no admin tokens).
 					setState( 'signing-in' );
-					showSignIn( result.sign_in );
-					window.setTimeout( step, config.pollInterval || 2000 );
+					if ( showSignIn( result.sign_in ) ) {
+						pollTimer = window.setTimeout( step, config.pollInterval || 2000 );
+					}
 					return;
 				}
 				busy( false );
+				rollbackStep = null;
 				if ( result.status === 'rolled_back' ) {
 					setState( 'rolled-back' );
 					rollbackButton.hidden = true;
@@ -386,8 +451,19 @@
 					setState( 'failed' );
 					showError( result.error || { message: i18n.failed } );
 				}
-			} ).catch( fail );
+			} ).catch( function ( err ) {
+				if ( err.code === 'wpcrm_busy' ) {
+					// A step still in flight holds the lock: send this one again.
+					pollTimer = window.setTimeout( function () {
+						step( extra );
+					}, 500 );
+					return;
+				}
+				rollbackStep = null;
+				fail( err );
+			} );
 		};
+		rollbackStep = step;
 		step();
 	} );
 

@@ -114,6 +114,40 @@ final class Provisioning {
 	}
 
 	/**
+	 * The sign-in method a caller asked for: device_code, browser, or '' (none named).
+	 *
+	 * @param array $params Step parameters.
+	 */
+	private static function sign_in_method( array $params ): string {
+		$method = (string) ( $params['sign_in_method'] ?? '' );
+		return in_array( $method, array( 'device_code', 'browser' ), true ) ? $method : '';
+	}
+
+	/**
+	 * Adds the sign-in method of the run and, for this call only, the pasted address of the browser
+	 * sign-in to the engine request (docs/provision.md, "Sign-in"). Undoing a setup takes the method
+	 * and the address from the call only (a finished run's record keeps none).
+	 *
+	 * @param array  $request Engine request (changed).
+	 * @param array  $record  The run's record.
+	 * @param string $action  The step's action.
+	 * @param array  $params  Step parameters.
+	 */
+	private function add_sign_in( array &$request, array $record, string $action, array $params ): void {
+		if ( ! in_array( $action, array( 'start', 'poll', 'choose_environment', 'rollback' ), true ) ) {
+			return;
+		}
+		$method = 'rollback' === $action ? self::sign_in_method( $params ) : (string) ( $record['sign_in'] ?? '' );
+		if ( '' !== $method ) {
+			$request['sign_in_method'] = $method;
+		}
+		$pasted = trim( (string) ( $params['sign_in_response_url'] ?? '' ) );
+		if ( '' !== $pasted && in_array( $action, array( 'poll', 'rollback' ), true ) ) {
+			$request['sign_in_response_url'] = $pasted;
+		}
+	}
+
+	/**
 	 * The answer to a caller that could not get the site's lock.
 	 */
 	public static function busy(): array {
@@ -135,7 +169,10 @@ final class Provisioning {
 	 * @param int    $user_id Who asks (0 for WP-CLI without --user, or cron).
 	 * @param string $action  One of ACTIONS.
 	 * @param array  $params  instance_url, tables (map), secret_days, timeout; source (browser, rest, cli,
-	 *                        cron); lock_wait (seconds to wait for the lock, default 0).
+	 *                        cron); lock_wait (seconds to wait for the lock, default 0); sign_in_method
+	 *                        (device_code or browser, kept for the run); sign_in_response_url (the
+	 *                        address the browser ended on after the browser sign-in: passed to the
+	 *                        engine for this call only, never stored).
 	 * @return array Public result: status (also `busy`), sign_in, environments, steps, step, error, connection
 	 *               (no secret), verification, notices, saved_to, redirect; plus `client_secret` only inside
 	 *               `secret` for the CLI.
@@ -214,6 +251,7 @@ final class Provisioning {
 					'secret_days'  => (int) ( $params['secret_days'] ?? self::DEFAULT_SECRET_DAYS ),
 					'cloud'        => in_array( $params['cloud'] ?? '', self::CLOUDS, true ) ? (string) ( $params['cloud'] ?? '' ) : '',
 				),
+				'sign_in'    => self::sign_in_method( $params ),
 				'status'     => 'new',
 				'saved'      => false,
 				'started_by' => $resume ? ( $record['started_by'] ?? $who ) : $who,
@@ -246,6 +284,9 @@ final class Provisioning {
 		if ( 'choose_environment' === $action ) {
 			$record['request']['instance_url'] = (string) ( $params['instance_url'] ?? '' );
 		}
+		if ( 'poll' === $action && '' !== self::sign_in_method( $params ) ) {
+			$record['sign_in'] = self::sign_in_method( $params );
+		}
 		$record['moved_by'] = $who;
 		$record['source']   = $source;
 
@@ -275,6 +316,7 @@ final class Provisioning {
 		if ( '' !== ( $record['request']['cloud'] ?? '' ) ) {
 			$request['cloud'] = $record['request']['cloud'];
 		}
+		$this->add_sign_in( $request, $record, $action, $params );
 
 		try {
 			$response = $this->call( $request, $user_id, $source );

@@ -100,7 +100,7 @@ pub fn blames_the_signed_in_account(code: &str) -> bool {
             | "authorization_declined"
             | "expired_token"
             | "invalid_grant"
-    )
+    ) || super::entra::is_sign_in_policy_code(code)
 }
 
 // ---- What provisioning itself refuses or cannot find (`error` of `wpcrm_provision()`) ------------

@@ -5,6 +5,7 @@
 //! the step that polls only acts on it. Waiting between polls is the caller's job, so the machine
 //! can hand control back to PHP between polls.
 
+use super::grant_error::{self, Refused, Spent};
 use super::refresh::TokenSet;
 use super::token_endpoint::request_token;
 use crate::secret::DeviceCode;
@@ -40,16 +41,19 @@ pub enum Poll {
     /// Poll again after the interval plus five seconds, and keep the longer interval.
     SlowDown,
     Granted(TokenSet),
-    /// The user declined the sign-in: stop.
-    Declined,
+    /// The user declined the sign-in (or the consent): stop, with the error for its code.
+    Declined(Error),
     /// The device code expired: stop, start over.
     Expired,
-    /// The code was already redeemed, by a call whose answer never came back: that sign-in is
-    /// lost, so start a new one.
+    /// The code was already redeemed (by a call whose answer never came back) or is unknown: that
+    /// sign-in is lost, so start a new one.
     Restart,
     /// The call's time budget ran out before an answer: hand the sign-in back and poll next call.
     OutOfTime,
-    /// Anything else (Conditional Access AADSTS53003, a network failure…): stop, with the error.
+    /// A tenant policy refused the sign-in (Conditional Access, MFA, device authentication, an
+    /// external challenge, consent): stop, and explain which policy.
+    Blocked(Error),
+    /// Anything else (a network failure, an unknown refusal): stop, with the error.
     Failed(Error),
 }
 
@@ -85,21 +89,24 @@ pub async fn poll(caller: &Caller, tenant: &str, client_id: &str, device_code: &
     }
 }
 
-/// RFC 8628 §3.5's errors, and Entra's AADSTS numbers for the same situations.
+/// RFC 8628 §3.5's errors, and Entra's AADSTS numbers for the same situations; everything else is
+/// [`grant_error::classify`]'s to say. Only a redeemed or unknown code restarts the sign-in.
 fn classify(e: Error) -> Poll {
+    if matches!(e, Error::Deadline) {
+        return Poll::OutOfTime;
+    }
     match e.code() {
-        _ if matches!(e, Error::Deadline) => Poll::OutOfTime,
-        Some("authorization_pending") => Poll::Pending,
-        Some("slow_down") => Poll::SlowDown,
-        Some("authorization_declined") | Some("access_denied") => Poll::Declined,
-        Some("expired_token") | Some("code_expired") => Poll::Expired,
-        _ if e.has_aadsts(70016) => Poll::Pending,
-        _ if e.has_aadsts(70020) => Poll::Expired,
-        // AADSTS70018 (bad verification code) or an `invalid_grant` that is not Conditional Access:
-        // the code was redeemed by a call whose state never came back (or is unknown).
-        _ if e.has_aadsts(70018) => Poll::Restart,
-        Some("bad_verification_code") | Some("invalid_grant") if !e.has_aadsts(53003) => Poll::Restart,
-        _ => Poll::Failed(e),
+        Some("authorization_pending") => return Poll::Pending,
+        Some("slow_down") => return Poll::SlowDown,
+        _ if e.has_aadsts(70016) && !e.has_aadsts(70020) => return Poll::Pending,
+        _ => {}
+    }
+    match grant_error::classify(&e) {
+        Refused::Spent(Spent::Expired) => Poll::Expired,
+        Refused::Spent(_) => Poll::Restart,
+        Refused::Declined => Poll::Declined(e),
+        Refused::Blocked => Poll::Blocked(e),
+        Refused::Other => Poll::Failed(e),
     }
 }
 
@@ -116,14 +123,14 @@ mod tests {
             Poll::Pending
         ));
         assert!(matches!(p(r#"{"error":"slow_down"}"#), Poll::SlowDown));
-        assert!(matches!(p(r#"{"error":"authorization_declined"}"#), Poll::Declined));
+        assert!(matches!(p(r#"{"error":"authorization_declined"}"#), Poll::Declined(_)));
         assert!(matches!(
             p(r#"{"error":"expired_token","error_codes":[70020]}"#),
             Poll::Expired
         ));
         assert!(matches!(
             p(r#"{"error":"invalid_grant","error_codes":[53003]}"#),
-            Poll::Failed(_)
+            Poll::Blocked(_)
         ));
         assert!(matches!(
             p(r#"{"error":"invalid_grant","error_codes":[70000]}"#),
@@ -133,6 +140,16 @@ mod tests {
             p(r#"{"error":"bad_verification_code","error_codes":[70018]}"#),
             Poll::Restart
         ));
+        assert!(matches!(
+            p(r#"{"error":"invalid_grant","error_codes":[54005]}"#),
+            Poll::Restart
+        ));
+        // An invalid_grant that names no spent code is not taken for one.
+        assert!(matches!(
+            p(r#"{"error":"invalid_grant","error_codes":[50097]}"#),
+            Poll::Blocked(_)
+        ));
+        assert!(matches!(p(r#"{"error":"invalid_grant"}"#), Poll::Failed(_)));
         assert!(matches!(classify(Error::Deadline), Poll::OutOfTime));
     }
 }

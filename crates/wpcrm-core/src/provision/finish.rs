@@ -93,7 +93,7 @@ pub(super) fn finish(
         }
         Err(Stop::SignIn(s)) => {
             response.status = Status::SignInRequired;
-            response.sign_in = Some(s);
+            response.sign_in = Some(*s);
         }
         Err(Stop::Choose(envs)) => {
             response.status = Status::ChooseEnvironment;

@@ -14,9 +14,11 @@ use crate::api::{ConnectionInput, TableRequest, VerifyOptions};
 use crate::context::Context;
 use crate::dataverse::Dataverse;
 use crate::diagnosis::admin::{explain, replication_outlasted};
+use crate::diagnosis::entra;
 use crate::diagnosis::Diagnosis;
 use crate::discovery::Environment;
 use crate::graph::Graph;
+use crate::oauth::grant_error::{self, Refused};
 use crate::oauth::{refresh, CacheKey, CachedToken, TokenCache};
 use crate::report::VerifyReport;
 use crate::secret::AccessToken;
@@ -32,7 +34,7 @@ pub const REPLICATION_BOUND_S: i64 = 300;
 /// Why a call stops before `done`.
 #[derive(Debug)]
 pub(super) enum Stop {
-    SignIn(SignIn),
+    SignIn(Box<SignIn>),
     Choose(Vec<Environment>),
     Pending(StepId),
     /// A rollback step ran out of time.
@@ -62,6 +64,10 @@ pub(super) struct Options {
     pub(super) tables: Vec<TableRequest>,
     /// `action: renew`: the connection whose secret is renewed.
     pub(super) renew: Option<super::renew_record::Target>,
+    /// How the admin signs in (`None`: as the pending sign-in, else device code).
+    pub(super) sign_in_method: Option<crate::api::SignInMethod>,
+    /// The address the browser ended on after the browser sign-in.
+    pub(super) sign_in_response_url: Option<String>,
 }
 
 /// How the `verify` step checks the new connection: [`crate::verify::run`], or a stand-in in tests.
@@ -314,22 +320,60 @@ impl Machine<'_> {
         {
             Ok(t) => Ok(t.token),
             Err(e) => {
-                if e.code() == Some("invalid_grant") {
-                    // The sign-in is no longer usable: the next run starts a new one.
-                    self.tokens.clear();
-                    let mut st = self.st();
-                    st.tokens = Default::default();
-                    st.finish(StepId::SignIn, StepStatus::Pending);
+                let no_sign_in = self.st().tokens.refresh.is_none();
+                if no_sign_in || matches!(grant_error::classify(&e), Refused::Spent(_)) {
+                    // The grant is redeemed, expired or revoked: the next run starts a new sign-in.
+                    self.drop_sign_in();
                 }
                 Err(e)
             }
         }
     }
 
+    /// Forgets the admin's sign-in: the next run asks for a new one.
+    pub(super) fn drop_sign_in(&self) {
+        self.tokens.clear();
+        let mut st = self.st();
+        st.tokens = Default::default();
+        st.finish(StepId::SignIn, StepStatus::Pending);
+    }
+
+    /// An access token for `step`. A spent grant hands the run back (`in_progress`, with a notice)
+    /// so that the next call asks for a new sign-in; a policy that refuses the token for this
+    /// resource (Conditional Access, MFA, consent) fails the step with the policy explained.
     pub(super) async fn token_for(&self, step: StepId, scope: &str) -> StepResult<AccessToken> {
         match self.token(scope).await {
             Ok(t) => Ok(t),
-            Err(e) => self.fail(step, &e),
+            Err(e) => match grant_error::classify(&e) {
+                Refused::Spent(_) => {
+                    self.notice(entra::sign_in_spent(&e));
+                    Err(Stop::Pending(step))
+                }
+                Refused::Other if !grant_error::is_entra_refusal(&e) => self.fail(step, &e),
+                // A policy, a declined consent or another refusal of the grant, for this resource.
+                // A policy fails the same sign-in the same way: the failure drops it
+                // (`blames_the_signed_in_account`), after the other branch finished with it.
+                _ => {
+                    let resource = self.resource_words(scope);
+                    let facts = entra::SignInFacts {
+                        flow: entra::SignInFlow::Refresh,
+                        resource: &resource,
+                        client_id: self.client_id(),
+                    };
+                    self.give_up(step, entra::sign_in_refused(&e, &facts))
+                }
+            },
+        }
+    }
+
+    /// The resource a scope names, in words.
+    pub(super) fn resource_words(&self, scope: &str) -> String {
+        if scope == self.graph_scope() {
+            "Microsoft Graph".to_owned()
+        } else if scope == self.discovery_scope() {
+            "the Global Discovery Service".to_owned()
+        } else {
+            format!("the Dataverse environment {}", scope.trim_end_matches("/.default"))
         }
     }
 

@@ -18,6 +18,7 @@
 //! `repair_role.rs`, `action: renew` in `renew.rs`, and the answer in `finish.rs`.
 
 mod app_user;
+mod browser_sign_in;
 mod business_unit;
 mod client_secret;
 mod cloud_choice;
@@ -211,6 +212,7 @@ fn cancel(mut state: State) -> (State, ProvisionError) {
     // transient failure; the plugin expires unfinished runs.)
     state.tokens = Default::default();
     state.device = None;
+    state.browser = None;
     for rec in state.steps.values_mut() {
         if rec.status == StepStatus::Running {
             rec.status = StepStatus::Pending;
@@ -260,6 +262,8 @@ fn validate(request: &ProvisionRequest, key: &[u8]) -> Result<Options, Provision
         .filter(|s| !s.is_empty())
         .unwrap_or(&app_name)
         .to_owned();
+    let sign_in_method = crate::api::SignInMethod::parse(request.sign_in_method.as_deref())
+        .map_err(|m| ProvisionError::at(StepId::SignIn, crate::diagnosis::entra::invalid_sign_in_method(&m)))?;
     let mut roles = vec!["Basic User".to_owned()];
     for r in request.roles.iter().flatten() {
         let r = r.trim();
@@ -276,6 +280,8 @@ fn validate(request: &ProvisionRequest, key: &[u8]) -> Result<Options, Provision
         create_role: request.create_role,
         tables: request.tables.clone(),
         renew: renew::target(request)?,
+        sign_in_method,
+        sign_in_response_url: request.sign_in_response_url.clone().filter(|u| !u.trim().is_empty()),
     })
 }
 

@@ -17,13 +17,22 @@ pub enum Status {
     Failed,
 }
 
+/// What the admin must do to sign in. `method` says which: `device_code` (enter `user_code` at
+/// `verification_uri`) or `browser` (open `authorize_url`, sign in, paste the address the browser
+/// ends on, under `redirect_uri`, back as `sign_in_response_url`; `verification_uri` is then the
+/// same link and `user_code` is empty). See `docs/provision.md`, "Sign-in".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignIn {
+    pub method: &'static str,
     pub user_code: String,
     pub verification_uri: String,
     pub message: String,
     /// ISO 8601.
     pub expires_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorize_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
 }
 
 /// The Connection tab's values. The only place a secret value leaves the engine unsealed.

@@ -1,12 +1,14 @@
 //! Step `sign_in`: the admin signs in with the device code flow
-//! (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code>).
+//! (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code>), or, where device
+//! code is blocked, in the browser with a pasted-back address (`browser_sign_in.rs`).
 //!
 //! Requests: `POST {login}/organizations/oauth2/v2.0/devicecode` once, then the token endpoint's
 //! device code grant, no sooner than the interval the code came with (see `docs/provision.md`,
 //! "Time"). The first call returns `sign_in_required`; later calls poll within their budget.
 //!
 //! What a poll answered, and what to do about it, is [`device_code::Poll`]'s to say: this step only
-//! acts on it (wait, slow down, start over, stop with the catalogue's text, or keep the tokens).
+//! acts on it (wait, slow down, start over for a redeemed code, stop with the catalogue's text for
+//! a declined sign-in or a tenant policy, or keep the tokens).
 //! The granted access token goes into the machine's [`TokenCache`](crate::oauth::TokenCache), the
 //! refresh token into the state.
 //!
@@ -18,21 +20,29 @@ use super::machine::{rfc3339, Machine, StepResult, Stop};
 use super::response::SignIn;
 use super::state::DeviceState;
 use super::steps::{StepId, StepStatus};
-use crate::diagnosis::admin;
+use crate::api::SignInMethod;
+use crate::diagnosis::{admin, entra};
 use crate::oauth::refresh::TokenSet;
 use crate::oauth::{device_code, CachedToken};
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-fn sign_in_view(d: &DeviceState) -> SignIn {
-    SignIn {
+pub(super) fn unix_rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(rfc3339)
+        .unwrap_or_default()
+}
+
+fn sign_in_view(d: &DeviceState) -> Box<SignIn> {
+    Box::new(SignIn {
+        method: "device_code",
         user_code: d.user_code.clone(),
         verification_uri: d.verification_uri.clone(),
         message: d.message.clone(),
-        expires_at: time::OffsetDateTime::from_unix_timestamp(d.expires_at)
-            .map(rfc3339)
-            .unwrap_or_default(),
-    }
+        expires_at: unix_rfc3339(d.expires_at),
+        authorize_url: None,
+        redirect_uri: None,
+    })
 }
 
 fn millis(t: time::OffsetDateTime) -> i64 {
@@ -47,6 +57,11 @@ impl Machine<'_> {
             return Ok(());
         }
         self.begin(step);
+        if self.browser_chosen() {
+            self.st().device = None;
+            return self.browser_sign_in().await;
+        }
+        self.st().browser = None;
         let device = self.st().device.clone();
         let Some(mut device) = device else {
             return self.start_device().await;
@@ -107,26 +122,67 @@ impl Machine<'_> {
             }
             device_code::Poll::Granted(set) => return ControlFlow::Break(self.signed_in(set)),
             device_code::Poll::OutOfTime => return ControlFlow::Break(Err(Stop::SignIn(sign_in_view(device)))),
-            device_code::Poll::Declined => self.give_up(step, admin::authorization_declined()),
+            device_code::Poll::Declined(e) | device_code::Poll::Blocked(e) => {
+                self.give_up(step, self.refused_sign_in(&e, entra::SignInFlow::DeviceCode))
+            }
             device_code::Poll::Expired => self.give_up(step, admin::expired_token()),
             device_code::Poll::Restart => {
                 self.st().device = None;
                 return ControlFlow::Break(self.start_device().await);
             }
-            device_code::Poll::Failed(e) => self.fail(step, &e),
+            device_code::Poll::Failed(e) => self.fail_sign_in(step, &e, entra::SignInFlow::DeviceCode),
         };
         // Declined, expired or failed: this code is spent.
         self.st().device = None;
         ControlFlow::Break(outcome)
     }
 
+    /// The browser sign-in when the request asks for it, or continues one (a pasted address, or a
+    /// pending browser sign-in and no method named).
+    fn browser_chosen(&self) -> bool {
+        match self.opts.sign_in_method {
+            Some(m) => m == SignInMethod::Browser,
+            None => self.opts.sign_in_response_url.is_some() || self.st().browser.is_some(),
+        }
+    }
+
+    /// The catalogue's words for a sign-in Entra refused (a policy, MFA, a declined consent…).
+    pub(super) fn refused_sign_in(
+        &self,
+        e: &crate::service::Error,
+        flow: entra::SignInFlow,
+    ) -> crate::diagnosis::Diagnosis {
+        let resource = self.resource_words(&self.graph_scope());
+        let facts = entra::SignInFacts {
+            flow,
+            resource: &resource,
+            client_id: self.client_id(),
+        };
+        entra::sign_in_refused(e, &facts)
+    }
+
+    /// A sign-in request that failed otherwise: an Entra refusal (an unknown AADSTS number) gets the
+    /// sign-in catalogue's words, never "expired"; the network, throttling or a deadline get theirs.
+    pub(super) fn fail_sign_in<T>(
+        &self,
+        step: StepId,
+        e: &crate::service::Error,
+        flow: entra::SignInFlow,
+    ) -> StepResult<T> {
+        if crate::oauth::grant_error::is_entra_refusal(e) {
+            return self.give_up(step, self.refused_sign_in(e, flow));
+        }
+        self.fail(step, e)
+    }
+
     /// The admin approved: keep the access token in the cache and the refresh token in the state.
-    fn signed_in(&self, set: TokenSet) -> StepResult {
+    pub(super) fn signed_in(&self, set: TokenSet) -> StepResult {
         let step = StepId::SignIn;
         let token = CachedToken::new(set.access, self.now(), set.expires_in.max(0) as u64);
         self.tokens.restore(self.token_key(&self.graph_scope()), token);
         let mut st = self.st();
         st.device = None;
+        st.browser = None;
         st.tokens.refresh = set.refresh;
         if st.tenant_id.is_none() {
             st.tenant_id = set.tenant_id;

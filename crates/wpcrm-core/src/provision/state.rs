@@ -32,7 +32,10 @@ pub enum StateError {
 }
 
 use crate::oauth::CachedToken;
-use crate::secret::serde_adapters::{ser_client_secret, ser_device_code, ser_refresh_token};
+use crate::secret::serde_adapters::{
+    ser_authorization_code, ser_client_secret, ser_code_verifier, ser_device_code, ser_refresh_token,
+};
+use crate::secret::{AuthorizationCode, CodeVerifier};
 
 /// A pending device authorization (RFC 8628).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,6 +50,24 @@ pub struct DeviceState {
     pub interval_s: u64,
     /// Unix milliseconds before which the token endpoint must not be polled again.
     pub next_poll_at_ms: i64,
+}
+
+/// A pending browser sign-in (authorization code with PKCE): the verifier never leaves the sealed
+/// state except in the one token request that redeems the code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BrowserState {
+    #[serde(with = "ser_code_verifier")]
+    pub code_verifier: CodeVerifier,
+    /// The `state` the authorize request carries; the pasted address must bring it back.
+    pub state: String,
+    pub redirect_uri: String,
+    pub authorize_url: String,
+    /// Unix seconds after which a new sign-in link is issued.
+    pub expires_at: i64,
+    /// The code read from the pasted address, kept until it is redeemed (so a call that runs out
+    /// of time redeems it on the next call without the address being pasted again).
+    #[serde(with = "ser_authorization_code::opt", default)]
+    pub code: Option<AuthorizationCode>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -129,6 +150,9 @@ pub struct State {
     #[serde(default)]
     pub cloud: Option<String>,
     pub device: Option<DeviceState>,
+    /// A pending browser sign-in (`sign_in_method: browser`).
+    #[serde(default)]
+    pub browser: Option<BrowserState>,
     pub tokens: Tokens,
     pub instance_url: Option<String>,
     pub steps: BTreeMap<StepId, StepRecord>,

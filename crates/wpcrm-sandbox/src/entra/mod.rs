@@ -17,21 +17,33 @@
 //! replication delay (700016 for a new app, 7000215 for a new secret), MSAL's extra parameters
 //! (`client_info`, `claims`, `code`), which are ignored except `client_info=1`.
 //!
-//! Not emulated: authorization-code and implicit flows (`/authorize` answers 501), certificates and
-//! client assertions (treated as a wrong secret), MFA and consent prompts, `consumers`, the v1
-//! `/oauth2/token` endpoint, token revocation, refresh-token expiry, SSO cookies, localisation (`mkt`).
+//! The authorization-code flow with PKCE (`authorize`, `auth_code`): a sign-in page that redirects
+//! to a loopback `redirect_uri`, single-use codes, S256/plain verification
+//! (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow>). Planted sign-in
+//! policies (`policy`, control API `/_sandbox/policy/sign-in`) make the device-code poll, the
+//! authorize redirect, the code redemption or a refresh answer a Conditional Access, MFA, device,
+//! consent or expired/revoked-grant error, per resource.
+//!
+//! Not emulated: the implicit and hybrid flows, certificates and
+//! client assertions (treated as a wrong secret), real MFA and consent prompts, `consumers`, the v1
+//! `/oauth2/token` endpoint, SSO cookies, localisation (`mkt`).
 //! Unconfirmed choices are listed in `errors.rs`; `slow_down` is sent when a client polls faster
 //! than 80% of the interval (RFC 8628; whether Entra sends it is unconfirmed).
 
 //!
 //! Layout: this module routes; `tenant` resolves tenants, resources and clients; `metadata` serves
 //! the discovery documents; `token` the token endpoint (every grant); `device` the device
-//! authorization endpoint.
+//! authorization endpoint; `authorize` the authorize page; `auth_code` the authorization-code
+//! grant; `policy` the planted sign-in policies.
 
+mod auth_code;
+mod authorize;
 mod device;
 mod metadata;
+mod policy;
 mod tenant;
 mod token;
+mod user_tokens;
 
 use crate::http::{Req, Resp};
 use crate::state::Shared;
@@ -50,9 +62,12 @@ pub fn handle(shared: &Shared, req: &Req) -> Resp {
         }
         ("POST", [t, "oauth2", "v2.0", "token"]) => token::token(shared, req, t),
         ("POST", [t, "oauth2", "v2.0", "devicecode"]) => device::devicecode(shared, req, t),
+        ("GET", [t, "oauth2", "v2.0", "authorize"]) | ("POST", [t, "oauth2", "v2.0", "authorize"]) => {
+            authorize::authorize(shared, req, t)
+        }
         (_, [_, "oauth2", ..]) => Resp::html(
             501,
-            "<!DOCTYPE html><html><body><h1>Not emulated</h1><p>wpcrm-sandbox emulates the client-credentials, device-code and refresh-token flows only.</p></body></html>".into(),
+            "<!DOCTYPE html><html><body><h1>Not emulated</h1><p>wpcrm-sandbox emulates the client-credentials, device-code, authorization-code (PKCE) and refresh-token flows only.</p></body></html>".into(),
         ),
         ("GET", ["error"]) => Resp::html(
             200,

@@ -156,6 +156,27 @@ pub(super) fn user_flow_client(w: &World, client_id: &str, seg: &str) -> Result<
     Ok((id, app.display_name.clone(), app.public_client))
 }
 
+/// A required form field that is present and not empty (AADSTS900144 otherwise).
+pub(super) fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a String, Aad> {
+    form.get(name)
+        .filter(|v| !v.is_empty())
+        .ok_or(Aad::MissingParameter { name: name.into() })
+}
+
+/// The client of a user grant (device code, authorization code): its id, after checking that a
+/// confidential client authenticated.
+pub(super) fn grant_client(w: &World, req: &Req, form: &HashMap<String, String>, seg: &str) -> Result<Uuid, Aad> {
+    let (client_id, secret) = client_auth(req, form);
+    let client_id = client_id.ok_or(Aad::MissingParameter {
+        name: "client_id".into(),
+    })?;
+    let (cid, _, public) = user_flow_client(w, &client_id, seg)?;
+    if !public && secret.is_none() {
+        return Err(Aad::MissingSecret);
+    }
+    Ok(cid)
+}
+
 /// The resource of a delegated request: the first non-OIDC scope's resource (Graph when none).
 pub(super) fn first_resource(w: &World, shared: &Shared, scopes: &[String]) -> Result<String, Aad> {
     let first = scopes.iter().find(|s| !OIDC_SCOPES.contains(&s.as_str()));

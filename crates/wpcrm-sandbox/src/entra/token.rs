@@ -1,22 +1,23 @@
 //! The token endpoint (`POST /{tenant}/oauth2/v2.0/token`): the client-credentials, device-code
-//! and refresh-token grants, and the user tokens they issue.
+//! and refresh-token grants (the authorization-code grant is in `auth_code`), and the user tokens
+//! they issue. A planted sign-in policy (`policy`) answers the device-code poll or a refresh for
+//! its resource with its error instead of tokens.
 //! <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow>,
 //! <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#authenticating-the-user>,
 //! <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token>
 
+use super::policy;
 use super::tenant::{
-    client_auth, first_resource, resolve_resource, resolve_tenant, split_scope, user_flow_client, TenantSeg,
-    OIDC_SCOPES,
+    client_auth, first_resource, grant_client, required, resolve_resource, resolve_tenant, user_flow_client, TenantSeg,
 };
+use super::user_tokens::issue_user_tokens;
 use crate::errors::{aad_headers, Aad};
 use crate::http::{Req, Resp};
-use crate::resources::GRAPH;
 use crate::state::Shared;
-use crate::store::{DeviceStatus, RefreshGrant, User, World};
-use crate::util::{b64url, new_uuid, now, parse_guid, random_string, unix};
+use crate::store::{DeviceStatus, Flow, World};
+use crate::util::{new_uuid, now, parse_guid, random_string, unix};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// Dispatches a token request by `grant_type`.
 pub(super) fn token(shared: &Shared, req: &Req, seg: &str) -> Resp {
@@ -39,6 +40,7 @@ pub(super) fn token(shared: &Shared, req: &Req, seg: &str) -> Resp {
         "client_credentials" => client_credentials(shared, &w, req, &form, seg, tenant),
         "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => device_poll(shared, &mut w, req, &form, seg),
         "refresh_token" => refresh(shared, &mut w, req, &form, seg),
+        "authorization_code" => super::auth_code::redeem(shared, &mut w, req, &form, seg),
         other => Err(Aad::UnsupportedGrantType {
             grant: other.to_string(),
         }),
@@ -173,29 +175,21 @@ fn device_poll(
     form: &HashMap<String, String>,
     seg: &str,
 ) -> Result<Value, Aad> {
-    let (client_id, secret) = client_auth(req, form);
-    let client_id = client_id.ok_or(Aad::MissingParameter {
-        name: "client_id".into(),
-    })?;
-    let device_code = form
-        .get("device_code")
-        .filter(|s| !s.is_empty())
-        .ok_or(Aad::MissingParameter {
-            name: "device_code".into(),
-        })?
-        .clone();
-    let (cid, _, public) = user_flow_client(w, &client_id, seg)?;
-    if !public && secret.is_none() {
-        return Err(Aad::MissingSecret);
-    }
+    let device_code = required(form, "device_code")?.clone();
+    let cid = grant_client(w, req, form, seg)?;
     let interval_ms = w.config.device_interval_s * 1000;
+    let redeemed_error = if w.config.device_code_redeemed_error == "invalid_grant" {
+        Aad::DeviceCodeRedeemed
+    } else {
+        Aad::BadVerificationCode
+    };
     let d = w
         .devices
         .iter_mut()
         .find(|d| d.device_code == device_code && d.client_id == cid)
         .ok_or(Aad::BadVerificationCode)?;
     if d.redeemed {
-        return Err(Aad::BadVerificationCode);
+        return Err(redeemed_error);
     }
     if d.status == DeviceStatus::Expired || now() >= d.expires_at {
         d.status = DeviceStatus::Expired;
@@ -217,11 +211,15 @@ fn device_poll(
                 Aad::AuthorizationPending
             });
         }
-        DeviceStatus::Approved(u) => {
-            d.redeemed = true;
-            (u, d.scopes.clone())
-        }
+        DeviceStatus::Approved(u) => (u, d.scopes.clone()),
     };
+    let resource = d.resource.clone();
+    if let Some(refusal) = policy::token_refusal(w, Flow::DeviceCode, &resource) {
+        return Err(refusal);
+    }
+    if let Some(d) = w.devices.iter_mut().find(|d| d.device_code == device_code) {
+        d.redeemed = true;
+    }
     let user = w.user_by_id(user).cloned().ok_or(Aad::BadVerificationCode)?;
     let want_client_info = form.get("client_info").map(|v| v == "1").unwrap_or(false);
     issue_user_tokens(shared, w, &user, cid, &scopes, want_client_info, false)
@@ -249,120 +247,10 @@ fn refresh(shared: &Shared, w: &mut World, req: &Req, form: &HashMap<String, Str
         None => grant.scopes.clone(),
     };
     let user = w.user_by_id(grant.user).cloned().ok_or(Aad::InvalidRefreshToken)?;
+    let aud = first_resource(w, shared, &scopes)?;
+    if let Some(refusal) = policy::token_refusal(w, Flow::RefreshToken, &aud) {
+        return Err(refusal);
+    }
     let want_client_info = form.get("client_info").map(|v| v == "1").unwrap_or(false);
     issue_user_tokens(shared, w, &user, cid, &scopes, want_client_info, true)
-}
-
-fn issue_user_tokens(
-    shared: &Shared,
-    w: &mut World,
-    user: &User,
-    client_id: Uuid,
-    scopes: &[String],
-    want_client_info: bool,
-    always_refresh: bool,
-) -> Result<Value, Aad> {
-    let aud = first_resource(w, shared, scopes)?;
-    // Permissions for this resource: named ones, or the resource's defaults for `.default`.
-    let mut perms: Vec<String> = scopes
-        .iter()
-        .filter(|s| !OIDC_SCOPES.contains(&s.as_str()))
-        .map(|s| split_scope(s))
-        .filter(|(r, _)| resolve_resource(w, &shared.origin, shared.port, r).as_deref() == Some(aud.as_str()))
-        .map(|(_, p)| p)
-        .filter(|p| p != ".default" && !p.is_empty())
-        .collect();
-    if perms.is_empty() {
-        perms = if aud == GRAPH {
-            vec![
-                "Application.ReadWrite.All".into(),
-                "Directory.Read.All".into(),
-                "User.Read".into(),
-            ]
-        } else {
-            vec!["user_impersonation".into()]
-        };
-    }
-    let lifetime = w.config.token_lifetime_s;
-    let t = unix(now());
-    let client_name = w
-        .public_clients
-        .iter()
-        .find(|(c, _)| *c == client_id)
-        .map(|(_, n)| n.clone())
-        .or_else(|| w.app_by_app_id(client_id).map(|a| a.display_name.clone()))
-        .unwrap_or_default();
-    let claims = json!({
-        "aud": aud,
-        "iss": format!("https://sts.windows.net/{}/", w.tenant_id),
-        "iat": t, "nbf": t, "exp": t + lifetime as i64,
-        "acr": "1",
-        "amr": ["pwd"],
-        "app_displayname": client_name,
-        "appid": client_id.to_string(),
-        "azp": client_id.to_string(),
-        "appidacr": "0",
-        "idtyp": "user",
-        "ipaddr": "127.0.0.1",
-        "name": user.display_name,
-        "oid": user.id.to_string(),
-        "scp": perms.join(" "),
-        "sub": user.id.simple().to_string(),
-        "tid": w.tenant_id.to_string(),
-        "unique_name": user.upn,
-        "upn": user.upn,
-        "uti": new_uuid().simple().to_string(),
-        "ver": "1.0",
-        "xms_sbx": shared.instance,
-    });
-    let granted: Vec<String> = if aud == GRAPH {
-        perms.iter().map(|p| format!("{GRAPH}/{p}")).collect()
-    } else {
-        perms.iter().map(|p| format!("{aud}/{p}")).collect()
-    };
-    let mut body = json!({
-        "token_type": "Bearer",
-        "scope": granted.join(" "),
-        "expires_in": lifetime,
-        "ext_expires_in": lifetime,
-        "access_token": shared.signer.sign(&claims),
-    });
-    if always_refresh || scopes.iter().any(|s| s == "offline_access") {
-        let rt = format!(
-            "1.AQ{}",
-            random_string(120, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        );
-        w.refresh_tokens.insert(
-            rt.clone(),
-            RefreshGrant {
-                user: user.id,
-                client_id,
-                scopes: scopes.to_vec(),
-            },
-        );
-        body["refresh_token"] = json!(rt);
-    }
-    if scopes.iter().any(|s| s == "openid") {
-        let id_claims = json!({
-            "aud": client_id.to_string(),
-            "iss": format!("{}/{}/v2.0", shared.origin, w.tenant_id),
-            "iat": t, "nbf": t, "exp": t + 3600,
-            "name": user.display_name,
-            "oid": user.id.to_string(),
-            "preferred_username": user.upn,
-            "sub": b64url(ring::digest::digest(&ring::digest::SHA256, format!("{}{}", user.id, client_id).as_bytes()).as_ref()),
-            "tid": w.tenant_id.to_string(),
-            "ver": "2.0",
-            "xms_sbx": shared.instance,
-        });
-        body["id_token"] = json!(shared.signer.sign(&id_claims));
-    }
-    if want_client_info {
-        body["client_info"] = json!(b64url(
-            json!({"uid": user.id.to_string(), "utid": w.tenant_id.to_string()})
-                .to_string()
-                .as_bytes()
-        ));
-    }
-    Ok(body)
 }

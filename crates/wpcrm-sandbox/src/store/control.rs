@@ -33,6 +33,22 @@ pub struct Config {
     /// credential, without delaying anything else (`replication_delay_ms` delays every new object).
     #[serde(default)]
     pub secret_activation_delay_ms: u64,
+    /// What polling a redeemed device code answers (undocumented): `bad_verification_code`
+    /// (AADSTS70018, the default) or `invalid_grant` (AADSTS70000).
+    #[serde(default = "default_redeemed_error")]
+    pub device_code_redeemed_error: String,
+    /// Lifetime of an authorization code from the authorize page (Entra documents "about ten
+    /// minutes" for the code; 600 by default).
+    #[serde(default = "default_auth_code_expires_s")]
+    pub auth_code_expires_s: u64,
+}
+
+fn default_redeemed_error() -> String {
+    "bad_verification_code".into()
+}
+
+fn default_auth_code_expires_s() -> u64 {
+    600
 }
 
 impl Default for Config {
@@ -52,6 +68,8 @@ impl Default for Config {
             max_concurrent_requests: None,
             concurrency_retry_after_s: 1,
             secret_activation_delay_ms: 0,
+            device_code_redeemed_error: default_redeemed_error(),
+            auth_code_expires_s: default_auth_code_expires_s(),
         }
     }
 }

@@ -6,13 +6,16 @@
 //!
 //! Layout: `model` (the directory and environment entities), `control` (runtime config, injected
 //! faults, request log), `world` (the world itself, its lookups and device-code approvals),
-//! `seeding` (building a world from the seed).
+//! `seeding` (building a world from the seed), `sign_in` (authorization codes and planted sign-in
+//! policies).
 
 mod control;
 mod model;
 mod seeding;
+mod sign_in;
 mod world;
 
 pub use control::{Config, Fault, FaultKind, LogEntry};
 pub use model::*;
+pub use sign_in::{AuthCode, Flow, SignInPolicy, Variant};
 pub use world::{approve, default_admin, normalize_user_code, InFlightCount, World};

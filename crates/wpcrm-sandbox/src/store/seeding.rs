@@ -102,6 +102,8 @@ impl World {
             envs,
             devices: vec![],
             refresh_tokens: HashMap::new(),
+            auth_codes: vec![],
+            sign_in_policies: vec![],
             config,
             device_code_blocked: seed.tenant.device_code_blocked,
             faults: vec![],

@@ -3,6 +3,7 @@
 
 use super::control::{Config, Fault, LogEntry};
 use super::model::{App, DeviceCode, DeviceStatus, Env, RefreshGrant, Secret, ServicePrincipal, User};
+use super::sign_in::{AuthCode, SignInPolicy};
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 use uuid::Uuid;
@@ -18,6 +19,9 @@ pub struct World {
     pub envs: Vec<Env>,
     pub devices: Vec<DeviceCode>,
     pub refresh_tokens: HashMap<String, RefreshGrant>,
+    /// Authorization codes of the browser sign-in, and the planted sign-in policies.
+    pub auth_codes: Vec<AuthCode>,
+    pub sign_in_policies: Vec<SignInPolicy>,
     pub config: Config,
     pub device_code_blocked: bool,
     pub faults: Vec<Fault>,

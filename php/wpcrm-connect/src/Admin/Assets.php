@@ -75,6 +75,9 @@ final class Assets {
 					'renewFailed'    => __( 'Renewing the secret failed. The site still uses its current secret.', 'wpcrm-connect' ),
 					/* translators: %s: expiry date of the client secret. */
 					'expiresOn'      => __( 'Expires on %s.', 'wpcrm-connect' ),
+					'waitingPaste'   => __( 'Sign in with the link, then paste the address your browser ended on.', 'wpcrm-connect' ),
+					'noPaste'        => __( 'Paste the whole address from your browser\'s address bar first (it starts with http://localhost).', 'wpcrm-connect' ),
+					'signingIn'      => __( 'Signing in…', 'wpcrm-connect' ),
 					'stepStatus'     => array(
 						'pending'     => __( 'Pending', 'wpcrm-connect' ),
 						'in_progress' => __( 'In progress', 'wpcrm-connect' ),

@@ -141,14 +141,34 @@ final class Panel {
 			<?php endif; ?>
 
 			<div id="wpcrm-signin" class="wpcrm-signin" hidden>
-				<p>
-					<?php esc_html_e( 'Open this link, sign in as a Microsoft administrator and enter the code below:', 'wpcrm-connect' ); ?>
-					<a id="wpcrm-verification-link" href="#" target="_blank" rel="noopener noreferrer"></a>
-				</p>
-				<p><?php esc_html_e( 'Code:', 'wpcrm-connect' ); ?> <code id="wpcrm-user-code" class="wpcrm-user-code"></code>
-					<button type="button" id="wpcrm-copy-code" class="button button-small"><?php esc_html_e( 'Copy code', 'wpcrm-connect' ); ?></button>
-				</p>
-				<p class="description" id="wpcrm-signin-status"><?php esc_html_e( 'Waiting for you to sign in…', 'wpcrm-connect' ); ?></p>
+				<div id="wpcrm-signin-device">
+					<p>
+						<?php esc_html_e( 'Open this link, sign in as a Microsoft administrator and enter the code below:', 'wpcrm-connect' ); ?>
+						<a id="wpcrm-verification-link" href="#" target="_blank" rel="noopener noreferrer"></a>
+					</p>
+					<p><?php esc_html_e( 'Code:', 'wpcrm-connect' ); ?> <code id="wpcrm-user-code" class="wpcrm-user-code"></code>
+						<button type="button" id="wpcrm-copy-code" class="button button-small"><?php esc_html_e( 'Copy code', 'wpcrm-connect' ); ?></button>
+					</p>
+					<p class="description" id="wpcrm-signin-status"><?php esc_html_e( 'Waiting for you to sign in…', 'wpcrm-connect' ); ?></p>
+					<p>
+						<button type="button" id="wpcrm-signin-browser" class="button-link"><?php esc_html_e( 'Sign in in the browser instead', 'wpcrm-connect' ); ?></button>
+						<span class="description"><?php esc_html_e( 'For tenants whose Conditional Access policies block the device code sign-in.', 'wpcrm-connect' ); ?></span>
+					</p>
+				</div>
+				<div id="wpcrm-signin-paste" hidden>
+					<p>
+						<?php esc_html_e( 'Open this link and sign in as a Microsoft administrator. Your browser then shows an error page for localhost (nothing runs there, that is expected): copy the whole address from the address bar and paste it below.', 'wpcrm-connect' ); ?>
+					</p>
+					<p><a id="wpcrm-authorize-link" class="button" href="#" target="_blank" rel="noopener noreferrer"><?php esc_html_e( 'Open the Microsoft sign-in page', 'wpcrm-connect' ); ?></a></p>
+					<p>
+						<label for="wpcrm-signin-response"><?php esc_html_e( 'Address the browser ended on', 'wpcrm-connect' ); ?></label><br />
+						<input type="url" id="wpcrm-signin-response" class="large-text code" autocomplete="off" spellcheck="false" placeholder="http://localhost/?code=…" />
+					</p>
+					<p>
+						<button type="button" id="wpcrm-signin-response-submit" class="button button-primary"><?php esc_html_e( 'Continue', 'wpcrm-connect' ); ?></button>
+						<button type="button" id="wpcrm-signin-device-instead" class="button-link"><?php esc_html_e( 'Use a device code instead', 'wpcrm-connect' ); ?></button>
+					</p>
+				</div>
 			</div>
 
 			<fieldset id="wpcrm-environments" class="wpcrm-environments" hidden>

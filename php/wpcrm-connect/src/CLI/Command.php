@@ -96,6 +96,13 @@ final class Command {
 	public $lock_wait = self::LOCK_WAIT;
 
 	/**
+	 * Reads the pasted address of the browser sign-in (tests inject it); null reads STDIN.
+	 *
+	 * @var callable|null
+	 */
+	public $read_line = null;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Extension     $extension    Extension.
@@ -223,6 +230,15 @@ final class Command {
 	 *   - china
 	 * ---
 	 *
+	 * [--sign-in=<method>]
+	 * : How to sign in: "device_code" (enter a code) or "browser" (open a link, then paste the address the browser ends on; works where Conditional Access blocks the device code).
+	 * ---
+	 * default: device_code
+	 * options:
+	 *   - device_code
+	 *   - browser
+	 * ---
+	 *
 	 * [--show-secret]
 	 * : Print the client secret value.
 	 *
@@ -259,6 +275,7 @@ final class Command {
 			'timeout'      => 20,
 			'source'       => 'cli',
 			'lock_wait'    => $this->lock_wait,
+			'sign_in_method' => (string) ( $assoc_args['sign-in'] ?? 'device_code' ),
 		);
 		if ( ! is_numeric( $assoc_args['secret-days'] ?? '180' ) || $params['secret_days'] < 1 || $params['secret_days'] > 730 ) {
 			\WP_CLI::error( '--secret-days must be a number of days between 1 and 730.' );
@@ -275,12 +292,17 @@ final class Command {
 		do {
 			$result = $this->provisioning->step( $user_id, $action, $params );
 			$action = 'poll';
+			unset( $params['sign_in_response_url'] ); // Used once.
 			$this->check_busy( $result, $out );
 			$out->steps( $result['steps'] ?? array(), $shown );
 			Output::notices( $result );
 
 			switch ( $result['status'] ) {
 				case 'sign_in_required':
+					if ( 'browser' === ( $result['sign_in']['method'] ?? '' ) ) {
+						$params['sign_in_response_url'] = Browser_Sign_In::ask( (array) $result['sign_in'], $this->read_line );
+						break;
+					}
 					if ( ! $signed_in ) {
 						$out->progress( self::sign_in_line( $result ) );
 						$signed_in = true;

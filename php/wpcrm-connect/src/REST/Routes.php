@@ -125,6 +125,33 @@ final class Routes {
 	}
 
 	/**
+	 * The address the browser ended on after the browser sign-in: an http(s) URL, kept byte for
+	 * byte (it carries a one-time code and a percent-encoded error description), control characters
+	 * removed. It is passed to the engine once and never stored or logged.
+	 */
+	private function sign_in_response_arg(): array {
+		return array(
+			'description'       => __( 'The whole address the browser ended on after the browser sign-in (http://localhost/?code=…).', 'wpcrm-connect' ),
+			'type'              => 'string',
+			'maxLength'         => 8192,
+			'validate_callback' => static function ( $value, $request, $param ) {
+				$valid = rest_validate_request_arg( $value, $request, $param );
+				if ( true !== $valid ) {
+					return $valid;
+				}
+				$scheme = wp_parse_url( trim( (string) $value ), PHP_URL_SCHEME );
+				if ( ! in_array( $scheme, array( 'http', 'https' ), true ) ) {
+					return new \WP_Error( 'rest_invalid_param', __( 'Paste the whole address from the browser\'s address bar; it starts with http://localhost.', 'wpcrm-connect' ) );
+				}
+				return true;
+			},
+			'sanitize_callback' => static function ( $value ) {
+				return trim( (string) preg_replace( '/[\x00-\x1F\x7F]/', '', (string) $value ) );
+			},
+		);
+	}
+
+	/**
 	 * Fills each argument's defaults so no route forgets a validate or sanitize callback.
 	 *
 	 * @param array $args Argument schemas.
@@ -184,13 +211,13 @@ final class Routes {
 				'callback'            => array( $this, 'provision' ),
 				'permission_callback' => $this->can( Capabilities::SETUP ),
 				'args'                => self::args( array(
-					'action'       => array(
+					'action'               => array(
 						'description' => __( 'What to do: start a run, poll it, choose the environment, cancel it, roll it back, or renew the saved connection\'s secret (start or continue).', 'wpcrm-connect' ),
 						'type'        => 'string',
 						'enum'        => Provisioning::ACTIONS,
 						'required'    => true,
 					),
-					'instance_url' => array(
+					'instance_url'         => array(
 						'description'       => __( 'Dataverse environment URL (https).', 'wpcrm-connect' ),
 						'type'              => 'string',
 						'format'            => 'uri',
@@ -209,20 +236,26 @@ final class Routes {
 							return '' === $value ? '' : untrailingslashit( esc_url_raw( (string) $value, array( 'https' ) ) );
 						},
 					),
-					'tables'       => $this->tables_arg(),
-					'secret_days'  => array(
+					'tables'               => $this->tables_arg(),
+					'secret_days'          => array(
 						'description' => __( 'Lifetime of the client secret, days.', 'wpcrm-connect' ),
 						'type'        => 'integer',
 						'minimum'     => 1,
 						'maximum'     => 730,
 						'default'     => Provisioning::DEFAULT_SECRET_DAYS,
 					),
-					'cloud'        => array(
+					'cloud'                => array(
 						'description' => __( 'Microsoft cloud to set up in; empty follows the environment URL (the public cloud without one).', 'wpcrm-connect' ),
 						'type'        => 'string',
 						'enum'        => Provisioning::CLOUDS,
 						'default'     => '',
 					),
+					'sign_in_method'       => array(
+						'description' => __( 'How the administrator signs in: with a device code, or in the browser with the address it ends on pasted back.', 'wpcrm-connect' ),
+						'type'        => 'string',
+						'enum'        => array( 'device_code', 'browser' ),
+					),
+					'sign_in_response_url' => $this->sign_in_response_arg(),
 				) ),
 			)
 		);
@@ -311,14 +344,16 @@ final class Routes {
 			get_current_user_id(),
 			$action,
 			array(
-				'instance_url' => (string) $request->get_param( 'instance_url' ),
-				'tables'       => $request->get_param( 'tables' ),
-				'secret_days'  => (int) $request->get_param( 'secret_days' ),
-				'cloud'        => (string) $request->get_param( 'cloud' ),
+				'instance_url'         => (string) $request->get_param( 'instance_url' ),
+				'tables'               => $request->get_param( 'tables' ),
+				'secret_days'          => (int) $request->get_param( 'secret_days' ),
+				'cloud'                => (string) $request->get_param( 'cloud' ),
+				'sign_in_method'       => (string) $request->get_param( 'sign_in_method' ),
+				'sign_in_response_url' => (string) $request->get_param( 'sign_in_response_url' ),
 				// The page's own calls carry the cookie nonce; anything else is an API client.
-				'source'       => '' !== (string) $request->get_header( 'X-WP-Nonce' ) || ! empty( $request->get_param( '_wpnonce' ) ) ? 'browser' : 'rest',
+				'source'               => '' !== (string) $request->get_header( 'X-WP-Nonce' ) || ! empty( $request->get_param( '_wpnonce' ) ) ? 'browser' : 'rest',
 				// Cancel waits for a poll in flight to finish (a poll holds the lock for its engine call).
-				'lock_wait'    => 'cancel' === $action ? 15 : 0,
+				'lock_wait'            => 'cancel' === $action ? 15 : 0,
 			)
 		);
 		if ( 'busy' === $result['status'] ) {
