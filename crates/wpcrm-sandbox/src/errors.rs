@@ -325,6 +325,13 @@ pub enum Dv {
     NotEmulated(String),
     QuerySyntax(String),
     MetadataFunction(String),
+    /// A refusal whose status, code and wording the documentation does not pin down, answered as a
+    /// chosen variant (`dataverse::users::lag_refusal`, `dataverse::security::no_role_refusal`).
+    Variant {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
 }
 
 impl Dv {
@@ -347,6 +354,7 @@ impl Dv {
             Dv::NotEmulated(m) => (501, "0x8006088a", format!("Not emulated by wpcrm-sandbox: {m}")),
             Dv::QuerySyntax(m) => (400, "0x80060888", format!("Syntax error in the query: {m}")),
             Dv::MetadataFunction(f) => (501, "0x8006088a", format!("The \"{f}\" function isn't supported for Metadata Entities")),
+            Dv::Variant { status, code, message } => (*status, code, message.clone()),
         }
     }
     pub fn render(&self, req: &Req) -> Resp {

@@ -70,10 +70,17 @@ pub fn rollback_failed(error: &Error) -> Diagnosis {
     }
 }
 
-/// Still not replicated after `minutes`: the new application is not visible yet.
-pub fn replication_outlasted(minutes: i64) -> String {
+/// Still refused once the replication `window` has passed: `who` ("Entra ID", "Dataverse") still
+/// does not see the new application, or the refusal was not replication after all.
+pub fn replication_outlasted(window: &std::time::Duration, who: &str) -> String {
+    let secs = window.as_secs();
+    let span = if secs >= 120 && secs % 60 == 0 {
+        format!("{} minutes", secs / 60)
+    } else {
+        format!("{secs} seconds")
+    };
     format!(
-        "Entra ID or Dataverse still does not see the new application after {minutes} minutes. Run again later; the run resumes where it stopped."
+        "{who} still refuses the new application {span} after it was created, longer than replication usually takes. If the message above names a cause (a missing right, a policy), fix that; otherwise run again later: the run resumes where it stopped and nothing is created twice."
     )
 }
 
@@ -248,6 +255,17 @@ pub fn app_user_in_other_business_unit(user_id: &str, business_unit_id: &str) ->
             "The application user {user_id} for this application exists in business unit {business_unit_id}, not in the root business unit."
         ),
         "In the Power Platform admin center (Environment → Settings → Users → Application users), change the user's business unit to the root one or delete the user, then run again.",
+    )
+}
+
+/// Dataverse refused a second application user for the app, yet lists none for it.
+pub fn app_user_duplicate_unseen(app_id: &str) -> Diagnosis {
+    Diagnosis::new(
+        "app_user_duplicate_unseen",
+        format!(
+            "Dataverse refuses to create an application user for application {app_id} because one exists, but does not list it to the signed-in account."
+        ),
+        "In the Power Platform admin center (Environment → Settings → Users + permissions → Application users), find the user of this application and make sure it is in the root business unit and visible to you, or delete it, then run again.",
     )
 }
 

@@ -8,7 +8,9 @@
 //! Graph has not replicated the new application yet (`docs/provision.md`, "Time").
 //!
 //! Reuses the application recorded by `register_app` and an existing service principal (adopted).
-//! Safe to re-run: the lookup by `appId` finds one a previous call created.
+//! Safe to re-run: the lookup by `appId` finds one a previous call created. When it was created (or
+//! first found) is recorded: the application user's step retries Dataverse's refusals for a
+//! replication window counted from then.
 
 use super::machine::{Machine, StepResult, Transient};
 use super::response::{ChangeAction, ChangeKind};
@@ -48,8 +50,10 @@ impl Machine<'_> {
                 }
             }
         };
+        let now = self.now_s();
         let mut st = self.st();
         st.service_principal = Some(record);
+        st.service_principal_at.get_or_insert(now);
         st.finish(step, StepStatus::Done);
         Ok(())
     }

@@ -18,6 +18,30 @@ pub struct Config {
     /// Whether Graph makes the signed-in caller an owner of the application or service principal
     /// it creates (undocumented; `true` by default, `false` produces the other variant).
     pub creator_becomes_owner: bool,
+    /// How long after an application was created through Graph Dataverse refuses its application
+    /// user (create), and how (`app_user_lag`: `not_found`, `bad_request`, `bad_request_no_code`,
+    /// `forbidden`, `unauthorized`; see `docs/sandbox.md`). Real tenants answer several ways.
+    #[serde(default)]
+    pub app_user_lag_ms: u64,
+    #[serde(default)]
+    pub app_user_lag: AppUserLag,
+}
+
+/// How Dataverse refuses the application user of an application it does not see yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppUserLag {
+    /// 404 `0x80040217`, the object not found.
+    #[default]
+    NotFound,
+    /// 400 with the generic InvalidArgument code `0x80040203`.
+    BadRequest,
+    /// 400 with an empty code.
+    BadRequestNoCode,
+    /// 403 with a code that is not PrivilegeDenied.
+    Forbidden,
+    /// 401 with a code of its own.
+    Unauthorized,
 }
 
 impl Default for Config {
@@ -33,6 +57,8 @@ impl Default for Config {
             device_expires_s: 900,
             auto_approve: false,
             creator_becomes_owner: true,
+            app_user_lag_ms: 0,
+            app_user_lag: AppUserLag::NotFound,
         }
     }
 }
@@ -97,11 +123,14 @@ pub enum FaultKind {
     Html,
     /// Answers a redirect to `location`.
     Redirect,
+    /// Carries the request out, then closes the connection before the answer: a create whose
+    /// response is lost.
+    LoseResponse,
 }
 
 impl FaultKind {
     /// Every kind, in the order the control API lists them.
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::Latency,
         FaultKind::Status,
         FaultKind::Drop,
@@ -110,6 +139,7 @@ impl FaultKind {
         FaultKind::TruncatedJson,
         FaultKind::Html,
         FaultKind::Redirect,
+        FaultKind::LoseResponse,
     ];
 
     /// The wire name.
@@ -123,11 +153,12 @@ impl FaultKind {
             FaultKind::TruncatedJson => "truncated_json",
             FaultKind::Html => "html",
             FaultKind::Redirect => "redirect",
+            FaultKind::LoseResponse => "lose_response",
         }
     }
 
     /// The wire names, in the order of [`FaultKind::ALL`].
-    pub fn names() -> [&'static str; 8] {
+    pub fn names() -> [&'static str; 9] {
         FaultKind::ALL.map(FaultKind::name)
     }
 
