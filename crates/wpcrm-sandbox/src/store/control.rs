@@ -25,6 +25,10 @@ pub struct Config {
     pub app_user_lag_ms: u64,
     #[serde(default)]
     pub app_user_lag: AppUserLag,
+    /// `EntityDefinitions(LogicalName='x')` for a missing table answers 400 `0x80041102` instead of
+    /// 404 `0x80040217` (both have been seen).
+    #[serde(default)]
+    pub unknown_table_400: bool,
 }
 
 /// How Dataverse refuses the application user of an application it does not see yet.
@@ -59,6 +63,7 @@ impl Default for Config {
             creator_becomes_owner: true,
             app_user_lag_ms: 0,
             app_user_lag: AppUserLag::NotFound,
+            unknown_table_400: false,
         }
     }
 }
