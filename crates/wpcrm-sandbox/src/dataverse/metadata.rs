@@ -98,6 +98,9 @@ fn unknown_table(w: &World, name: String) -> Dv {
 /// <https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api#querying-the-entitymetadata-entity-type>
 pub(super) fn entity_definitions(cx: &Cx, w: &World, key: Option<String>) -> R {
     let env = &w.envs[cx.ei];
+    if let Some(refusal) = super::security::no_role_refusal(w, env, cx.caller) {
+        return Err(refusal);
+    }
     require(env, cx.caller, "prvReadEntity")?;
     let select = select_list(cx.req);
     for p in select.iter().flatten() {

@@ -180,6 +180,12 @@ pub(super) fn systemuser_navigation(cx: &Cx, w: &mut World, id: Option<Uuid>, re
     let m = cx.req.method.as_str();
     match (m, name.as_str(), rest.len()) {
         ("GET", "Microsoft.Dynamics.CRM.RetrieveUserPrivileges", 1) | ("GET", "RetrieveUserPrivileges", 1) => {
+            if let Some(refusal) = security::no_role_refusal(w, env, cx.caller) {
+                return Err(refusal);
+            }
+            if security::lists_own_privileges_empty(w, env, cx.caller, &target) {
+                return security::retrieve_user_privileges(cx, env, &target);
+            }
             check_user_access(cx, env, &t, &target, "prvReadUser", "ReadAccess")?;
             security::retrieve_user_privileges(cx, env, &target)
         }

@@ -29,6 +29,24 @@ pub struct Config {
     /// 404 `0x80040217` (both have been seen).
     #[serde(default)]
     pub unknown_table_400: bool,
+    /// How Dataverse refuses an application user that holds no security role.
+    #[serde(default)]
+    pub no_role_refusal: NoRoleRefusal,
+}
+
+/// How a caller without any security role is refused (undocumented; several forms seen).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoRoleRefusal {
+    /// The usual 403 `0x80040220` naming the missing privilege, `roleCount=0`.
+    #[default]
+    MissingPrivilege,
+    /// 403 `0x80040220` "RetrievePrivilegeForUser: … has not been assigned any roles".
+    RetrievePrivilegeForUser,
+    /// The same sentence under another code (403 `0x80040216`).
+    OtherCode,
+    /// Its own privileges are listed, empty.
+    EmptyList,
 }
 
 /// How Dataverse refuses the application user of an application it does not see yet.
@@ -64,6 +82,7 @@ impl Default for Config {
             app_user_lag_ms: 0,
             app_user_lag: AppUserLag::NotFound,
             unknown_table_400: false,
+            no_role_refusal: NoRoleRefusal::MissingPrivilege,
         }
     }
 }
