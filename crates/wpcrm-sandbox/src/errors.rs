@@ -176,6 +176,14 @@ pub enum Graph {
         max_days: u64,
     },
     Conflict(String),
+    /// addPassword refused by an app management policy's `passwordAddition` restriction. The wire
+    /// shape is not documented; two variants: the policy code as `error.code` (as the lifetime
+    /// restriction's `CredentialInvalidLifetimeAsPerAppPolicy` is), or `Request_BadRequest` with it
+    /// in `details[]` (config `secret_policy`).
+    PasswordsNotAllowed {
+        policy: String,
+        in_details: bool,
+    },
     /// Adding an owner the object already has (`POST …/owners/$ref`): 400 Request_BadRequest
     /// (<https://learn.microsoft.com/graph/api/application-post-owners>; the text is the one Graph
     /// answers for every duplicate reference).
@@ -225,6 +233,14 @@ impl Graph {
                 ),
             ),
             Graph::Conflict(m) => (409, "Request_MultipleObjectsWithSameKeyValue", m.clone(), None),
+            Graph::PasswordsNotAllowed { policy, in_details } => {
+                let message = format!("Password credentials are not allowed for this application as per assigned policy '{policy}'.");
+                let detail = json!([{"code":"CredentialTypeNotAllowedAsPerAppPolicy","target":"passwordCredentials","message":message}]);
+                match in_details {
+                    false => (400, "CredentialTypeNotAllowedAsPerAppPolicy", message, Some(json!([{"code":"PasswordAdditionRestricted","target":"passwordCredentials"}]))),
+                    true => (400, "Request_BadRequest", "Invalid value specified for property 'passwordCredentials' of resource 'Application'.".into(), Some(detail)),
+                }
+            }
             Graph::ReferenceExists { property } => (
                 400,
                 "Request_BadRequest",

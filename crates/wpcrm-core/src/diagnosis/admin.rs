@@ -13,8 +13,35 @@ const SIGN_IN_EXPIRED: &str = "The admin sign-in has expired. Run again to sign 
 const RUN_AGAIN: &str =
     "Run again; the run resumes where it stopped. If the error persists, the message above names the cause.";
 
+/// Graph codes of an app management policy that forbids client secrets (`passwordAddition`). The
+/// wire shape is not documented: the code is looked for as `error.code` and in `details[]`.
+const SECRETS_FORBIDDEN: [&str; 2] = ["CredentialTypeNotAllowedAsPerAppPolicy", "PasswordAdditionRestricted"];
+
+/// Whether Graph refused a client secret because a tenant policy forbids secrets altogether.
+pub fn is_secret_forbidden(error: &Error) -> bool {
+    error.service() == Some(Service::Graph)
+        && SECRETS_FORBIDDEN
+            .iter()
+            .any(|c| error.code() == Some(*c) || error.has_detail(c))
+}
+
+/// The tenant forbids client secrets: which policy, who can exempt the app, and the alternative.
+pub fn secrets_forbidden(error: &Error) -> Diagnosis {
+    Diagnosis::new(
+        "secret_blocked_by_policy",
+        format!(
+            "The tenant's application management policy forbids client secrets (its passwordAddition restriction), so Graph refused to add one: {}",
+            error.message()
+        ),
+        "An administrator who may manage application policies (Global Administrator, or a role with Policy.ReadWrite.ApplicationConfiguration) can exempt this application: in Microsoft Graph create an appManagementPolicy without the passwordAddition restriction and assign it to the application (POST /applications/{id}/appManagementPolicies/$ref), or relax the tenant default policy (/policies/defaultAppManagementPolicy). Then run again; the run resumes at the secret. Otherwise the site needs a certificate credential, which wpcrm does not create.",
+    )
+}
+
 /// A request of setup failed: the code for `error.code`, the service's own message, and the fix.
 pub fn explain(error: &Error) -> Diagnosis {
+    if is_secret_forbidden(error) {
+        return secrets_forbidden(error);
+    }
     let fix = match error {
         Error::Transport { service, error } => transport(error, service.name()).fix.unwrap_or_default(),
         _ if error.code() == Some("Authorization_RequestDenied")

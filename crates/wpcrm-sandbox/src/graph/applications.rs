@@ -8,7 +8,7 @@ use super::views::{app_json, body, collection, filtered, password_json, select, 
 use crate::errors::Graph as E;
 use crate::http::{Req, Resp};
 use crate::state::Shared;
-use crate::store::{App, Secret, World};
+use crate::store::{App, Secret, SecretPolicy, World};
 use crate::util::{det_uuid, new_uuid, now, parse_guid, parse_iso, random_string};
 use serde_json::{json, Map, Value};
 use std::time::Instant;
@@ -193,6 +193,12 @@ fn add_password(shared: &Shared, req: &Req, w: &mut World, idx: usize) -> R {
     };
     if end <= start {
         return Err(E::BadRequest("Key credential end date is invalid.".into()));
+    }
+    if w.config.secret_policy != SecretPolicy::Allowed {
+        return Err(E::PasswordsNotAllowed {
+            policy: det_uuid("tenant app management policy").to_string(),
+            in_details: w.config.secret_policy == SecretPolicy::BlockedInDetails,
+        });
     }
     if let Some(max) = w.config.secret_max_lifetime_days {
         if end - start > time::Duration::days(max as i64) {

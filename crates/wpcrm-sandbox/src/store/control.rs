@@ -32,6 +32,21 @@ pub struct Config {
     /// How Dataverse refuses an application user that holds no security role.
     #[serde(default)]
     pub no_role_refusal: NoRoleRefusal,
+    /// An app management policy that forbids client secrets (`passwordAddition`): `allowed`,
+    /// `blocked` (the policy code as `error.code`) or `blocked_in_details` (`Request_BadRequest`
+    /// with the code in `details[]`).
+    #[serde(default)]
+    pub secret_policy: SecretPolicy,
+}
+
+/// Whether addPassword is refused by a tenant policy, and in which wire shape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretPolicy {
+    #[default]
+    Allowed,
+    Blocked,
+    BlockedInDetails,
 }
 
 /// How a caller without any security role is refused (undocumented; several forms seen).
@@ -83,6 +98,7 @@ impl Default for Config {
             app_user_lag: AppUserLag::NotFound,
             unknown_table_400: false,
             no_role_refusal: NoRoleRefusal::MissingPrivilege,
+            secret_policy: SecretPolicy::Allowed,
         }
     }
 }
