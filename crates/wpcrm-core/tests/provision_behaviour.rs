@@ -812,7 +812,7 @@ async fn invalid_states_and_keys_are_refused_without_a_request() {
     let r = h.call(h.request(Some("wpcrm.s1.garbage"))).await;
     assert_eq!(r.status, Status::Failed);
     assert_eq!(r.error.as_ref().unwrap().code, "invalid_state");
-    assert_eq!(r.steps.len(), 10);
+    assert_eq!(r.steps.len(), 11);
     assert!(!r.state.is_empty());
     let good = h.call(h.request(None)).await.state;
     let mut req = h.request(Some(&good));
@@ -854,7 +854,7 @@ async fn an_admin_without_rights_is_told_what_role_is_needed() {
     let state = h.signed_in_as(Some(fixtures::user("maker").upn)).await;
     let r = h.call(h.request(Some(&state))).await;
     let e = r.error.unwrap();
-    assert_eq!(step_code(&e), (Some("register_app"), "Authorization_RequestDenied"));
+    assert_eq!(step_code(&e), (Some("preflight"), "cannot_register_apps"));
     assert!(e.fix.unwrap().contains("Application Administrator"));
     // Running again must not retry with the same account: it asks for a new sign-in.
     let again = h.call(h.request(Some(&r.state))).await;

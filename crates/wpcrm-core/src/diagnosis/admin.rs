@@ -119,6 +119,10 @@ pub fn blames_the_signed_in_account(code: &str) -> bool {
         code,
         "Authorization_RequestDenied"
             | "0x80040220"
+            | "cannot_register_apps"
+            | "cannot_create_users"
+            | "cannot_assign_roles"
+            | "cannot_create_roles"
             | "AADSTS53003"
             | "authorization_declined"
             | "expired_token"
@@ -293,6 +297,39 @@ pub fn app_user_duplicate_unseen(app_id: &str) -> Diagnosis {
             "Dataverse refuses to create an application user for application {app_id} because one exists, but does not list it to the signed-in account."
         ),
         "In the Power Platform admin center (Environment → Settings → Users + permissions → Application users), find the user of this application and make sure it is in the root business unit and visible to you, or delete it, then run again.",
+    )
+}
+
+/// The tenant does not let members register applications and the admin holds no role that may.
+pub fn cannot_register_apps() -> Diagnosis {
+    Diagnosis::new(
+        "cannot_register_apps",
+        "The signed-in account may not register applications: the tenant's 'Users can register applications' setting is off and the account holds none of the roles that may (Application Administrator, Cloud Application Administrator, Application Developer, Global Administrator). Nothing was created.",
+        NEEDS_APP_ADMIN,
+    )
+}
+
+/// Neither the tenant's setting nor the admin's roles could be read (`error`, when one failed):
+/// the run goes on, and Graph refuses the registration itself if the right is missing.
+pub fn app_registration_unchecked(error: Option<&Error>) -> Diagnosis {
+    let why = error.map(|e| format!(" ({})", e.message())).unwrap_or_default();
+    Diagnosis::new(
+        "app_registration_unchecked",
+        format!("Whether the signed-in account may register applications could not be read beforehand{why}; setup goes on and stops before anything else is created if Graph refuses."),
+        "Nothing to do unless registering the application fails; then sign in with an Application Administrator.",
+    )
+}
+
+/// The admin lacks privileges the run needs in the environment (`missing`, lower-case privilege
+/// names); `code` names the first missing right.
+pub fn missing_environment_rights(code: &str, missing: &[&str], instance_url: &str) -> Diagnosis {
+    Diagnosis::new(
+        code,
+        format!(
+            "The signed-in account lacks {} in {instance_url}, needed to create the application user, assign its roles and create the site's role. Nothing was created.",
+            missing.join(", ")
+        ),
+        "Sign in with a System Administrator of this environment (Power Platform admin center → Environments → the environment → Settings → Users + permissions → Users → your user → Manage security roles), or ask one to run setup, then run again.",
     )
 }
 

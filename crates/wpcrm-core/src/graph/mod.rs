@@ -3,6 +3,9 @@
 //! <https://learn.microsoft.com/graph/api/resources/serviceprincipal>). Each function is one
 //! request; replication retries belong to the step that calls it.
 
+mod directory;
+pub use directory::{Membership, APP_REGISTERING_ROLES};
+
 use crate::secret::{AccessToken, ClientSecret};
 use crate::service::{Body, Call, Caller, Error, Service};
 use serde::Deserialize;

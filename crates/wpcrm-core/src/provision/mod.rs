@@ -24,6 +24,7 @@ mod environment;
 mod finish;
 mod machine;
 mod marker;
+mod preflight;
 mod register_app;
 mod response;
 mod retire_secrets;

@@ -68,7 +68,7 @@ fn apply_app_props(a: &mut App, b: &Map<String, Value>) -> Result<(), E> {
 /// Create an application (`POST /applications`).
 /// <https://learn.microsoft.com/graph/api/application-post-applications>
 pub(super) fn create_application(shared: &Shared, req: &Req, w: &mut World, who: &Who) -> R {
-    can_write(who)?;
+    can_write(w, who)?;
     let b = body(req)?;
     if !b.get("displayName").map(|v| v.is_string()).unwrap_or(false) {
         return Err(E::BadRequest(
@@ -118,7 +118,7 @@ pub(super) fn application_item(
             Ok(Resp::json(200, &select(req, v)))
         }
         ("PATCH", None, 0) => {
-            can_write(who)?;
+            can_write(w, who)?;
             replicated()?;
             let b = body(req)?;
             let mut a = w.apps[idx].clone();
@@ -130,18 +130,18 @@ pub(super) fn application_item(
             Ok(Resp::new(204))
         }
         ("DELETE", None, 0) => {
-            can_write(who)?;
+            can_write(w, who)?;
             let app_id = w.apps[idx].app_id;
             w.apps.remove(idx);
             w.sps.retain(|s| s.app_id != app_id);
             Ok(Resp::new(204))
         }
         ("POST", Some("addPassword"), 1) => {
-            can_write(who)?;
+            can_write(w, who)?;
             add_password(shared, req, w, idx)
         }
         ("POST", Some("removePassword"), 1) => {
-            can_write(who)?;
+            can_write(w, who)?;
             let b = body(req)?;
             let key = b
                 .get("keyId")

@@ -35,6 +35,7 @@
 
 mod applications;
 mod caller;
+mod directory;
 mod owners;
 mod service_principals;
 mod views;
@@ -116,6 +117,10 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
                 .ok_or(E::NotFound { id: segs[1].clone() })?;
             Ok(Resp::json(200, &user_json(o, u)))
         }
+        ("GET", "me", 2) if segs[1] == "memberOf" || segs[1] == "transitiveMemberOf" => {
+            directory::member_of(shared, req, who)
+        }
+        ("GET", "policies", 2) if segs[1] == "authorizationPolicy" => directory::authorization_policy(shared, w, who),
         ("GET", "organization", 1) => {
             can_read(who)?;
             Ok(Resp::json(
@@ -165,7 +170,7 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
                     Ok(Resp::json(200, &v))
                 }
                 ("DELETE", 0) => {
-                    can_write(who)?;
+                    can_write(w, who)?;
                     w.sps.remove(idx);
                     Ok(Resp::new(204))
                 }

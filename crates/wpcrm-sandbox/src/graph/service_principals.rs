@@ -31,7 +31,7 @@ pub(super) fn list_service_principals(shared: &Shared, req: &Req, w: &World, who
 /// Create a service principal for an app (`POST /servicePrincipals`).
 /// <https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>
 pub(super) fn create_service_principal(shared: &Shared, req: &Req, w: &mut World, who: &Who) -> R {
-    can_write(who)?;
+    can_write(w, who)?;
     let b = body(req)?;
     let app_id_s = b.get("appId").and_then(Value::as_str).unwrap_or("").to_string();
     let app = parse_guid(&app_id_s)

@@ -37,6 +37,20 @@ pub struct Config {
     /// with the code in `details[]`).
     #[serde(default)]
     pub secret_policy: SecretPolicy,
+    /// The tenant setting "Users can register applications"
+    /// (`authorizationPolicy.defaultUserRolePermissions.allowedToCreateApps`). Entra's default is
+    /// on; the sandbox's is off, so that only the seeded directory roles may register apps unless a
+    /// test turns it on.
+    #[serde(default)]
+    pub users_can_register_apps: bool,
+    /// Whether the signed-in user may read `/policies/authorizationPolicy` (it needs
+    /// Policy.Read.All); `false` answers 403.
+    #[serde(default = "yes")]
+    pub authorization_policy_readable: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Whether addPassword is refused by a tenant policy, and in which wire shape.
@@ -99,6 +113,8 @@ impl Default for Config {
             unknown_table_400: false,
             no_role_refusal: NoRoleRefusal::MissingPrivilege,
             secret_policy: SecretPolicy::Allowed,
+            users_can_register_apps: false,
+            authorization_policy_readable: true,
         }
     }
 }
