@@ -144,7 +144,7 @@ async fn an_environment_admin_without_role_rights_fails_with_the_missing_right_n
     let r = run_as(&env, admin, "https://preflight-roles-2.example", false).await;
     let preflight = r.steps.iter().find(|s| s.id == "preflight").unwrap();
     assert_eq!(format!("{:?}", preflight.status), "Done", "{:?}", r.error);
-    assert!(writes(&env).iter().any(|w| w == "POST /v1.0/applications"));
+    assert!(writes(&env).iter().any(|w| w.starts_with("PATCH /v1.0/applications(")));
 
     // No prvWriteUser: the roles could not be assigned.
     let env = Env::seeded(&seed_with(&[&["prvCreateUser"][..], &READS[..]].concat(), &[])).await;

@@ -653,9 +653,11 @@ async fn replication_lag_is_absorbed_within_the_budget() {
     let r = h.call(h.request(Some(&state))).await;
     assert_eq!(r.status, Status::Done, "{:?}", r.error);
     assert_eq!(h.ours().sps.len(), 1);
+    // The service principal is upserted by appId (PATCH /servicePrincipals(appId='…')).
     let statuses: Vec<Value> = h
-        .sent_to("POST", "/v1.0/servicePrincipals")
+        .requests()
         .iter()
+        .filter(|q| q["method"] == "PATCH" && q["path"].as_str().unwrap().starts_with("/v1.0/servicePrincipals("))
         .map(|q| q["status"].clone())
         .collect();
     assert_eq!(
@@ -888,7 +890,11 @@ async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
     let state = h.signed_in().await;
     let r = h.call(h.request(Some(&state))).await;
     assert!(
-        h.sent_to("POST", "/v1.0/applications").is_empty(),
+        h.sent_to("POST", "/v1.0/applications").is_empty()
+            && !h
+                .requests()
+                .iter()
+                .any(|q| q["method"] == "PATCH" && q["path"].as_str().unwrap().starts_with("/v1.0/applications(")),
         "the app carrying this site's marker, owned by the admin, is adopted"
     );
     let e = r.error.unwrap();

@@ -11,8 +11,8 @@
 
 mod common;
 
-use common::{assert_secretless, Env};
-use serde_json::{json, Value};
+use common::{provision_until_settled, start_approving, Env};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use wpcrm_core::engine::{Context, EngineConfig, SystemClock};
@@ -30,34 +30,8 @@ fn context(env: &Env, window: Duration) -> Context {
     Context::new(config, Arc::new(env.transport()), Arc::new(SystemClock))
 }
 
-/// Calls the step function (auto-approved sign-in) until `done` or `failed`, at most `calls` times.
 async fn drive(env: &Env, site: &str, window: Duration, state: Option<String>, calls: usize) -> ProvisionResponse {
-    let ctx = context(env, window);
-    let mut state = state;
-    let mut last = None;
-    for _ in 0..calls {
-        let request = env.provision_request(site, state.clone(), &KEY, Duration::from_secs(15));
-        let r = wpcrm_core::provision::run(&ctx, request).await;
-        let printed = format!("{:?}{}", r.error, serde_json::to_string(&r.steps).unwrap());
-        assert_secretless(&printed, "provision response");
-        state = Some(r.state.clone());
-        let finished = matches!(r.status, Status::Done | Status::Failed);
-        last = Some(r);
-        if finished {
-            break;
-        }
-    }
-    last.expect("at least one call")
-}
-
-async fn sandbox(config: Value) -> Env {
-    let env = Env::start().await;
-    let mut base = json!({"auto_approve": true, "device_interval_s": 1});
-    base.as_object_mut()
-        .unwrap()
-        .extend(config.as_object().unwrap().clone());
-    env.sandbox.control().set_config(base);
-    env
+    provision_until_settled(env, &context(env, window), site, &KEY, state, calls).await
 }
 
 /// The answers the sandbox gave to `POST …/systemusers`, in order.
@@ -83,7 +57,7 @@ fn new_app_users(env: &Env) -> usize {
 
 /// One lag variant: refused while it lasts (with the variant's status), retried, then created once.
 async fn waited_out(variant: &str, status: u64) {
-    let env = sandbox(json!({"app_user_lag": variant, "app_user_lag_ms": 2500})).await;
+    let env = start_approving(json!({"app_user_lag": variant, "app_user_lag_ms": 2500})).await;
     let r = drive(
         &env,
         &format!("https://lag-{variant}.example"),
@@ -132,7 +106,7 @@ async fn lag_unauthorized_401_is_waited_out() {
 /// the window passed — only after the window (several attempts were made).
 #[tokio::test]
 async fn lag_longer_than_the_window_is_reported_with_a_fix() {
-    let env = sandbox(json!({"app_user_lag": "forbidden", "app_user_lag_ms": 3_600_000})).await;
+    let env = start_approving(json!({"app_user_lag": "forbidden", "app_user_lag_ms": 3_600_000})).await;
     let r = drive(&env, "https://lag-forever.example", Duration::from_secs(3), None, 8).await;
     assert_eq!(r.status, Status::Failed);
     let e = r.error.unwrap();
@@ -168,7 +142,7 @@ async fn lag_longer_than_the_window_is_reported_with_a_fix() {
 #[tokio::test]
 async fn refusals_that_are_not_lag_fail_at_once() {
     for (code, status, expected) in [("0x80040220", 403, "0x80040220"), ("0x80060888", 400, "0x80060888")] {
-        let env = sandbox(json!({})).await;
+        let env = start_approving(json!({})).await;
         let body = json!({"error": {"code": code, "message": "Application not found in the directory."}});
         env.sandbox.control().add_fault(json!({
             "method": "POST", "path": "/contoso/api/data/v9.2/systemusers", "kind": "status",
@@ -194,7 +168,7 @@ async fn refusals_that_are_not_lag_fail_at_once() {
 /// too; never a second user.
 #[tokio::test]
 async fn a_lost_app_user_create_is_adopted_on_the_rerun() {
-    let env = sandbox(json!({})).await;
+    let env = start_approving(json!({})).await;
     env.sandbox.control().add_fault(json!({
         "method": "POST", "path": "/contoso/api/data/v9.2/systemusers", "kind": "lose_response", "times": 1
     }));

@@ -9,29 +9,15 @@
 
 mod common;
 
-use common::{assert_secretless, Env};
+use common::{provision_until_settled, Env};
 use serde_json::json;
-use std::time::Duration;
 use wpcrm_core::provision::{ProvisionResponse, Status};
 
 const KEY: [u8; 32] = *b"secret-policy-state-key-32-bytes";
 
 async fn drive(env: &Env, site: &str, state: Option<String>) -> ProvisionResponse {
-    let mut state = state;
-    let mut last = None;
-    for _ in 0..6 {
-        let (ctx, _) = env.context();
-        let request = env.provision_request(site, state.clone(), &KEY, Duration::from_secs(10));
-        let r = wpcrm_core::provision::run(&ctx, request).await;
-        assert_secretless(&format!("{:?}", r.error), "error");
-        state = Some(r.state.clone());
-        let finished = matches!(r.status, Status::Done | Status::Failed);
-        last = Some(r);
-        if finished {
-            break;
-        }
-    }
-    last.unwrap()
+    let (ctx, _) = env.context();
+    provision_until_settled(env, &ctx, site, &KEY, state, 6).await
 }
 
 #[tokio::test]

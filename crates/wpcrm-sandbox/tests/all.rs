@@ -15,5 +15,7 @@ mod entra;
 mod graph;
 #[path = "suite/owners.rs"]
 mod owners;
+#[path = "suite/realities.rs"]
+mod realities;
 #[path = "suite/server.rs"]
 mod server;

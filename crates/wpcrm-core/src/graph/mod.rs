@@ -4,7 +4,9 @@
 //! request; replication retries belong to the step that calls it.
 
 mod directory;
+mod upsert;
 pub use directory::{Membership, APP_REGISTERING_ROLES};
+pub use upsert::Upserted;
 
 use crate::secret::{AccessToken, ClientSecret};
 use crate::service::{Body, Call, Caller, Error, Service};

@@ -47,6 +47,25 @@ pub struct Config {
     /// Policy.Read.All); `false` answers 403.
     #[serde(default = "yes")]
     pub authorization_policy_readable: bool,
+    /// Whether Graph offers the upserts by alternate key (`PATCH /applications(uniqueName='…')`,
+    /// `PATCH /servicePrincipals(appId='…')` with `Prefer: create-if-missing`): `supported`, or
+    /// the variants where it does not (`bad_request`: 400, `method_not_allowed`: 405).
+    #[serde(default)]
+    pub graph_upsert: GraphUpsert,
+    /// Whether `GET /applications` lists hide an application while it replicates (by default lists
+    /// show it at once).
+    #[serde(default)]
+    pub lists_replicate: bool,
+}
+
+/// Whether Graph offers the upserts, and how it refuses them when it does not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GraphUpsert {
+    #[default]
+    Supported,
+    BadRequest,
+    MethodNotAllowed,
 }
 
 fn yes() -> bool {
@@ -115,6 +134,8 @@ impl Default for Config {
             secret_policy: SecretPolicy::Allowed,
             users_can_register_apps: false,
             authorization_policy_readable: true,
+            graph_upsert: GraphUpsert::Supported,
+            lists_replicate: false,
         }
     }
 }

@@ -13,6 +13,6 @@ mod model;
 mod seeding;
 mod world;
 
-pub use control::{AppUserLag, Config, Fault, FaultKind, LogEntry, NoRoleRefusal, SecretPolicy};
+pub use control::{AppUserLag, Config, Fault, FaultKind, GraphUpsert, LogEntry, NoRoleRefusal, SecretPolicy};
 pub use model::*;
 pub use world::{approve, default_admin, normalize_user_code, World};
