@@ -47,7 +47,15 @@ impl Graph<'_> {
             .body(Body::Json(body));
         match self.caller.send(call).await {
             Ok(r) if r.status() == http::StatusCode::CREATED => Ok(Upserted::Created(read_json(&r)?)),
-            Ok(_) => Ok(Upserted::Existed),
+            Ok(r) if r.status() == http::StatusCode::NO_CONTENT => Ok(Upserted::Existed),
+            // Neither answer the operation defines (a proxy's page, say): nothing is known.
+            Ok(r) => Err(Error::Unexpected {
+                status: r.status().as_u16(),
+                detail: format!(
+                    "an answer to an upsert that is neither 201 nor 204 (HTTP {})",
+                    r.status().as_u16()
+                ),
+            }),
             Err(e) if unavailable(&e) => Ok(Upserted::Unavailable),
             Err(e) => Err(e),
         }
