@@ -140,6 +140,14 @@ const PROVISION: &[Cell] = &[
         expect: "pass",
     },
     Cell {
+        name: "Graph ignoring Prefer: create-if-missing (404): POST fallback",
+        on: || json!({"graph_upsert": "ignores_prefer"}),
+        fault: None,
+        off: || json!({"graph_upsert": "supported"}),
+        window_s: 300,
+        expect: "pass",
+    },
+    Cell {
         name: "Graph without upserts (405): POST fallback",
         on: || json!({"graph_upsert": "method_not_allowed"}),
         fault: None,

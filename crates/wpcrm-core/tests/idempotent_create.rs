@@ -4,7 +4,7 @@
 //! lost (`lose_response` fault: applied, connection dropped before the answer) followed by a re-run
 //! inside the replication window — while Graph's lists cannot see the new application yet — finds
 //! it instead of making a second one. Where Graph does not offer the upserts (config
-//! `graph_upsert`: 400 or 405) the engine falls back to `POST` and its lookups.
+//! `graph_upsert`: 400, 405, or 404 when `Prefer` is not honoured) the engine falls back to `POST` and its lookups.
 //!
 //!     cargo test -p wpcrm-core --test idempotent_create
 
@@ -124,10 +124,15 @@ async fn a_lost_service_principal_answer_is_adopted_not_repeated() {
     assert_eq!(ours(&env, site).1, 1);
 }
 
-/// A Graph without the upserts (both refusals): the engine falls back to `POST` and finishes.
+/// A Graph without the upserts (400, 405, or `Prefer` not honoured: 404): the engine falls back to
+/// `POST` and finishes.
 #[tokio::test]
 async fn without_upserts_the_engine_falls_back_to_create() {
-    for (variant, status) in [("bad_request", 400), ("method_not_allowed", 405)] {
+    for (variant, status) in [
+        ("bad_request", 400),
+        ("method_not_allowed", 405),
+        ("ignores_prefer", 404),
+    ] {
         let env = start_approving(json!({"graph_upsert": variant})).await;
         let site = format!("https://no-upsert-{variant}.example");
         let r = drive(&env, &site, None, 6).await;

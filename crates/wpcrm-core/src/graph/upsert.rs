@@ -28,11 +28,16 @@ pub enum Upserted<T> {
     Unavailable,
 }
 
-/// Statuses that mean "no such operation here", not a refusal of this request.
+/// Statuses that mean "no such operation here", not a refusal of this request. A 404 means the
+/// `Prefer` header was not honoured (the PATCH was taken for an update of nothing); for the service
+/// principal it may also be its application not replicated yet: the `POST` fallback then answers
+/// NoBackingApplicationObject, which the caller retries.
 fn unavailable(e: &Error) -> bool {
-    matches!(e.status(), Some(400 | 404 | 405 | 501))
-        && !super::is_replication(e)
-        && !e.has_detail("NoBackingApplicationObject")
+    match e.status() {
+        Some(404 | 405 | 501) => true,
+        Some(400) => !e.has_detail("NoBackingApplicationObject"),
+        _ => false,
+    }
 }
 
 impl Graph<'_> {

@@ -24,15 +24,17 @@ use crate::store::{GraphUpsert, World};
 use crate::util::parse_guid;
 use serde_json::{json, Value};
 
-fn create_if_missing(req: &Req) -> bool {
-    req.header("Prefer")
-        .is_some_and(|p| p.split(',').any(|v| v.trim().eq_ignore_ascii_case("create-if-missing")))
+fn create_if_missing(w: &World, req: &Req) -> bool {
+    w.config.graph_upsert != GraphUpsert::IgnoresPrefer
+        && req
+            .header("Prefer")
+            .is_some_and(|p| p.split(',').any(|v| v.trim().eq_ignore_ascii_case("create-if-missing")))
 }
 
 /// The refusal of a Graph without upserts by alternate key, if this one is.
 pub(super) fn unavailable(w: &World, key: &str) -> Result<(), E> {
     match w.config.graph_upsert {
-        GraphUpsert::Supported => Ok(()),
+        GraphUpsert::Supported | GraphUpsert::IgnoresPrefer => Ok(()),
         GraphUpsert::BadRequest => Err(E::BadRequest(format!(
             "Invalid key: the alternate key '{key}' is not supported."
         ))),
@@ -51,7 +53,7 @@ pub(super) fn application(shared: &Shared, req: &Req, w: &mut World, who: &Who, 
         w.apps[idx] = a;
         return Ok(Resp::new(204));
     }
-    if !create_if_missing(req) {
+    if !create_if_missing(w, req) {
         return Err(E::NotFound {
             id: format!("uniqueName='{name}'"),
         });
@@ -73,7 +75,7 @@ pub(super) fn service_principal(shared: &Shared, req: &Req, w: &mut World, who: 
         }
         return Ok(Resp::new(204));
     }
-    if !create_if_missing(req) {
+    if !create_if_missing(w, req) {
         return Err(E::NotFound {
             id: format!("appId='{app_id}'"),
         });

@@ -49,7 +49,8 @@ pub struct Config {
     pub authorization_policy_readable: bool,
     /// Whether Graph offers the upserts by alternate key (`PATCH /applications(uniqueName='…')`,
     /// `PATCH /servicePrincipals(appId='…')` with `Prefer: create-if-missing`): `supported`, or
-    /// the variants where it does not (`bad_request`: 400, `method_not_allowed`: 405).
+    /// the variants where it does not (`bad_request`: 400, `method_not_allowed`: 405,
+    /// `ignores_prefer`: a missing key is 404 whatever `Prefer` says).
     #[serde(default)]
     pub graph_upsert: GraphUpsert,
     /// Whether `GET /applications` lists hide an application while it replicates (by default lists
@@ -66,6 +67,8 @@ pub enum GraphUpsert {
     Supported,
     BadRequest,
     MethodNotAllowed,
+    /// The `Prefer: create-if-missing` header is not honoured: a missing key is 404 (an update).
+    IgnoresPrefer,
 }
 
 fn yes() -> bool {

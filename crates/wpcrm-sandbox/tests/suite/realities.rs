@@ -73,20 +73,43 @@ async fn applications_and_service_principals_are_upserted_by_alternate_key() {
 async fn a_graph_without_upserts_refuses_them_in_each_variant() {
     let h = start().await;
     let t = h.user_token(fixtures::admin().upn, GRAPH).await;
-    for (variant, status) in [("bad_request", 400), ("method_not_allowed", 405)] {
+    for (variant, status) in [
+        ("bad_request", 400),
+        ("method_not_allowed", 405),
+        ("ignores_prefer", 404),
+    ] {
         h.sb.control().set_config(json!({"graph_upsert": variant}));
         let url = format!("{}/v1.0/applications(uniqueName='wpcrm-{variant}')", h.url);
         let r = h
             .send_json("PATCH", &url, &t, &json!({"displayName": "x"}), CREATE)
             .await;
         assert_eq!(r.status, status, "{variant}: {}", r.text);
+        // An application without a service principal yet.
+        let r = h
+            .send_json(
+                "POST",
+                &format!("{}/v1.0/applications", h.url),
+                &t,
+                &json!({"displayName": variant}),
+                None,
+            )
+            .await;
         let sp = format!(
+            "{}/v1.0/servicePrincipals(appId='{}')",
+            h.url,
+            r.json["appId"].as_str().unwrap()
+        );
+        let r = h.send_json("PATCH", &sp, &t, &json!({}), CREATE).await;
+        assert_eq!(r.status, status, "{variant}: {}", r.text);
+        // An existing one is still updated when only `Prefer` is ignored.
+        let wp_ok = format!(
             "{}/v1.0/servicePrincipals(appId='{}')",
             h.url,
             fixtures::app("wp-ok").app_id
         );
-        let r = h.send_json("PATCH", &sp, &t, &json!({}), CREATE).await;
-        assert_eq!(r.status, status, "{variant}: {}", r.text);
+        let r = h.send_json("PATCH", &wp_ok, &t, &json!({}), CREATE).await;
+        let existing = if variant == "ignores_prefer" { 204 } else { status };
+        assert_eq!(r.status, existing, "{variant}: {}", r.text);
     }
 }
 
