@@ -34,11 +34,10 @@ pub const THROTTLED_CONCURRENCY: &str = "0x80072326";
 
 /// Codes that blame the request itself (an unknown property or segment, a query that does not
 /// parse, a body that does not deserialize): ours to fix, never worth waiting for.
-const OWN_REQUEST_ERRORS: [&str; 4] = [
+const OWN_REQUEST_ERRORS: [&str; 3] = [
     "0x80060888", // property not found / query syntax
     "0x80048d19", // payload does not deserialize
     SEGMENT_NOT_FOUND,
-    "0x80060891", // malformed OData request
 ];
 
 /// Codes that describe the signed-in admin rather than the new application.
