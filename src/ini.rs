@@ -84,6 +84,7 @@ impl IniValues {
             proxy: non_empty(&self.proxy),
             admin_client_id: non_empty(&self.admin_client_id)
                 .unwrap_or_else(|| EngineConfig::default().admin_client_id),
+            replication_window: EngineConfig::default().replication_window,
         })
     }
 }

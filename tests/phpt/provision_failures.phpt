@@ -44,11 +44,11 @@ $other = wpcrm_provision(['state_key' => str_repeat("\x08", 32)] + $request);
 show('other key', wpcrm_provision(['state' => $other['state']] + $request));
 ?>
 --EXPECT--
-declined: failed sign_in AADSTS65004 fix=true steps=10 state=true
-expired: failed sign_in expired_token fix=true steps=10 state=true
-blocked: failed sign_in AADSTS53003 fix=true steps=10 state=true
-maker: failed register_app Authorization_RequestDenied fix=true steps=10 state=true
-policy: failed client_secret CredentialInvalidLifetimeAsPerAppPolicy fix=true steps=10 state=true
-too long: failed client_secret invalid_secret_lifetime fix=true steps=10 state=true
-foreign state: failed - invalid_state fix=true steps=10 state=true
-other key: failed - invalid_state fix=true steps=10 state=true
+declined: failed sign_in AADSTS65004 fix=true steps=11 state=true
+expired: failed sign_in expired_token fix=true steps=11 state=true
+blocked: failed sign_in AADSTS53003 fix=true steps=11 state=true
+maker: failed preflight cannot_register_apps fix=true steps=11 state=true
+policy: failed client_secret CredentialInvalidLifetimeAsPerAppPolicy fix=true steps=11 state=true
+too long: failed client_secret invalid_secret_lifetime fix=true steps=11 state=true
+foreign state: failed - invalid_state fix=true steps=11 state=true
+other key: failed - invalid_state fix=true steps=11 state=true

@@ -73,11 +73,11 @@ var_dump($after == $before);
 ?>
 --EXPECT--
 sign_in_required user_code,verification_uri,message,expires_at
-sign_in=running environment=pending register_app=pending service_principal=pending client_secret=pending business_unit=pending app_user=pending roles=pending custom_role=pending verify=pending
+sign_in=running environment=pending preflight=pending register_app=pending service_principal=pending client_secret=pending business_unit=pending app_user=pending roles=pending custom_role=pending verify=pending
 bool(true)
 int(204)
 done
-sign_in=done environment=done register_app=done service_principal=done client_secret=done business_unit=done app_user=done roles=done custom_role=done verify=done
+sign_in=done environment=done preflight=done register_app=done service_principal=done client_secret=done business_unit=done app_user=done roles=done custom_role=done verify=done
 instance_url,tenant_id,application_id,client_secret,secret_expires_at,secret_key_id,application_object_id,service_principal_id,application_user_id,role_id
 bool(true)
 bool(true)

@@ -12,6 +12,10 @@ use std::time::Duration;
 /// Azure CLI's public client: pre-authorized in every tenant, the default for admin sign-in.
 pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
+/// Default [`EngineConfig::replication_window`]: Microsoft publishes no maximum delay; reports
+/// range from seconds to about a minute.
+pub const DEFAULT_REPLICATION_WINDOW_S: u64 = 300;
+
 /// The php.ini settings (`wpcrm.*`), already parsed.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -21,6 +25,10 @@ pub struct EngineConfig {
     pub default_timeout: Duration,
     pub proxy: Option<String>,
     pub admin_client_id: String,
+    /// How long after the service principal was created a refusal of the application user that
+    /// may be Dataverse lagging behind Entra ID is retried before it is reported
+    /// (`docs/provision.md`, "Time"); the same bound applies to Graph's own replication.
+    pub replication_window: Duration,
 }
 
 impl Default for EngineConfig {
@@ -31,6 +39,7 @@ impl Default for EngineConfig {
             default_timeout: Duration::from_secs(20),
             proxy: None,
             admin_client_id: AZURE_CLI_CLIENT_ID.to_owned(),
+            replication_window: Duration::from_secs(DEFAULT_REPLICATION_WINDOW_S),
         }
     }
 }

@@ -657,9 +657,11 @@ async fn replication_lag_is_absorbed_within_the_budget() {
     let r = h.call(h.request(Some(&state))).await;
     assert_eq!(r.status, Status::Done, "{:?}", r.error);
     assert_eq!(h.ours().sps.len(), 1);
+    // The service principal is upserted by appId (PATCH /servicePrincipals(appId='…')).
     let statuses: Vec<Value> = h
-        .sent_to("POST", "/v1.0/servicePrincipals")
+        .requests()
         .iter()
+        .filter(|q| q["method"] == "PATCH" && q["path"].as_str().unwrap().starts_with("/v1.0/servicePrincipals("))
         .map(|q| q["status"].clone())
         .collect();
     assert_eq!(
@@ -815,7 +817,7 @@ async fn invalid_states_and_keys_are_refused_without_a_request() {
     let r = h.call(h.request(Some("wpcrm.s1.garbage"))).await;
     assert_eq!(r.status, Status::Failed);
     assert_eq!(r.error.as_ref().unwrap().code, "invalid_state");
-    assert_eq!(r.steps.len(), 10);
+    assert_eq!(r.steps.len(), 11);
     assert!(!r.state.is_empty());
     let good = h.call(h.request(None)).await.state;
     let mut req = h.request(Some(&good));
@@ -857,7 +859,7 @@ async fn an_admin_without_rights_is_told_what_role_is_needed() {
     let state = h.signed_in_as(Some(fixtures::user("maker").upn)).await;
     let r = h.call(h.request(Some(&state))).await;
     let e = r.error.unwrap();
-    assert_eq!(step_code(&e), (Some("register_app"), "Authorization_RequestDenied"));
+    assert_eq!(step_code(&e), (Some("preflight"), "cannot_register_apps"));
     assert!(e.fix.unwrap().contains("Application Administrator"));
     // Running again must not retry with the same account: it asks for a new sign-in.
     let again = h.call(h.request(Some(&r.state))).await;
@@ -891,7 +893,11 @@ async fn an_adopted_user_outside_the_root_business_unit_is_explained() {
     let state = h.signed_in().await;
     let r = h.call(h.request(Some(&state))).await;
     assert!(
-        h.sent_to("POST", "/v1.0/applications").is_empty(),
+        h.sent_to("POST", "/v1.0/applications").is_empty()
+            && !h
+                .requests()
+                .iter()
+                .any(|q| q["method"] == "PATCH" && q["path"].as_str().unwrap().starts_with("/v1.0/applications(")),
         "the app carrying this site's marker, owned by the admin, is adopted"
     );
     let e = r.error.unwrap();

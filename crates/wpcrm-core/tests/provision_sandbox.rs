@@ -397,9 +397,10 @@ fn conditional_access_and_missing_rights_fail_with_a_fix() {
     let r = env.call(env.request(Some(&state)));
     assert_eq!(r.status, Status::Failed);
     let e = r.error.as_ref().unwrap();
+    // Caught by the preflight, before anything is created (issue 10).
     assert_eq!(
         (e.step.as_deref(), e.code.as_str()),
-        (Some("register_app"), "Authorization_RequestDenied")
+        (Some("preflight"), "cannot_register_apps")
     );
     assert!(e.fix.as_ref().unwrap().contains("Application Administrator"));
 

@@ -210,8 +210,8 @@ async fn each_repairable_break_is_repaired_in_one_sign_in() {
                     json!({"environment": "contoso", "application_id": s.app_id, "business_unit": "Contoso Sales"}),
                 )
             }),
-            // The move took its roles away: nothing reaches even the metadata.
-            "metadata",
+            // The move took its roles away: the user holds no role at all.
+            "app_user",
             "assign_roles",
         ),
         (

@@ -291,23 +291,30 @@ async fn a_device_code_blocked_by_policy_names_the_browser_sign_in() {
 }
 
 #[tokio::test]
-async fn mfa_for_dataverse_only_is_reported_after_graph_worked() {
+async fn mfa_for_dataverse_only_is_reported_after_graph_worked_before_anything_is_created() {
     let h = H::new().await;
     let state = h.approved(true).await;
     h.policy(json!({"flow": "refresh_token", "resource": "dataverse", "variant": "mfa_required"}));
     let r = h.call(h.req(Some(&state), true)).await;
-    let fix = failed(&r, "business_unit", "AADSTS50076");
+    // The preflight is the first to need a Dataverse token: the refusal comes before any write.
+    let fix = failed(&r, "preflight", "AADSTS50076");
     assert!(
         r.error.as_ref().unwrap().message.contains("Dataverse environment"),
         "{r:?}"
     );
     assert!(fix.contains("MFA"), "{fix}");
-    // Graph's part ran: the application exists.
-    assert!(h
-        .env
-        .served()
-        .iter()
-        .any(|q| q["method"] == "POST" && q["path"] == "/v1.0/applications"));
+    // Graph's part of the preflight ran with the same sign-in; nothing was created.
+    let served = h.env.served();
+    assert!(
+        served
+            .iter()
+            .any(|q| q["service"] == "graph" && q["method"] == "GET" && q["status"] == 200),
+        "{served:#?}"
+    );
+    assert!(
+        !served.iter().any(|q| q["service"] == "graph" && q["method"] != "GET"),
+        "{served:#?}"
+    );
     assert_eq!(h.device_codes_issued(), 1, "no silent re-sign-in");
 }
 

@@ -143,7 +143,7 @@ async fn seeded_failures_are_each_explained() {
     let cases: [(&App, &str, &str); 4] = [
         (app("wp-nouser"), "app_user", "0x80072560"),
         (app("wp-blocked"), "app_user", "0x80095ffc"),
-        (app("wp-noroles"), "metadata", "0x80040220"),
+        (app("wp-noroles"), "app_user", "no_role"),
         (app("wp-expired"), "token", "AADSTS7000222"),
     ];
     for (app, id, code) in cases {

@@ -376,6 +376,7 @@ fn state(w: &World) -> Value {
                 "id": a.object_id.to_string(),
                 "appId": a.app_id.to_string(),
                 "displayName": a.display_name,
+                "uniqueName": a.extra.get("uniqueName"),
                 "tags": a.tags,
                 "blocked": a.blocked,
                 "owners": ids(&a.owners),

@@ -235,6 +235,14 @@ pub enum Graph {
         max_days: u64,
     },
     Conflict(String),
+    /// addPassword refused by an app management policy's `passwordAddition` restriction. The wire
+    /// shape is not documented; two variants: the policy code as `error.code` (as the lifetime
+    /// restriction's `CredentialInvalidLifetimeAsPerAppPolicy` is), or `Request_BadRequest` with it
+    /// in `details[]` (config `secret_policy`).
+    PasswordsNotAllowed {
+        policy: String,
+        in_details: bool,
+    },
     /// Adding an owner the object already has (`POST …/owners/$ref`): 400 Request_BadRequest
     /// (<https://learn.microsoft.com/graph/api/application-post-owners>; the text is the one Graph
     /// answers for every duplicate reference).
@@ -284,6 +292,14 @@ impl Graph {
                 ),
             ),
             Graph::Conflict(m) => (409, "Request_MultipleObjectsWithSameKeyValue", m.clone(), None),
+            Graph::PasswordsNotAllowed { policy, in_details } => {
+                let message = format!("Password credentials are not allowed for this application as per assigned policy '{policy}'.");
+                let detail = json!([{"code":"CredentialTypeNotAllowedAsPerAppPolicy","target":"passwordCredentials","message":message}]);
+                match in_details {
+                    false => (400, "CredentialTypeNotAllowedAsPerAppPolicy", message, Some(json!([{"code":"PasswordAdditionRestricted","target":"passwordCredentials"}]))),
+                    true => (400, "Request_BadRequest", "Invalid value specified for property 'passwordCredentials' of resource 'Application'.".into(), Some(detail)),
+                }
+            }
             Graph::ReferenceExists { property } => (
                 400,
                 "Request_BadRequest",
@@ -390,6 +406,13 @@ pub enum Dv {
     NotEmulated(String),
     QuerySyntax(String),
     MetadataFunction(String),
+    /// A refusal whose status, code and wording the documentation does not pin down, answered as a
+    /// chosen variant (`dataverse::users::lag_refusal`, `dataverse::security::no_role_refusal`).
+    Variant {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
 }
 
 impl Dv {
@@ -413,6 +436,7 @@ impl Dv {
             Dv::NotEmulated(m) => (501, "0x8006088a", format!("Not emulated by wpcrm-sandbox: {m}")),
             Dv::QuerySyntax(m) => (400, "0x80060888", format!("Syntax error in the query: {m}")),
             Dv::MetadataFunction(f) => (501, "0x8006088a", format!("The \"{f}\" function isn't supported for Metadata Entities")),
+            Dv::Variant { status, code, message } => (*status, code, message.clone()),
         }
     }
     pub fn render(&self, req: &Req) -> Resp {

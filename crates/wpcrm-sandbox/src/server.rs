@@ -250,6 +250,11 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
         _ => route(&shared, &req, service),
     };
     if let Terminal::Fault(f) = &terminal {
+        if f.kind == FaultKind::LoseResponse {
+            // Applied, but the answer never reaches the client.
+            log(&shared, &req, service, resp.status, started);
+            return Err(Dropped);
+        }
         if f.kind == FaultKind::MalformedJson {
             resp.body = b"{\"error\": {\"code\": \"0x0\", \"message\": oops}".to_vec();
             resp = resp.header("Content-Type", "application/json; charset=utf-8");

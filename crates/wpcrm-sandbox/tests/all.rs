@@ -15,6 +15,8 @@ mod entra;
 mod graph;
 #[path = "suite/owners.rs"]
 mod owners;
+#[path = "suite/realities.rs"]
+mod realities;
 #[path = "suite/secret_activation.rs"]
 mod secret_activation;
 #[path = "suite/server.rs"]

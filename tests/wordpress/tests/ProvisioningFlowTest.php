@@ -158,8 +158,10 @@ final class ProvisioningFlowTest extends TestCase {
 	public function test_a_run_that_failed_half_way_resumes_when_started_again(): void {
 		$this->requireSandbox();
 		$this->login( 'admin' );
-		// Graph refuses to register applications for a while (more than the engine's retries absorb).
-		$fault = Sandbox::call( 'POST', '/_sandbox/faults', array( 'method' => 'POST', 'path' => '/v1.0/applications', 'kind' => 'status', 'status' => 400, 'body' => '{"error":{"code":"Request_BadRequest","message":"temporarily refused"}}', 'times' => 50 ) );
+		// Graph cannot register applications for a while (more than the engine's retries absorb). The
+		// engine registers by upsert (PATCH /applications(uniqueName='…')); a 400 there would only
+		// send it to its POST fallback, so the outage is a 503.
+		$fault = Sandbox::call( 'POST', '/_sandbox/faults', array( 'method' => 'PATCH', 'path' => '/v1.0/applications(*', 'kind' => 'status', 'status' => 503, 'body' => '{"error":{"code":"serviceUnavailable","message":"temporarily refused"}}', 'times' => 50 ) );
 		$this->assertSame( 200, $fault['status'], wp_json_encode( $fault ) );
 
 		$result = $this->post( array( 'action' => 'start', 'instance_url' => Sandbox::instance_url(), 'tables' => 'contact' ) );

@@ -19,6 +19,8 @@ pub struct MissingPrivilege {
     pub principal_id: Option<String>,
     /// The display name (`LocalizedName='Case'`).
     pub localized_name: Option<String>,
+    /// How many security roles the principal holds (`roleCount=0`), when the message says.
+    pub role_count: Option<u32>,
 }
 
 /// Finds the missing privilege in `message`; `None` when the message does not name one.
@@ -38,6 +40,7 @@ pub fn parse(message: &str) -> Option<MissingPrivilege> {
         entity: quoted_after(message, "for entity '"),
         principal_id: between(message, "(Id=", &[',', ')']).filter(|_| lower.contains("principal ")),
         localized_name: quoted_after(message, "LocalizedName='"),
+        role_count: between(message, "roleCount=", &[',', ')']).and_then(|n| n.parse().ok()),
     })
 }
 
@@ -64,6 +67,7 @@ mod tests {
         assert_eq!(m.entity.as_deref(), Some("wpcrm_review"));
         assert_eq!(m.principal_id.as_deref(), Some("5e1b"));
         assert_eq!(m.localized_name.as_deref(), Some("Review"));
+        assert_eq!(m.role_count, Some(1));
     }
 
     #[test]
@@ -71,10 +75,9 @@ mod tests {
         let m = parse("Read Privilege Check For Owner failed with exception: Principal user (Id=x, type=8, roleCount=5, privilegeCount=465, accessMode=0), is missing prvReadincident privilege (Id=y) on OTC=112 for entity 'incident'. context.Caller=x").unwrap();
         assert_eq!(m.privilege, "prvReadincident");
         assert_eq!(m.entity.as_deref(), Some("incident"));
-        assert_eq!(
-            parse("is missing prvReadEntity privilege").unwrap().privilege,
-            "prvReadEntity"
-        );
+        assert_eq!(m.role_count, Some(5));
+        let bare = parse("is missing prvReadEntity privilege").unwrap();
+        assert_eq!((bare.privilege.as_str(), bare.role_count), ("prvReadEntity", None));
         assert!(parse("The user is not a member of the organization.").is_none());
         assert!(parse("is missing something").is_none());
     }

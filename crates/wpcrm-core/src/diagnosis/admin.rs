@@ -13,8 +13,35 @@ const SIGN_IN_EXPIRED: &str = "The admin sign-in has expired. Run again to sign 
 const RUN_AGAIN: &str =
     "Run again; the run resumes where it stopped. If the error persists, the message above names the cause.";
 
+/// Graph codes of an app management policy that forbids client secrets (`passwordAddition`). The
+/// wire shape is not documented: the code is looked for as `error.code` and in `details[]`.
+const SECRETS_FORBIDDEN: [&str; 2] = ["CredentialTypeNotAllowedAsPerAppPolicy", "PasswordAdditionRestricted"];
+
+/// Whether Graph refused a client secret because a tenant policy forbids secrets altogether.
+pub fn is_secret_forbidden(error: &Error) -> bool {
+    error.service() == Some(Service::Graph)
+        && SECRETS_FORBIDDEN
+            .iter()
+            .any(|c| error.code() == Some(*c) || error.has_detail(c))
+}
+
+/// The tenant forbids client secrets: which policy, who can exempt the app, and the alternative.
+pub fn secrets_forbidden(error: &Error) -> Diagnosis {
+    Diagnosis::new(
+        "secret_blocked_by_policy",
+        format!(
+            "The tenant's application management policy forbids client secrets (its passwordAddition restriction), so Graph refused to add one: {}",
+            error.message()
+        ),
+        "An administrator who may manage application policies (Global Administrator, or a role with Policy.ReadWrite.ApplicationConfiguration) can exempt this application: in Microsoft Graph create an appManagementPolicy without the passwordAddition restriction and assign it to the application (POST /applications/{id}/appManagementPolicies/$ref), or relax the tenant default policy (/policies/defaultAppManagementPolicy). Then run again; the run resumes at the secret. Otherwise the site needs a certificate credential, which wpcrm does not create.",
+    )
+}
+
 /// A request of setup failed: the code for `error.code`, the service's own message, and the fix.
 pub fn explain(error: &Error) -> Diagnosis {
+    if is_secret_forbidden(error) {
+        return secrets_forbidden(error);
+    }
     let (fix, fix_id) = match error {
         Error::Transport { service, error: e } => {
             let d = transport(e, service.name());
@@ -81,10 +108,17 @@ pub fn rollback_failed(error: &Error) -> Diagnosis {
     .fix_id("fix.rollback_again")
 }
 
-/// Still not replicated after `minutes`: the new application is not visible yet.
-pub fn replication_outlasted(minutes: i64) -> String {
+/// Still refused once the replication `window` has passed: `who` ("Entra ID", "Dataverse") still
+/// does not see the new application, or the refusal was not replication after all.
+pub fn replication_outlasted(window: &std::time::Duration, who: &str) -> String {
+    let secs = window.as_secs();
+    let span = if secs >= 120 && secs % 60 == 0 {
+        format!("{} minutes", secs / 60)
+    } else {
+        format!("{secs} seconds")
+    };
     format!(
-        "Entra ID or Dataverse still does not see the new application after {minutes} minutes. Run again later; the run resumes where it stopped."
+        "{who} still refuses the new application {span} after it was created, longer than replication usually takes. If the message above names a cause (a missing right, a policy), fix that; otherwise run again later: the run resumes where it stopped and nothing is created twice."
     )
 }
 
@@ -96,6 +130,10 @@ pub fn blames_the_signed_in_account(code: &str) -> bool {
         code,
         "Authorization_RequestDenied"
             | "0x80040220"
+            | "cannot_register_apps"
+            | "cannot_create_users"
+            | "cannot_assign_roles"
+            | "cannot_create_roles"
             | "AADSTS53003"
             | "authorization_declined"
             | "expired_token"
@@ -295,6 +333,50 @@ pub fn app_user_in_other_business_unit(user_id: &str, business_unit_id: &str) ->
     .ids("provision.app_user_in_other_business_unit", "fix.provision.app_user_in_other_business_unit")
     .param("user_id", user_id)
     .param("business_unit_id", business_unit_id)
+}
+
+/// Dataverse refused a second application user for the app, yet lists none for it.
+pub fn app_user_duplicate_unseen(app_id: &str) -> Diagnosis {
+    Diagnosis::new(
+        "app_user_duplicate_unseen",
+        format!(
+            "Dataverse refuses to create an application user for application {app_id} because one exists, but does not list it to the signed-in account."
+        ),
+        "In the Power Platform admin center (Environment → Settings → Users + permissions → Application users), find the user of this application and make sure it is in the root business unit and visible to you, or delete it, then run again.",
+    )
+}
+
+/// The tenant does not let members register applications and the admin holds no role that may.
+pub fn cannot_register_apps() -> Diagnosis {
+    Diagnosis::new(
+        "cannot_register_apps",
+        "The signed-in account may not register applications: the tenant's 'Users can register applications' setting is off and the account holds none of the roles that may (Application Administrator, Cloud Application Administrator, Application Developer, Global Administrator). Nothing was created.",
+        NEEDS_APP_ADMIN,
+    )
+}
+
+/// Neither the tenant's setting nor the admin's roles could be read (`error`, when one failed):
+/// the run goes on, and Graph refuses the registration itself if the right is missing.
+pub fn app_registration_unchecked(error: Option<&Error>) -> Diagnosis {
+    let why = error.map(|e| format!(" ({})", e.message())).unwrap_or_default();
+    Diagnosis::new(
+        "app_registration_unchecked",
+        format!("Whether the signed-in account may register applications could not be read beforehand{why}; setup goes on and stops before anything else is created if Graph refuses."),
+        "Nothing to do unless registering the application fails; then sign in with an Application Administrator.",
+    )
+}
+
+/// The admin lacks privileges the run needs in the environment (`missing`, lower-case privilege
+/// names); `code` names the first missing right.
+pub fn missing_environment_rights(code: &str, missing: &[&str], instance_url: &str) -> Diagnosis {
+    Diagnosis::new(
+        code,
+        format!(
+            "The signed-in account lacks {} in {instance_url}, needed to create the application user, assign its roles and create the site's role. Nothing was created.",
+            missing.join(", ")
+        ),
+        "Sign in with a System Administrator of this environment (Power Platform admin center → Environments → the environment → Settings → Users + permissions → Users → your user → Manage security roles), or ask one to run setup, then run again.",
+    )
 }
 
 /// More tables than one call may set up.

@@ -51,6 +51,31 @@ pub fn user_disabled(facts: &Facts, code: Option<&str>) -> Diagnosis {
     .param("instance_url", &facts.instance_url)
 }
 
+/// The application user holds no security role: Dataverse refuses even its own privileges (or lists
+/// none). `refusal` is Dataverse's answer, when it refused.
+pub fn no_role(facts: &Facts, refusal: Option<&Error>) -> Diagnosis {
+    let said = match refusal {
+        Some(e) => format!(
+            " Dataverse answered HTTP {}{}: {}",
+            e.status().unwrap_or_default(),
+            e.code().map(|c| format!(" {c}")).unwrap_or_default(),
+            e.message().chars().take(300).collect::<String>()
+        ),
+        None => " Dataverse lists no privilege for it.".to_owned(),
+    };
+    Diagnosis::new(
+        "no_role",
+        format!(
+            "The application user of {} in {} has no security role assigned.{said}",
+            facts.application_id, facts.instance_url
+        ),
+        format!(
+            "{APP_USERS} → select the app user of {} → Edit security roles, and assign Basic User plus a role that can read the tables the site needs (or run setup again, which assigns them).",
+            facts.application_id
+        ),
+    )
+}
+
 /// Dataverse rejected the token itself (401).
 pub fn token_rejected(facts: &Facts) -> Diagnosis {
     Diagnosis::new(

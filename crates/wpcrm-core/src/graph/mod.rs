@@ -3,6 +3,11 @@
 //! <https://learn.microsoft.com/graph/api/resources/serviceprincipal>). Each function is one
 //! request; replication retries belong to the step that calls it.
 
+mod directory;
+mod upsert;
+pub use directory::{Membership, APP_REGISTERING_ROLES};
+pub use upsert::Upserted;
+
 use crate::secret::{AccessToken, ClientSecret};
 use crate::service::{Body, Call, Caller, Error, Service};
 use serde::Deserialize;

@@ -187,7 +187,7 @@ impl Machine<'_> {
         for (table, privs) in self.opts.tables.iter().zip(privileges) {
             let privs = match privs {
                 Ok(p) => p,
-                Err(e) if e.status() == Some(404) => {
+                Err(e) if crate::dataverse::codes::is_missing_object(&e) => {
                     return self.give_up(step, admin::table_not_found(&table.logical_name))
                 }
                 Err(e) => return self.fail(step, &e),

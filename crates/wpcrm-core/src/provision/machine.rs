@@ -29,7 +29,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How long a step may keep meeting replication errors before it is reported as failed.
-pub const REPLICATION_BOUND_S: i64 = 300;
+pub const REPLICATION_BOUND_S: i64 = crate::context::DEFAULT_REPLICATION_WINDOW_S as i64;
 
 /// Why a call stops before `done`.
 #[derive(Debug)]
@@ -97,11 +97,20 @@ pub(super) struct Machine<'a> {
 pub(super) enum Transient {
     /// Graph 404 / NoBackingApplicationObject.
     Graph,
-    /// Dataverse cannot resolve the new application yet.
+    /// A refusal of the application user that is not the admin's, not a duplicate and not our own
+    /// request's fault ([`crate::dataverse::codes::is_replication`]).
     Dataverse,
 }
 
 impl Transient {
+    /// Who has not caught up yet, for the fix.
+    fn waits_for(self) -> &'static str {
+        match self {
+            Transient::Graph => "Entra ID",
+            Transient::Dataverse => "Dataverse",
+        }
+    }
+
     fn matches(self, e: &Error) -> bool {
         match self {
             Transient::Graph => crate::graph::is_replication(e),
@@ -170,21 +179,41 @@ impl Machine<'_> {
 
     /// Calls `f` until it succeeds, retrying errors that mean "not replicated yet" with backoff
     /// (1, 2, 4, 8 s…) within the call's budget. Out of budget → `in_progress`; still failing
-    /// `REPLICATION_BOUND_S` after the step first started → failed.
-    pub(super) async fn retrying<T, F, Fut>(&self, step: StepId, transient: Transient, mut f: F) -> StepResult<T>
+    /// the replication window after the step first started → failed.
+    pub(super) async fn retrying<T, F, Fut>(&self, step: StepId, transient: Transient, f: F) -> StepResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        self.retrying_since(step, transient, None, f).await
+    }
+
+    /// [`Machine::retrying`] with the window counted from `since` (unix seconds, e.g. when the
+    /// service principal was created) instead of the step's first start. Across calls: a call out
+    /// of budget answers `in_progress` and the next one resumes the backoff.
+    pub(super) async fn retrying_since<T, F, Fut>(
+        &self,
+        step: StepId,
+        transient: Transient,
+        since: Option<i64>,
+        mut f: F,
+    ) -> StepResult<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
         let mut wait = Duration::from_secs(1);
+        let window = self.ctx.config.replication_window;
         loop {
             match f().await {
                 Ok(v) => return Ok(v),
                 Err(e) if transient.matches(&e) => {
-                    let started = self.st().step_mut(step).started_at.unwrap_or_else(|| self.now_s());
-                    if self.now_s() - started > REPLICATION_BOUND_S {
+                    let started = since
+                        .or_else(|| self.st().step_mut(step).started_at)
+                        .unwrap_or_else(|| self.now_s());
+                    if self.now_s() - started >= window.as_secs() as i64 {
                         let mut error = ProvisionError::at(step, explain(&e));
-                        error.fix = Some(replication_outlasted(REPLICATION_BOUND_S / 60));
+                        error.fix = Some(replication_outlasted(&window, transient.waits_for()));
                         return Err(Stop::Failed(error));
                     }
                     if wait + Duration::from_millis(500) > self.caller.remaining() {

@@ -31,6 +31,12 @@ pub struct SiteMarker {
 }
 
 impl SiteMarker {
+    /// The application's `uniqueName` for Graph's upsert: `wpcrm-` + the tag's 32 hex digits (keyed,
+    /// so only this site can produce it).
+    pub fn unique_name(&self) -> String {
+        format!("wpcrm-{}", self.tag.trim_start_matches(TAG_PREFIX))
+    }
+
     pub fn new(state_key: &[u8], site_id: &str) -> Self {
         // HMAC accepts a key of any length; the caller has checked it is 32 bytes.
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(state_key).expect("HMAC takes any key length");

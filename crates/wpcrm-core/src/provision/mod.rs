@@ -27,6 +27,7 @@ mod environment;
 mod finish;
 mod machine;
 mod marker;
+mod preflight;
 mod register_app;
 mod renew;
 mod renew_record;

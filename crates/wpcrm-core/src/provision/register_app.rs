@@ -21,7 +21,7 @@ use super::response::{ChangeAction, ChangeKind};
 use super::state::AppRecord;
 use super::steps::{StepId, StepStatus};
 use crate::diagnosis::admin;
-use crate::graph::{Application, Graph};
+use crate::graph::{Application, Graph, Upserted};
 use std::sync::atomic::Ordering;
 
 impl Machine<'_> {
@@ -92,12 +92,26 @@ impl Machine<'_> {
         }
     }
 
+    /// Registers the application: upserted by this site's keyed `uniqueName` where Graph offers it
+    /// (a create whose answer was lost is then found, not repeated), else `POST /applications`.
     async fn create_app(&self, graph: &Graph<'_>) -> StepResult<AppRecord> {
+        let step = StepId::RegisterApp;
         let tags = [self.opts.marker.tag.as_str(), "wpcrm"];
-        let app = match graph.create_application(&self.opts.app_name, &tags).await {
-            Ok(a) => a,
-            Err(e) => return self.fail(StepId::RegisterApp, &e),
+        let unique_name = self.opts.marker.unique_name();
+        let app = match graph.upsert_application(&unique_name, &self.opts.app_name, &tags).await {
+            Ok(Upserted::Created(app)) => app,
+            Ok(Upserted::Existed) => return self.adopt_upserted(graph, &unique_name).await,
+            Ok(Upserted::Unavailable) => match graph.create_application(&self.opts.app_name, &tags).await {
+                Ok(app) => app,
+                Err(e) => return self.fail(step, &e),
+            },
+            Err(e) => return self.fail(step, &e),
         };
+        Ok(self.registered(app))
+    }
+
+    /// An application this very call registered: nothing hangs off it yet (`app_fresh`).
+    fn registered(&self, app: Application) -> AppRecord {
         self.app_fresh.store(true, Ordering::Relaxed);
         self.changed(
             ChangeAction::Created,
@@ -105,12 +119,44 @@ impl Machine<'_> {
             &app.app_id,
             &self.opts.app_name,
         );
-        Ok(AppRecord {
+        AppRecord {
             object_id: app.id,
             app_id: app.app_id,
             created: true,
             owner_confirmed: false,
-        })
+        }
+    }
+
+    /// The upsert found this site's `uniqueName` taken: an earlier call's create whose answer was
+    /// lost, which the marker lookups cannot see yet while it replicates. It is read by its key
+    /// (retried while it replicates) and reused when Graph shows the signed-in admin among its
+    /// owners; otherwise it is left alone and a new application is registered without the key.
+    async fn adopt_upserted(&self, graph: &Graph<'_>, unique_name: &str) -> StepResult<AppRecord> {
+        let step = StepId::RegisterApp;
+        let app = self
+            .retrying(step, Transient::Graph, || graph.application_by_unique_name(unique_name))
+            .await?;
+        let admin = self.st().admin_id.clone();
+        let owners = self
+            .retrying(step, Transient::Graph, || graph.application_owners(&app.id))
+            .await?;
+        if admin.is_some_and(|a| owners.iter().any(|o| o.eq_ignore_ascii_case(&a))) {
+            return Ok(AppRecord {
+                object_id: app.id,
+                app_id: app.app_id,
+                created: true,
+                owner_confirmed: true,
+            });
+        }
+        self.notice(admin::lookalike_application(
+            &app.app_id,
+            app.display_name.as_deref().unwrap_or(""),
+        ));
+        let tags = [self.opts.marker.tag.as_str(), "wpcrm"];
+        match graph.create_application(&self.opts.app_name, &tags).await {
+            Ok(app) => Ok(self.registered(app)),
+            Err(e) => self.fail(step, &e),
+        }
     }
 
     /// Makes the signed-in admin an owner of the application this site created, unless Graph already

@@ -1,4 +1,4 @@
-//! The order of a `run`: sign-in, environment, then the Graph chain (application → service
+//! The order of a `run`: sign-in, environment, the preflight check of the admin's rights, then the Graph chain (application → service
 //! principal → secret) concurrently with the Dataverse preparation (business unit ∥ role lookups ∥
 //! custom role and its privileges), then the application user, the role assignments and the
 //! verification (`docs/provision.md`, "One call"). This site's older client secrets are removed
@@ -29,6 +29,7 @@ impl Machine<'_> {
         }
         self.sign_in().await?;
         self.environment().await?;
+        self.preflight().await?;
         let (graph, dataverse) = tokio::join!(self.graph_chain(), self.dataverse_prep());
         merge(graph, dataverse)?;
         self.app_user().await?;

@@ -158,6 +158,10 @@ pub struct State {
     pub steps: BTreeMap<StepId, StepRecord>,
     pub app: Option<AppRecord>,
     pub service_principal: Option<Owned>,
+    /// Unix seconds when the service principal was created (or first found by this run): Dataverse
+    /// may refuse the application user for a while after it (the replication window).
+    #[serde(default)]
+    pub service_principal_at: Option<i64>,
     pub secret: Option<SecretRecord>,
     pub business_unit_id: Option<String>,
     pub app_user: Option<AppUserRecord>,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 pub enum StepId {
     SignIn,
     Environment,
+    Preflight,
     RegisterApp,
     ServicePrincipal,
     ClientSecret,
@@ -18,9 +19,10 @@ pub enum StepId {
 }
 
 impl StepId {
-    pub const ALL: [StepId; 10] = [
+    pub const ALL: [StepId; 11] = [
         StepId::SignIn,
         StepId::Environment,
+        StepId::Preflight,
         StepId::RegisterApp,
         StepId::ServicePrincipal,
         StepId::ClientSecret,
@@ -35,6 +37,7 @@ impl StepId {
         match self {
             StepId::SignIn => "sign_in",
             StepId::Environment => "environment",
+            StepId::Preflight => "preflight",
             StepId::RegisterApp => "register_app",
             StepId::ServicePrincipal => "service_principal",
             StepId::ClientSecret => "client_secret",
@@ -50,6 +53,7 @@ impl StepId {
         match self {
             StepId::SignIn => "Sign in as an administrator",
             StepId::Environment => "Choose the Dataverse environment",
+            StepId::Preflight => "Check the administrator's rights",
             StepId::RegisterApp => "Register the Entra ID application",
             StepId::ServicePrincipal => "Create the application's service principal",
             StepId::ClientSecret => "Create a client secret",

@@ -6,11 +6,13 @@
 //! (<https://learn.microsoft.com/power-platform/admin/manage-application-users>). A pass proves
 //! Dataverse accepts the token as an enabled user. A fail (`0x80072560` no application user,
 //! `0x80095ffc` blocked by policy, `user_disabled`, `unauthorized`, transport codes, `docs/verify.md`)
-//! means the metadata and table checks are skipped.
+//! means the metadata and table checks are skipped. An application user that holds no security role
+//! (its own privileges list empty, or refused as Dataverse refuses a user without roles) fails
+//! with `no_role`, whose fix names the missing role assignment.
 
 use super::check_id::CheckId;
 use super::outcome::{Checks, Outcome};
-use crate::dataverse::{codes, Dataverse};
+use crate::dataverse::{codes, privilege_message, Dataverse};
 use crate::diagnosis::{app, Facts, Phrase};
 use crate::report::{Depth, Identity, VerifyReport};
 use crate::service::Error;
@@ -74,6 +76,11 @@ pub fn check(answers: &Answers, facts: &Facts, checks: &mut Checks, report: &mut
 }
 
 fn judge(answers: &Answers, facts: &Facts) -> Outcome {
+    if answers.who.is_ok() {
+        if let Some(refusal) = no_role(answers.privileges.as_ref()) {
+            return Outcome::fail(app::no_role(facts, refusal));
+        }
+    }
     match (&answers.who, &answers.disabled) {
         (Err(e), _) => Outcome::fail(app::dataverse(
             e,
@@ -96,5 +103,33 @@ fn judge(answers: &Answers, facts: &Facts) -> Outcome {
         .id("app_user.pass_unknown_enabled")
         .param("user_id", &id.user_id)
         .param("business_unit_id", &id.business_unit_id),
+    }
+}
+
+/// Whether the application user (which WhoAmI just identified) holds no security role at all, from
+/// its own `RetrieveUserPrivileges`: an empty list, or a refusal that is not about membership,
+/// enabling or policy and either says `roleCount=0` or names no missing privilege (Dataverse's own
+/// "has not been assigned any roles" refusals, under `0x80040220` or other codes). `Some(None)` for
+/// the empty list, `Some(Some(e))` for a refusal; decided by status, code and the structured
+/// `roleCount` field, never by wording.
+fn no_role(privileges: Option<&Result<HashMap<String, Depth>, Error>>) -> Option<Option<&Error>> {
+    match privileges? {
+        Ok(held) => held.is_empty().then_some(None),
+        Err(e) => {
+            let refused = matches!(e.status(), Some(400 | 403))
+                && !matches!(
+                    e.code(),
+                    Some(codes::NOT_A_MEMBER | codes::APP_BLOCKED | codes::USER_DISABLED)
+                );
+            let roles = e
+                .refusal()
+                .and_then(|r| privilege_message::parse(&r.message))
+                .map(|m| m.role_count);
+            let none_held = match roles {
+                Some(count) => count == Some(0),
+                None => true,
+            };
+            (refused && none_held).then_some(Some(e))
+        }
     }
 }

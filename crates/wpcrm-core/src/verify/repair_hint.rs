@@ -39,8 +39,9 @@ fn hint(check: &Check) -> Option<&'static str> {
         ("app_user", CheckStatus::Fail) if code == codes::USER_DISABLED || code == "user_disabled" => {
             Some(ENABLE_APP_USER)
         }
-        // No role reaches the metadata: the roles setup assigned are gone (removed, or taken away
-        // by a move to another business unit).
+        // The roles setup assigned are gone (removed, or taken away by a move to another business
+        // unit): the user holds none at all, or none reaches even the metadata.
+        ("app_user", CheckStatus::Fail) if code == "no_role" => Some(ASSIGN_ROLES),
         ("metadata", CheckStatus::Fail) if code == codes::PRIVILEGE_DENIED => Some(ASSIGN_ROLES),
         (_, CheckStatus::Fail) if table && code == codes::PRIVILEGE_DENIED => Some(GRANT_PRIVILEGES),
         (_, CheckStatus::Warn) if table && matches!(code, "basic_depth" | "local_depth") => Some(DEEPEN_PRIVILEGES),

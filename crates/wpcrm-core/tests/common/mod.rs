@@ -228,3 +228,43 @@ pub fn jwt_shaped(s: &str) -> bool {
         first >= 10 && b.get(dot) == Some(&b'.') && b[dot + 1..].iter().take_while(|c| part(c)).count() >= 10
     })
 }
+
+/// A sandbox whose device codes are approved at once (the seeded admin), with `config` on top
+/// (`POST /_sandbox/config`).
+pub async fn start_approving(config: serde_json::Value) -> Env {
+    let env = Env::start().await;
+    let mut base = serde_json::json!({"auto_approve": true, "device_interval_s": 1});
+    base.as_object_mut()
+        .unwrap()
+        .extend(config.as_object().cloned().unwrap_or_default());
+    env.sandbox.control().set_config(base);
+    env
+}
+
+/// Calls the step function for `site` with `ctx` until `done` or `failed` (at most `calls` calls),
+/// checking that no error or step view carries a secret; the last answer.
+pub async fn provision_until_settled(
+    env: &Env,
+    ctx: &Context,
+    site: &str,
+    key: &[u8],
+    state: Option<String>,
+    calls: usize,
+) -> wpcrm_core::provision::ProvisionResponse {
+    use wpcrm_core::provision::Status;
+    let mut state = state;
+    let mut last = None;
+    for _ in 0..calls {
+        let request = env.provision_request(site, state.clone(), key, Duration::from_secs(15));
+        let r = wpcrm_core::provision::run(ctx, request).await;
+        let printed = format!("{:?}{}", r.error, serde_json::to_string(&r.steps).unwrap());
+        assert_secretless(&printed, "provision response");
+        state = Some(r.state.clone());
+        let settled = matches!(r.status, Status::Done | Status::Failed);
+        last = Some(r);
+        if settled {
+            break;
+        }
+    }
+    last.expect("at least one call")
+}

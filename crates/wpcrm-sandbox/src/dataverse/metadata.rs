@@ -75,11 +75,32 @@ fn entity_metadata(env: &Env, t: &TableDef) -> Map<String, Value> {
     .unwrap_or_default()
 }
 
+/// The answer for a table the environment lacks: 404 `0x80040217`, or with config
+/// `unknown_table_400` 400 `0x80041102` with the same MetadataCache text — both have been seen for
+/// `EntityDefinitions(LogicalName='x')` (issue 10; `reference/dataverse-web-api.md` §2.3 leaves it
+/// unconfirmed).
+fn unknown_table(w: &World, name: String) -> Dv {
+    let not_found = Dv::EntityMetadataNotFound { name };
+    if !w.config.unknown_table_400 {
+        return not_found;
+    }
+    let (_, _, message) = not_found.parts();
+    Dv::Variant {
+        status: 400,
+        code: "0x80041102",
+        message,
+    }
+}
+
 /// Query table definitions (`GET EntityDefinitions`, `EntityDefinitions(LogicalName='x')` or
-/// `EntityDefinitions(<MetadataId>)`): needs `prvReadEntity`; unknown tables are 404 0x80040217.
+/// `EntityDefinitions(<MetadataId>)`): needs `prvReadEntity`; unknown tables are 404 0x80040217
+/// (or 400 0x80041102, [`unknown_table`]).
 /// <https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api#querying-the-entitymetadata-entity-type>
 pub(super) fn entity_definitions(cx: &Cx, w: &World, key: Option<String>) -> R {
     let env = &w.envs[cx.ei];
+    if let Some(refusal) = super::security::no_role_refusal(w, env, cx.caller) {
+        return Err(refusal);
+    }
     require(env, cx.caller, "prvReadEntity")?;
     let select = select_list(cx.req);
     for p in select.iter().flatten() {
@@ -105,7 +126,7 @@ pub(super) fn entity_definitions(cx: &Cx, w: &World, key: Option<String>) -> R {
                 .to_string();
             let found = env.table(&name.to_ascii_lowercase());
             if found.is_none() {
-                return Err(Dv::EntityMetadataNotFound { name });
+                return Err(unknown_table(w, name));
             }
             found
         };

@@ -10,7 +10,7 @@ use super::rows::role_json;
 use crate::errors::Dv;
 use crate::http::Resp;
 use crate::odata;
-use crate::store::{Depth, Env, Role, SystemUser, TableDef, World};
+use crate::store::{Depth, Env, NoRoleRefusal, Role, SystemUser, TableDef, World};
 use crate::util::{new_uuid, parse_guid};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -80,6 +80,39 @@ fn role_privileges(env: &Env, u: &SystemUser, only: Option<&str>) -> Vec<Value> 
         }
     }
     out
+}
+
+/// How Dataverse refuses a caller that holds no security role at all, when config `no_role_refusal`
+/// asks for one of the undocumented forms (issue 10): `retrieve_privilege_for_user`, 403
+/// `0x80040220` with "RetrievePrivilegeForUser: The user with id … has not been assigned any
+/// roles…"; `other_code`, the same sentence under 403 `0x80040216`. The default
+/// (`missing_privilege`) and `empty_list` leave the usual missing-privilege refusal in place.
+pub(super) fn no_role_refusal(w: &World, env: &Env, caller: Uuid) -> Option<Dv> {
+    let u = env.user(caller)?;
+    if !u.roles.is_empty() {
+        return None;
+    }
+    let code = match w.config.no_role_refusal {
+        NoRoleRefusal::RetrievePrivilegeForUser => "0x80040220",
+        NoRoleRefusal::OtherCode => "0x80040216",
+        NoRoleRefusal::MissingPrivilege | NoRoleRefusal::EmptyList => return None,
+    };
+    Some(Dv::Variant {
+        status: 403,
+        code,
+        message: format!(
+            "RetrievePrivilegeForUser: The user with id {} has not been assigned any roles. A user must be assigned at least one security role to access Dataverse.",
+            u.id
+        ),
+    })
+}
+
+/// With config `no_role_refusal: empty_list`, a caller without roles reading its own privileges is
+/// answered an empty `RolePrivileges` list instead of a refusal.
+pub(super) fn lists_own_privileges_empty(w: &World, env: &Env, caller: Uuid, target: &SystemUser) -> bool {
+    w.config.no_role_refusal == NoRoleRefusal::EmptyList
+        && caller == target.id
+        && env.user(caller).is_some_and(|u| u.roles.is_empty())
 }
 
 /// RetrieveUserPrivileges: every privilege of the user, with its depth (Depth as names).

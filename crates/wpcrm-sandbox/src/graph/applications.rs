@@ -8,7 +8,7 @@ use super::views::{app_json, body, collection, filtered, password_json, select, 
 use crate::errors::Graph as E;
 use crate::http::{Req, Resp};
 use crate::state::Shared;
-use crate::store::{App, Secret, World};
+use crate::store::{App, Secret, SecretPolicy, World};
 use crate::util::{det_uuid, new_uuid, now, parse_guid, parse_iso, random_string};
 use serde_json::{json, Map, Value};
 use std::time::Instant;
@@ -17,7 +17,12 @@ use std::time::Instant;
 /// <https://learn.microsoft.com/graph/api/application-list>
 pub(super) fn list_applications(shared: &Shared, req: &Req, w: &World, who: &Who) -> R {
     can_read(who)?;
-    let items: Vec<Value> = w.apps.iter().map(|a| app_json(w, a)).collect();
+    let items: Vec<Value> = w
+        .apps
+        .iter()
+        .filter(|a| !(w.config.lists_replicate && w.replicating(a.created)))
+        .map(|a| app_json(w, a))
+        .collect();
     let items = filtered(
         req,
         items,
@@ -38,7 +43,7 @@ pub(super) fn list_applications(shared: &Shared, req: &Req, w: &World, who: &Who
     ))
 }
 
-fn apply_app_props(a: &mut App, b: &Map<String, Value>) -> Result<(), E> {
+pub(super) fn apply_app_props(a: &mut App, b: &Map<String, Value>) -> Result<(), E> {
     for (k, v) in b {
         match k.as_str() {
             "displayName" => {
@@ -55,6 +60,18 @@ fn apply_app_props(a: &mut App, b: &Map<String, Value>) -> Result<(), E> {
             "tags" => a.tags = string_list(v, "tags")?,
             "isFallbackPublicClient" => a.public_client = v.as_bool().unwrap_or(false),
             "signInAudience" => a.sign_in_audience = v.as_str().unwrap_or("AzureADMyOrg").to_string(),
+            // The client-chosen alternate key: set once, at creation, then immutable.
+            "uniqueName" => match a.extra.get("uniqueName") {
+                None => {
+                    a.extra.insert(k.clone(), v.clone());
+                }
+                Some(old) if old == v => {}
+                Some(_) => {
+                    return Err(E::BadRequest(
+                        "Property 'uniqueName' is read-only once set and cannot be changed.".into(),
+                    ))
+                }
+            },
             "passwordCredentials" | "id" | "appId" | "createdDateTime" | "publisherDomain" => {}
             k if k.starts_with('@') => {}
             _ => {
@@ -68,8 +85,20 @@ fn apply_app_props(a: &mut App, b: &Map<String, Value>) -> Result<(), E> {
 /// Create an application (`POST /applications`).
 /// <https://learn.microsoft.com/graph/api/application-post-applications>
 pub(super) fn create_application(shared: &Shared, req: &Req, w: &mut World, who: &Who) -> R {
-    can_write(who)?;
+    can_write(w, who)?;
     let b = body(req)?;
+    if let Some(name) = b.get("uniqueName").and_then(Value::as_str) {
+        if app_by_unique_name(w, name).is_some() {
+            return Err(E::Conflict(format!(
+                "Another object with the same value for property uniqueName '{name}' already exists."
+            )));
+        }
+    }
+    new_application(shared, w, who, &b)
+}
+
+/// A new application from `b` (create and upsert): 201 with the object.
+pub(super) fn new_application(shared: &Shared, w: &mut World, who: &Who, b: &Map<String, Value>) -> R {
     if !b.get("displayName").map(|v| v.is_string()).unwrap_or(false) {
         return Err(E::BadRequest(
             "Invalid value specified for property 'displayName' of resource 'Application'.".into(),
@@ -77,7 +106,7 @@ pub(super) fn create_application(shared: &Shared, req: &Req, w: &mut World, who:
     }
     let mut a = App::new(String::new(), vec![], creator_owners(w, who));
     a.created = Some(Instant::now());
-    apply_app_props(&mut a, &b)?;
+    apply_app_props(&mut a, b)?;
     let mut v = app_json(w, &a);
     v["@odata.context"] = json!(format!("{}/v1.0/$metadata#applications/$entity", shared.origin));
     let loc = format!(
@@ -118,7 +147,7 @@ pub(super) fn application_item(
             Ok(Resp::json(200, &select(req, v)))
         }
         ("PATCH", None, 0) => {
-            can_write(who)?;
+            can_write(w, who)?;
             replicated()?;
             let b = body(req)?;
             let mut a = w.apps[idx].clone();
@@ -130,18 +159,18 @@ pub(super) fn application_item(
             Ok(Resp::new(204))
         }
         ("DELETE", None, 0) => {
-            can_write(who)?;
+            can_write(w, who)?;
             let app_id = w.apps[idx].app_id;
             w.apps.remove(idx);
             w.sps.retain(|s| s.app_id != app_id);
             Ok(Resp::new(204))
         }
         ("POST", Some("addPassword"), 1) => {
-            can_write(who)?;
+            can_write(w, who)?;
             add_password(shared, req, w, idx)
         }
         ("POST", Some("removePassword"), 1) => {
-            can_write(who)?;
+            can_write(w, who)?;
             let b = body(req)?;
             let key = b
                 .get("keyId")
@@ -194,6 +223,12 @@ fn add_password(shared: &Shared, req: &Req, w: &mut World, idx: usize) -> R {
     if end <= start {
         return Err(E::BadRequest("Key credential end date is invalid.".into()));
     }
+    if w.config.secret_policy != SecretPolicy::Allowed {
+        return Err(E::PasswordsNotAllowed {
+            policy: det_uuid("tenant app management policy").to_string(),
+            in_details: w.config.secret_policy == SecretPolicy::BlockedInDetails,
+        });
+    }
     if let Some(max) = w.config.secret_max_lifetime_days {
         if end - start > time::Duration::days(max as i64) {
             return Err(E::InvalidLifetime {
@@ -228,4 +263,14 @@ fn add_password(shared: &Shared, req: &Req, w: &mut World, idx: usize) -> R {
     ));
     w.apps[idx].secrets.push(s);
     Ok(Resp::json(200, &v))
+}
+
+/// The application whose `uniqueName` is `name` (case-insensitive, as keys are).
+pub(super) fn app_by_unique_name(w: &World, name: &str) -> Option<usize> {
+    w.apps.iter().position(|a| {
+        a.extra
+            .get("uniqueName")
+            .and_then(Value::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })
 }

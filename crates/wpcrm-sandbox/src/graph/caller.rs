@@ -1,5 +1,6 @@
 //! Who is calling Graph (a directory user or an app, from a token whose audience is Graph) and
-//! what it may do: read as any signed-in user, write only with an app-registering directory role,
+//! what it may do: read as any signed-in user, write only with an app-registering directory role
+//! (or as any member when the tenant lets users register applications),
 //! change an object's owners only as one of them or with a role that manages every application.
 
 use crate::auth::{verify_bearer, Caller};
@@ -56,9 +57,13 @@ pub(super) fn can_read(who: &Who) -> Result<(), E> {
     }
 }
 
-pub(super) fn can_write(who: &Who) -> Result<(), E> {
+/// Writing applications and service principals: a user with an app-registering directory role, or
+/// any member when the tenant lets users register applications (config `users_can_register_apps`,
+/// `defaultUserRolePermissions.allowedToCreateApps`; such a member is treated as managing what it
+/// writes, a simplification of Entra's owner rule).
+pub(super) fn can_write(w: &World, who: &Who) -> Result<(), E> {
     match who {
-        Who::User(u) if u.can_register_apps() => Ok(()),
+        Who::User(u) if u.can_register_apps() || w.config.users_can_register_apps => Ok(()),
         _ => Err(E::RequestDenied),
     }
 }

@@ -35,8 +35,10 @@
 
 mod applications;
 mod caller;
+mod directory;
 mod owners;
 mod service_principals;
+mod upsert;
 mod views;
 
 use crate::errors::Graph as E;
@@ -87,6 +89,12 @@ fn alt_key(key: &str) -> Option<String> {
     Some(v.trim_matches('\'').to_string())
 }
 
+/// `uniqueName='…'` → the name (a doubled quote is one quote).
+fn unique_key(key: &str) -> Option<String> {
+    let v = crate::util::percent_decode(key.strip_prefix("uniqueName=")?);
+    Some(v.trim_matches('\'').replace("''", "'"))
+}
+
 /// Dispatches the path after `/v1.0/` to its operation.
 fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) -> R {
     let o = &shared.origin;
@@ -116,6 +124,10 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
                 .ok_or(E::NotFound { id: segs[1].clone() })?;
             Ok(Resp::json(200, &user_json(o, u)))
         }
+        ("GET", "me", 2) if segs[1] == "memberOf" || segs[1] == "transitiveMemberOf" => {
+            directory::member_of(shared, req, who)
+        }
+        ("GET", "policies", 2) if segs[1] == "authorizationPolicy" => directory::authorization_policy(shared, w, who),
         ("GET", "organization", 1) => {
             can_read(who)?;
             Ok(Resp::json(
@@ -129,6 +141,10 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
         }
         ("GET", "applications", 1) if key.is_none() => applications::list_applications(shared, req, w, who),
         ("POST", "applications", 1) if key.is_none() => applications::create_application(shared, req, w, who),
+        ("PATCH", "applications", 1) if key.as_deref().and_then(unique_key).is_some() => {
+            let name = key.as_deref().and_then(unique_key).unwrap_or_default();
+            upsert::application(shared, req, w, who, &name)
+        }
         (_, "applications", _) => {
             let (idx, shown_id) = find_app(w, &key, segs)?;
             let rest = if key.is_some() { &segs[1..] } else { &segs[2..] };
@@ -139,6 +155,10 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
         }
         ("POST", "servicePrincipals", 1) if key.is_none() => {
             service_principals::create_service_principal(shared, req, w, who)
+        }
+        ("PATCH", "servicePrincipals", 1) if key.as_deref().and_then(alt_key).is_some() => {
+            let app_id = key.as_deref().and_then(alt_key).unwrap_or_default();
+            upsert::service_principal(shared, req, w, who, &app_id)
         }
         (_, "servicePrincipals", _) => {
             let ident = match &key {
@@ -165,7 +185,7 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
                     Ok(Resp::json(200, &v))
                 }
                 ("DELETE", 0) => {
-                    can_write(who)?;
+                    can_write(w, who)?;
                     w.sps.remove(idx);
                     Ok(Resp::new(204))
                 }
@@ -179,8 +199,14 @@ fn route(shared: &Shared, req: &Req, w: &mut World, who: &Who, segs: &[String]) 
     }
 }
 
-/// Resolves `applications/{id}` or `applications(appId='…')`; hidden while replicating.
+/// Resolves `applications/{id}`, `applications(appId='…')` or `applications(uniqueName='…')`;
+/// hidden while replicating.
 fn find_app(w: &World, key: &Option<String>, segs: &[String]) -> Result<(usize, String), E> {
+    if let Some(name) = key.as_deref().and_then(unique_key) {
+        upsert::unavailable(w, &format!("uniqueName='{name}'"))?;
+        let idx = applications::app_by_unique_name(w, &name).ok_or(E::NotFound { id: name.clone() })?;
+        return Ok((idx, name));
+    }
     let (ident, by_app_id) = match key {
         Some(k) => (
             alt_key(k).ok_or_else(|| E::BadRequest(format!("Invalid key '{k}'.")))?,

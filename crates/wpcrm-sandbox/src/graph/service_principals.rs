@@ -9,7 +9,7 @@ use crate::http::{Req, Resp};
 use crate::state::Shared;
 use crate::store::{ServicePrincipal, World};
 use crate::util::{new_uuid, parse_guid};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// List service principals (`GET /servicePrincipals`, with `$filter` and `$select`).
 /// <https://learn.microsoft.com/graph/api/serviceprincipal-list>
@@ -31,15 +31,27 @@ pub(super) fn list_service_principals(shared: &Shared, req: &Req, w: &World, who
 /// Create a service principal for an app (`POST /servicePrincipals`).
 /// <https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>
 pub(super) fn create_service_principal(shared: &Shared, req: &Req, w: &mut World, who: &Who) -> R {
-    can_write(who)?;
+    can_write(w, who)?;
     let b = body(req)?;
     let app_id_s = b.get("appId").and_then(Value::as_str).unwrap_or("").to_string();
-    let app = parse_guid(&app_id_s)
+    new_service_principal(shared, w, who, &app_id_s, &b)
+}
+
+/// A new service principal for the application `app_id_s` (create and upsert): 201 with the object;
+/// 400 NoBackingApplicationObject while the application replicates; 409 when it has one.
+pub(super) fn new_service_principal(
+    shared: &Shared,
+    w: &mut World,
+    who: &Who,
+    app_id_s: &str,
+    b: &Map<String, Value>,
+) -> R {
+    let app = parse_guid(app_id_s)
         .and_then(|g| w.app_by_app_id(g))
         .filter(|a| !w.replicating(a.created))
         .cloned()
         .ok_or(E::NoBackingApplicationObject {
-            app_id: app_id_s.clone(),
+            app_id: app_id_s.to_string(),
         })?;
     if w.sps.iter().any(|s| s.app_id == app.app_id) {
         return Err(E::Conflict(

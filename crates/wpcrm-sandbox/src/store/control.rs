@@ -41,6 +41,45 @@ pub struct Config {
     /// minutes" for the code; 600 by default).
     #[serde(default = "default_auth_code_expires_s")]
     pub auth_code_expires_s: u64,
+    /// How long after an application was created through Graph Dataverse refuses its application
+    /// user (create), and how (`app_user_lag`: `not_found`, `bad_request`, `bad_request_no_code`,
+    /// `forbidden`, `unauthorized`; see `docs/sandbox.md`). Real tenants answer several ways.
+    #[serde(default)]
+    pub app_user_lag_ms: u64,
+    #[serde(default)]
+    pub app_user_lag: AppUserLag,
+    /// `EntityDefinitions(LogicalName='x')` for a missing table answers 400 `0x80041102` instead of
+    /// 404 `0x80040217` (both have been seen).
+    #[serde(default)]
+    pub unknown_table_400: bool,
+    /// How Dataverse refuses an application user that holds no security role.
+    #[serde(default)]
+    pub no_role_refusal: NoRoleRefusal,
+    /// An app management policy that forbids client secrets (`passwordAddition`): `allowed`,
+    /// `blocked` (the policy code as `error.code`) or `blocked_in_details` (`Request_BadRequest`
+    /// with the code in `details[]`).
+    #[serde(default)]
+    pub secret_policy: SecretPolicy,
+    /// The tenant setting "Users can register applications"
+    /// (`authorizationPolicy.defaultUserRolePermissions.allowedToCreateApps`). Entra's default is
+    /// on; the sandbox's is off, so that only the seeded directory roles may register apps unless a
+    /// test turns it on.
+    #[serde(default)]
+    pub users_can_register_apps: bool,
+    /// Whether the signed-in user may read `/policies/authorizationPolicy` (it needs
+    /// Policy.Read.All); `false` answers 403.
+    #[serde(default = "yes")]
+    pub authorization_policy_readable: bool,
+    /// Whether Graph offers the upserts by alternate key (`PATCH /applications(uniqueName='…')`,
+    /// `PATCH /servicePrincipals(appId='…')` with `Prefer: create-if-missing`): `supported`, or
+    /// the variants where it does not (`bad_request`: 400, `method_not_allowed`: 405,
+    /// `ignores_prefer`: a missing key is 404 whatever `Prefer` says).
+    #[serde(default)]
+    pub graph_upsert: GraphUpsert,
+    /// Whether `GET /applications` lists hide an application while it replicates (by default lists
+    /// show it at once).
+    #[serde(default)]
+    pub lists_replicate: bool,
 }
 
 fn default_redeemed_error() -> String {
@@ -49,6 +88,64 @@ fn default_redeemed_error() -> String {
 
 fn default_auth_code_expires_s() -> u64 {
     600
+}
+
+/// Whether Graph offers the upserts, and how it refuses them when it does not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GraphUpsert {
+    #[default]
+    Supported,
+    BadRequest,
+    MethodNotAllowed,
+    /// The `Prefer: create-if-missing` header is not honoured: a missing key is 404 (an update).
+    IgnoresPrefer,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether addPassword is refused by a tenant policy, and in which wire shape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretPolicy {
+    #[default]
+    Allowed,
+    Blocked,
+    BlockedInDetails,
+}
+
+/// How a caller without any security role is refused (undocumented; several forms seen).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoRoleRefusal {
+    /// The usual 403 `0x80040220` naming the missing privilege, `roleCount=0`.
+    #[default]
+    MissingPrivilege,
+    /// 403 `0x80040220` "RetrievePrivilegeForUser: … has not been assigned any roles".
+    RetrievePrivilegeForUser,
+    /// The same sentence under another code (403 `0x80040216`).
+    OtherCode,
+    /// Its own privileges are listed, empty.
+    EmptyList,
+}
+
+/// How Dataverse refuses the application user of an application it does not see yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppUserLag {
+    /// 404 `0x80040217`, the object not found.
+    #[default]
+    NotFound,
+    /// 400 with the generic InvalidArgument code `0x80040203`.
+    BadRequest,
+    /// 400 with an empty code.
+    BadRequestNoCode,
+    /// 403 with a code that is not PrivilegeDenied.
+    Forbidden,
+    /// 401 with a code of its own.
+    Unauthorized,
 }
 
 impl Default for Config {
@@ -70,6 +167,15 @@ impl Default for Config {
             secret_activation_delay_ms: 0,
             device_code_redeemed_error: default_redeemed_error(),
             auth_code_expires_s: default_auth_code_expires_s(),
+            app_user_lag_ms: 0,
+            app_user_lag: AppUserLag::NotFound,
+            unknown_table_400: false,
+            no_role_refusal: NoRoleRefusal::MissingPrivilege,
+            secret_policy: SecretPolicy::Allowed,
+            users_can_register_apps: false,
+            authorization_policy_readable: true,
+            graph_upsert: GraphUpsert::Supported,
+            lists_replicate: false,
         }
     }
 }
@@ -140,11 +246,14 @@ pub enum FaultKind {
     Html,
     /// Answers a redirect to `location`.
     Redirect,
+    /// Carries the request out, then closes the connection before the answer: a create whose
+    /// response is lost.
+    LoseResponse,
 }
 
 impl FaultKind {
     /// Every kind, in the order the control API lists them.
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::Latency,
         FaultKind::Status,
         FaultKind::Drop,
@@ -153,6 +262,7 @@ impl FaultKind {
         FaultKind::TruncatedJson,
         FaultKind::Html,
         FaultKind::Redirect,
+        FaultKind::LoseResponse,
     ];
 
     /// The wire name.
@@ -166,11 +276,12 @@ impl FaultKind {
             FaultKind::TruncatedJson => "truncated_json",
             FaultKind::Html => "html",
             FaultKind::Redirect => "redirect",
+            FaultKind::LoseResponse => "lose_response",
         }
     }
 
     /// The wire names, in the order of [`FaultKind::ALL`].
-    pub fn names() -> [&'static str; 8] {
+    pub fn names() -> [&'static str; 9] {
         FaultKind::ALL.map(FaultKind::name)
     }
 

@@ -15,7 +15,7 @@ mod seeding;
 mod sign_in;
 mod world;
 
-pub use control::{Config, Fault, FaultKind, LogEntry};
+pub use control::{AppUserLag, Config, Fault, FaultKind, GraphUpsert, LogEntry, NoRoleRefusal, SecretPolicy};
 pub use model::*;
 pub use sign_in::{AuthCode, Flow, SignInPolicy, Variant};
 pub use world::{approve, default_admin, normalize_user_code, InFlightCount, World};

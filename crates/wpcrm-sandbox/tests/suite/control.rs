@@ -172,7 +172,7 @@ async fn world_steering_endpoints() {
         .await;
     assert_eq!(
         r.json["error"],
-        "unknown fault kind 'explode'; one of [\"latency\", \"status\", \"drop\", \"hang\", \"malformed_json\", \"truncated_json\", \"html\", \"redirect\"]"
+        "unknown fault kind 'explode'; one of [\"latency\", \"status\", \"drop\", \"hang\", \"malformed_json\", \"truncated_json\", \"html\", \"redirect\", \"lose_response\"]"
     );
     let r = h
         .control("POST", "/faults", json!({"kind": "explode", "times": "x"}))
