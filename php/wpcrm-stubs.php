@@ -44,7 +44,7 @@ namespace {
      *     tables: array<string, array{exists: bool, entity_set: ?string, display_name: ?string, access: array<string, 'none'|'basic'|'local'|'deep'|'global'>}>,
      *     elapsed_ms: int,
      *     requests: int,
-     *     audit: array{roles: ?list<array{id: string, name: ?string, business_unit_id: ?string}>, privileges: array<string, 'none'|'basic'|'local'|'deep'|'global'>, root_business_unit: ?bool}|null
+     *     audit: array{roles: ?list<array{id: string, name: ?string, business_unit_id: ?string}>, privileges: ?array<string, 'none'|'basic'|'local'|'deep'|'global'>, root_business_unit: ?bool}|null
      * }
      *        Check ids in order: input, tenant, token, app_user, metadata, table:<logicalname>..., privilege_audit, secret_expiry.
      *        detail_id, fix_id, params: what a translation needs (docs/verify.md, "Translations"; an extension of the contract).

@@ -20,8 +20,6 @@ packages=(
   binutils zip unzip
   # tooling used by the scripts
   curl ca-certificates python3-venv jq
-  # translations: xgettext and msgfmt (scripts/make-pot.sh)
-  gettext
 )
 
 # The Rust toolchain comes from rustup (Debian's own cargo is too old for this workspace); the build

@@ -147,8 +147,9 @@ pub struct VerifyReport {
 pub struct AuditReport {
     /// `None` when the roles could not be read.
     pub roles: Option<Vec<AuditRole>>,
-    /// Lower-cased privilege name → widest depth (RetrieveUserPrivileges).
-    pub privileges: BTreeMap<String, Depth>,
+    /// Lower-cased privilege name → widest depth (RetrieveUserPrivileges); `None` when that lookup
+    /// failed (an empty map would read as every privilege taken away).
+    pub privileges: Option<BTreeMap<String, Depth>>,
     /// Whether the application user is in the root business unit, when known.
     pub root_business_unit: Option<bool>,
 }

@@ -337,9 +337,14 @@
 		provision( 'choose_environment', { instance_url: chosen.value } );
 	} );
 
-	/** The next step of the sign-in the panel shows: of the setup, or of "Undo setup". */
+	/** The next step of the sign-in the panel shows: of the setup, of "Undo setup", or of "Renew secret". */
 	function signInNext( extra ) {
 		window.clearTimeout( pollTimer );
+		if ( renewing ) {
+			window.clearTimeout( renewTimer );
+			renew( extra );
+			return;
+		}
 		if ( rollbackStep ) {
 			rollbackStep( extra );
 			return;
@@ -366,7 +371,7 @@
 		}
 		showError( null );
 		input.value = '';
-		setState( rollbackStep ? 'rolling-back' : 'in-progress' );
+		setState( renewing ? 'renewing' : ( rollbackStep ? 'rolling-back' : 'in-progress' ) );
 		say( i18n.signingIn );
 		signInNext( { sign_in_response_url: pasted } );
 	} );
@@ -503,10 +508,16 @@
 	 */
 	var renewButton = el( 'wpcrm-renew-button' );
 	var renewTimer = null;
+	var renewing = false; // The sign-in panel's buttons then continue the renewal, not a setup run.
 
-	function renew() {
+	/** One step of the renewal; `extra` carries the sign-in switch or the pasted address, once. */
+	function renew( extra ) {
 		var days = parseInt( el( 'wpcrm-secret-days' ).value, 10 ) || 180;
-		api( 'provision', { action: 'renew', secret_days: days } ).then( function ( result ) {
+		var params = { action: 'renew', secret_days: days };
+		Object.keys( extra || {} ).forEach( function ( key ) {
+			params[ key ] = extra[ key ];
+		} );
+		api( 'provision', params ).then( function ( result ) {
 			drawSteps( result.steps );
 			showNotices( result.notices );
 			signIn.hidden = true;
@@ -522,6 +533,7 @@
 					renewTimer = window.setTimeout( renew, config.pollInterval || 2000 );
 					return;
 				case 'done':
+					renewing = false;
 					busy( false );
 					setState( 'renewed' );
 					say( i18n.renewed );
@@ -540,6 +552,7 @@
 					}
 					return;
 				default:
+					renewing = false;
 					busy( false );
 					setState( 'failed' );
 					say( i18n.renewFailed );
@@ -550,6 +563,7 @@
 				renewTimer = window.setTimeout( renew, config.pollInterval || 2000 );
 				return;
 			}
+			renewing = false;
 			fail( err );
 		} );
 	}
@@ -563,6 +577,7 @@
 				noticesBox.hidden = true;
 			}
 			busy( true );
+			renewing = true;
 			// A renewal left half way expires on its own; "Cancel" belongs to setup runs.
 			cancelButton.hidden = true;
 			setState( 'renewing' );

@@ -71,7 +71,7 @@ final class Plugin {
 			'site_health'      => new Health\Site_Health( $extension, $settings, $verifier ),
 			'datapress'        => new Integrations\DataPress( $panel ),
 			'secret_reminders' => new Health\Secret_Reminders( $settings ),
-			'renewal'          => new Renewal( $extension, $settings, $legacy, $verifier, $audit, $lock ),
+			'renewal'          => new Renewal( $extension, $settings, $legacy, $verifier, $audit, $lock, $datapress ),
 		);
 	}
 

@@ -37,11 +37,17 @@ final class Provision_State_Store {
 			return null;
 		}
 		if ( self::idle( $record, time() ) ) {
-			$this->delete();
-			return null;
+			$record = $this->expire( $record );
+			if ( null === $record ) {
+				return null;
+			}
 		}
-		$state           = isset( $record['state'] ) && is_string( $record['state'] ) ? base64_decode( $record['state'], true ) : false; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode
-		$record['state'] = false === $state ? null : $state;
+		foreach ( array( 'state', 'finished_state' ) as $field ) {
+			if ( array_key_exists( $field, $record ) ) {
+				$bytes            = is_string( $record[ $field ] ) ? base64_decode( $record[ $field ], true ) : false; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode
+				$record[ $field ] = false === $bytes ? null : $bytes;
+			}
+		}
 		return $record;
 	}
 
@@ -65,8 +71,12 @@ final class Provision_State_Store {
 		if ( null !== $expected && $current !== $expected ) {
 			return false;
 		}
-		// The state may hold arbitrary bytes; base64 keeps it intact through the database.
-		$record['state']      = isset( $record['state'] ) && is_string( $record['state'] ) ? base64_encode( $record['state'] ) : null; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode
+		// The states may hold arbitrary bytes; base64 keeps them intact through the database.
+		foreach ( array( 'state', 'finished_state' ) as $field ) {
+			if ( 'state' === $field || array_key_exists( $field, $record ) ) {
+				$record[ $field ] = isset( $record[ $field ] ) && is_string( $record[ $field ] ) ? base64_encode( $record[ $field ] ) : null; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode
+			}
+		}
 		$record['updated_at'] = time();
 		$record['seq']        = $current + 1;
 		update_option( self::OPTION, $record, false );
@@ -100,8 +110,29 @@ final class Provision_State_Store {
 		if ( null === $record || ! self::idle( $record, $now ?? time() ) ) {
 			return false;
 		}
-		delete_option( self::OPTION );
+		$this->expire( $record );
 		return true;
+	}
+
+	/**
+	 * Ends an idle run as stored (states in base64). A repair left half way may hold the admin's
+	 * sign-in: it goes back to the finished setup's state (which holds none), keeping the record
+	 * that Undo and Repair need. Any other idle run is deleted.
+	 *
+	 * @param array $record Stored record.
+	 * @return array|null The record kept, as stored, or null when deleted.
+	 */
+	private function expire( array $record ): ?array {
+		if ( 'repair' === ( $record['mode'] ?? '' ) && array_key_exists( 'finished_state', $record ) ) {
+			$record['state']  = $record['finished_state'];
+			$record['status'] = 'done';
+			unset( $record['mode'], $record['finished_state'] );
+			$record['seq'] = (int) ( $record['seq'] ?? 0 ) + 1;
+			update_option( self::OPTION, $record, false );
+			return $record;
+		}
+		delete_option( self::OPTION );
+		return null;
 	}
 
 	/**

@@ -180,7 +180,7 @@ final class Provisioning {
 	public function step( int $user_id, string $action, array $params = array() ): array {
 		if ( 'renew' === $action ) {
 			// "Renew secret": its own run (Renewal), under the same lock.
-			return ( new Renewal( $this->extension, $this->settings, $this->legacy, $this->verifier, $this->audit, $this->lock ) )->step( $user_id, $params );
+			return ( new Renewal( $this->extension, $this->settings, $this->legacy, $this->verifier, $this->audit, $this->lock, $this->datapress ) )->step( $user_id, $params );
 		}
 		if ( null === self::state_key() ) {
 			return array(
@@ -229,7 +229,11 @@ final class Provisioning {
 			if ( null !== $refused ) {
 				return $refused;
 			}
-			// Repair works on the finished run's state, for the tables the site needs now.
+			// Repair works on the finished run's state, for the tables the site needs now. That state
+			// (no admin token, no secret) is kept aside: a repair left half way goes back to it.
+			if ( 'repair' !== ( $record['mode'] ?? '' ) ) {
+				$record['finished_state'] = $record['state'];
+			}
 			$record['mode']              = 'repair';
 			$record['request']['tables'] = $this->settings->tables();
 		}
@@ -353,7 +357,7 @@ final class Provisioning {
 
 		if ( 'cancel' === $action && 'repair' === ( $record['mode'] ?? '' ) ) {
 			// A cancelled repair leaves the finished setup as it was.
-			unset( $record['mode'] );
+			unset( $record['mode'], $record['finished_state'] );
 			$record['status'] = 'done';
 			$public['status'] = 'cancelled';
 			unset( $public['error'] );
@@ -463,7 +467,9 @@ final class Provisioning {
 		$status = (string) ( $response['status'] ?? 'failed' );
 		unset( $public['connection'] );
 		if ( in_array( $status, array( 'done', 'failed' ), true ) ) {
-			unset( $record['mode'] );
+			// The engine drops the admin's sign-in when a repair ends either way, so its state is
+			// the finished setup's again, with whatever the repair changed recorded.
+			unset( $record['mode'], $record['finished_state'] );
 			$record['status'] = 'done';
 		}
 		if ( 'done' === $status ) {

@@ -71,6 +71,13 @@ final class Renewal {
 	private $lock;
 
 	/**
+	 * DataPress's connection (updated when DataPress is active).
+	 *
+	 * @var Integrations\DataPress
+	 */
+	private $datapress;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Engine         $extension Engine.
@@ -80,7 +87,8 @@ final class Renewal {
 	 * @param Audit_Log      $audit     Audit log.
 	 * @param Provision_Lock $lock      The site's lock.
 	 */
-	public function __construct( Engine $extension, Settings $settings, Legacy_Options $legacy, Verifier $verifier, Audit_Log $audit, Provision_Lock $lock ) {
+	public function __construct( Engine $extension, Settings $settings, Legacy_Options $legacy, Verifier $verifier, Audit_Log $audit, Provision_Lock $lock, ?Integrations\DataPress $datapress = null ) {
+		$this->datapress = $datapress ?? new Integrations\DataPress();
 		$this->extension = $extension;
 		$this->settings  = $settings;
 		$this->legacy    = $legacy;
@@ -93,7 +101,8 @@ final class Renewal {
 	 * Starts a renewal, or continues the one in progress.
 	 *
 	 * @param int   $user_id Who asks (0 for WP-CLI without --user).
-	 * @param array $params  secret_days, timeout, source, lock_wait.
+	 * @param array $params  secret_days, timeout, source, lock_wait; sign_in_method ('device_code' or
+	 *                       'browser') and sign_in_response_url (the pasted address, once).
 	 * @return array Public result: status (also `busy`), sign_in, steps, step, error, notices, verification,
 	 *               connection (no secret), saved_to, secret_expires_at.
 	 */
@@ -176,8 +185,14 @@ final class Renewal {
 			$this->put( $state, $status, $request['secret_lifetime_days'] );
 			return $public;
 		}
-		// Saved first (own settings, then the legacy option), and only then are older secrets removed.
-		$public['saved_to']          = $this->save_connection( $response['connection'] );
+		// Saved first (own settings, then the other plugins' options), and only then are older secrets removed.
+		$saved = $this->save_connection( $response['connection'] );
+		if ( null === $saved ) {
+			// Kept as it is: the next "Renew secret" gets the same answer and tries the save again.
+			$this->put( $state, $status, $request['secret_lifetime_days'] );
+			return self::failed( 'not_saved', __( 'The new secret could not be saved in the plugin\'s settings, so the site keeps using its current secret and the older secrets were not removed.', 'wpcrm-connect' ) );
+		}
+		$public['saved_to']          = $saved;
 		$public['secret_expires_at'] = (string) ( $response['connection']['secret_expires_at'] ?? '' );
 		if ( is_array( $response['verification'] ?? null ) ) {
 			$this->verifier->store( $response['verification'], 'renew' );
@@ -226,6 +241,16 @@ final class Renewal {
 		if ( null !== $state ) {
 			$request['state'] = $state;
 		}
+		// The browser sign-in (where Conditional Access blocks the device code): the switch, and the
+		// pasted address once; without them the engine keeps the sign-in under way.
+		$method = (string) ( $params['sign_in_method'] ?? '' );
+		if ( in_array( $method, array( 'device_code', 'browser' ), true ) ) {
+			$request['sign_in_method'] = $method;
+		}
+		$pasted = trim( (string) ( $params['sign_in_response_url'] ?? '' ) );
+		if ( '' !== $pasted ) {
+			$request['sign_in_response_url'] = $pasted;
+		}
 		return $request;
 	}
 
@@ -244,13 +269,13 @@ final class Renewal {
 	}
 
 	/**
-	 * Saves the renewed secret: the plugin's settings (sealed), then `msdyncrm_options` when that plugin
-	 * is active. The rest of the connection is unchanged.
+	 * Saves the renewed secret: the plugin's settings (sealed), then `msdyncrm_options` and DataPress's
+	 * `icds_connection` when those plugins are active. The rest of the connection is unchanged.
 	 *
 	 * @param array $connection `connection` of the `done` response.
-	 * @return string[] Option names written.
+	 * @return string[]|null Option names written; null when the plugin's own settings did not take it.
 	 */
-	private function save_connection( array $connection ): array {
+	private function save_connection( array $connection ): ?array {
 		$current  = $this->settings->connection();
 		$secret   = (string) ( $connection['client_secret'] ?? '' );
 		$stored   = $this->settings->stored();
@@ -273,10 +298,18 @@ final class Renewal {
 			$values['tenant_id'] = (string) $connection['tenant_id'];
 		}
 		$this->settings->save( $values );
+		if ( (string) $this->settings->secret() !== $secret ) {
+			// Not sealed and saved (e.g. no key): the site keeps its current secret, and the older
+			// secrets must stay.
+			return null;
+		}
 		$saved = array( Settings::OPTION );
 		if ( $this->legacy->plugin_active() ) {
 			$this->legacy->write( $current['instance_url'], $current['application_id'], $secret );
 			$saved[] = Legacy_Options::OPTION;
+		}
+		if ( $this->datapress->plugin_active() && $this->datapress->write( $current['instance_url'], $current['application_id'], $secret ) ) {
+			$saved[] = Integrations\DataPress::OPTION;
 		}
 		return $saved;
 	}

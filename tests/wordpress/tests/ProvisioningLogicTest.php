@@ -407,4 +407,33 @@ final class ProvisioningLogicTest extends TestCase {
 		$this->assertSame( 'failed', $result['status'] );
 		$this->assertSame( 'exception', $result['error']['code'] );
 	}
+
+	public function test_a_repair_left_half_way_goes_back_to_the_finished_setup_and_keeps_no_sign_in(): void {
+		$this->engine->responses = array( $this->done(), $this->forgotten() );
+		$this->assertSame( 'done', $this->provisioning->step( 7, 'start' )['status'] );
+
+		// The repair signs in: the engine's state now holds the admin's sign-in.
+		$this->engine->responses = array( array( 'status' => 'sign_in_required', 'state' => 'sealed-repair-signing-in', 'steps' => $this->steps( 'pending' ) ) );
+		$this->assertSame( 'sign_in_required', $this->provisioning->step( 7, 'repair' )['status'] );
+		$record = $this->stored();
+		$this->assertSame( 'repair', $record['mode'] );
+		$this->assertSame( 'sealed-repair-signing-in', $record['state'] );
+		$this->assertSame( 'sealed-state-without-secret', $record['finished_state'] );
+
+		// Abandoned: after an hour the purge restores the finished setup instead of deleting the record.
+		$this->assertTrue( ( new Provision_State_Store() )->purge_idle( time() + Provision_State_Store::UNFINISHED_TTL + 60 ) );
+		$record = $this->stored();
+		$this->assertNotNull( $record, 'Undo and Repair still have the finished setup' );
+		$this->assertSame( 'done', $record['status'] );
+		$this->assertSame( 'sealed-state-without-secret', $record['state'], 'the state without the sign-in' );
+		$this->assertArrayNotHasKey( 'mode', $record );
+		$this->assertArrayNotHasKey( 'finished_state', $record );
+
+		// A repair that fails ends as the finished setup too (the engine dropped its sign-in).
+		$this->engine->responses = array( array( 'status' => 'failed', 'state' => 'sealed-repair-failed', 'steps' => $this->steps( 'failed' ), 'error' => array( 'step' => 'app_user', 'code' => '0x80040220', 'message' => 'x', 'fix' => 'y' ) ) );
+		$this->assertSame( 'failed', $this->provisioning->step( 7, 'repair' )['status'] );
+		$record = $this->stored();
+		$this->assertSame( 'done', $record['status'] );
+		$this->assertArrayNotHasKey( 'finished_state', $record );
+	}
 }

@@ -158,7 +158,7 @@ async fn act(
 ) -> ProvisionResponse {
     let renewal = machine.st().renewal.is_some();
     match action {
-        "run" | "" | "cancel" | "rollback" if renewal => {
+        "run" | "" | "cancel" | "rollback" | "repair" if renewal => {
             finish(machine.into_state(), key, Err(renew::refuse_setup_action()), None)
         }
         "run" | "" => {
@@ -186,7 +186,14 @@ async fn act(
         "repair" => {
             machine.restore_tokens();
             let outcome = machine.repair(secret).await;
-            finish(machine.into_state(), key, outcome, None)
+            let (mut state, log) = machine.into_state();
+            if let Err(Stop::Failed(_)) = &outcome {
+                // The plugin keeps a failed repair's state as the finished setup's, which holds no
+                // admin credentials (a finished repair drops them too): sign in again to retry.
+                state.tokens = Default::default();
+                state.device = None;
+            }
+            finish((state, log), key, outcome, None)
         }
         "forget_secret" => {
             machine.restore_tokens();

@@ -80,14 +80,10 @@ impl Machine<'_> {
         }))
     }
 
-    /// Whether Graph lists `admin` among the application's owners.
+    /// Whether Graph lists `admin` as the application's only owner.
     async fn owned_by(&self, graph: &Graph<'_>, app: &Application, admin: Option<&str>) -> StepResult<bool> {
-        let Some(admin) = admin else {
-            // A sign-in without an object id cannot prove ownership.
-            return Ok(false);
-        };
         match graph.application_owners(&app.id).await {
-            Ok(owners) => Ok(owners.iter().any(|o| o.eq_ignore_ascii_case(admin))),
+            Ok(owners) => Ok(owned_only_by(&owners, admin)),
             Err(e) => self.fail(StepId::RegisterApp, &e),
         }
     }
@@ -129,8 +125,8 @@ impl Machine<'_> {
 
     /// The upsert found this site's `uniqueName` taken: an earlier call's create whose answer was
     /// lost, which the marker lookups cannot see yet while it replicates. It is read by its key
-    /// (retried while it replicates) and reused when Graph shows the signed-in admin among its
-    /// owners; otherwise it is left alone and a new application is registered without the key.
+    /// (retried while it replicates) and reused when Graph shows the signed-in admin as its only
+    /// owner; otherwise it is left alone and a new application is registered without the key.
     async fn adopt_upserted(&self, graph: &Graph<'_>, unique_name: &str) -> StepResult<AppRecord> {
         let step = StepId::RegisterApp;
         let app = self
@@ -140,7 +136,7 @@ impl Machine<'_> {
         let owners = self
             .retrying(step, Transient::Graph, || graph.application_owners(&app.id))
             .await?;
-        if admin.is_some_and(|a| owners.iter().any(|o| o.eq_ignore_ascii_case(&a))) {
+        if owned_only_by(&owners, admin.as_deref()) {
             return Ok(AppRecord {
                 object_id: app.id,
                 app_id: app.app_id,
@@ -186,4 +182,12 @@ impl Machine<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether `admin` is the only owner. The marker is readable by every member of the tenant (tags,
+/// `uniqueName`), and an owner can add owners: an application someone else also owns may have been
+/// planted with the signed-in admin added, and that someone could add credentials to it later.
+/// A sign-in without an object id cannot prove ownership.
+fn owned_only_by(owners: &[String], admin: Option<&str>) -> bool {
+    admin.is_some_and(|admin| !owners.is_empty() && owners.iter().all(|o| o.eq_ignore_ascii_case(admin)))
 }

@@ -27,7 +27,10 @@ impl Machine<'_> {
         let step = StepId::CustomRole;
         let held = match own {
             Some(Ok(held)) => held,
-            Some(Err(e)) if !codes::is_missing_object(&e) => return self.fail(step, &e),
+            // Only Dataverse saying the role is gone counts, not a 404 our own request earned.
+            Some(Err(e)) if !codes::is_missing_object(&e) || codes::is_own_request_error(&e) => {
+                return self.fail(step, &e)
+            }
             // Gone (or never made): made again as setup makes it, with the admin's WhoAmI to
             // recognise a role a lost call of this very repair made.
             _ => {

@@ -108,10 +108,11 @@ pub fn check(
         let outcome = Outcome::skip("Skipped: the application user was not identified.");
         return checks.push(&CheckId::PrivilegeAudit, outcome, elapsed);
     };
-    let privileges = match held {
-        Some(Ok(map)) => map.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-        _ => BTreeMap::new(),
+    let read: Option<BTreeMap<String, Depth>> = match held {
+        Some(Ok(map)) => Some(map.iter().map(|(k, v)| (k.clone(), *v)).collect()),
+        _ => None,
     };
+    let privileges = read.clone().unwrap_or_default();
     let roles = answers.roles.as_ref().ok();
     let mut findings = Vec::new();
     if let Some(roles) = roles {
@@ -128,7 +129,7 @@ pub fn check(
     findings.extend(excess(&privileges, roles, declared.needed));
     report.audit = Some(AuditReport {
         roles: roles.map(|r| r.iter().map(audit_role).collect()),
-        privileges,
+        privileges: read,
         root_business_unit: answers.root.as_ref().ok().copied(),
     });
     checks.push(&CheckId::PrivilegeAudit, outcome(findings, roles), elapsed);

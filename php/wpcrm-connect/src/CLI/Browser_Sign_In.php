@@ -21,15 +21,17 @@ final class Browser_Sign_In {
 	 * @param array         $sign_in The engine's sign_in (method browser).
 	 * @param callable|null $read    Reads one line, given the sign_in (tests sign in with it); defaults
 	 *                               to STDIN.
+	 * @param Output|null   $out     Where the instructions go (STDERR when a document is printed).
 	 * @return string The pasted address.
 	 */
-	public static function ask( array $sign_in, ?callable $read = null ): string {
+	public static function ask( array $sign_in, ?callable $read = null, ?Output $out = null ): string {
+		$out      = $out ?? new Output( 'table' );
 		$link     = (string) ( $sign_in['authorize_url'] ?? $sign_in['verification_uri'] ?? '' );
 		$redirect = (string) ( $sign_in['redirect_uri'] ?? 'http://localhost' );
-		\WP_CLI::log( 'To sign in, open this link in a browser and sign in as a Microsoft administrator:' );
-		\WP_CLI::log( $link );
-		\WP_CLI::log( sprintf( 'The browser then shows an error page for %s (nothing runs there, that is expected).', $redirect ) );
-		\WP_CLI::log( 'Copy the whole address from the address bar, paste it here and press Enter:' );
+		$out->progress( 'To sign in, open this link in a browser and sign in as a Microsoft administrator:' );
+		$out->progress( $link );
+		$out->progress( sprintf( 'The browser then shows an error page for %s (nothing runs there, that is expected).', $redirect ) );
+		$out->progress( 'Copy the whole address from the address bar, paste it here and press Enter:' );
 		$line = null === $read ? fgets( STDIN ) : $read( $sign_in );
 		$line = trim( (string) $line );
 		if ( '' === $line ) {

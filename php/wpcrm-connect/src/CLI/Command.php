@@ -300,7 +300,7 @@ final class Command {
 			switch ( $result['status'] ) {
 				case 'sign_in_required':
 					if ( 'browser' === ( $result['sign_in']['method'] ?? '' ) ) {
-						$params['sign_in_response_url'] = Browser_Sign_In::ask( (array) $result['sign_in'], $this->read_line );
+						$params['sign_in_response_url'] = Browser_Sign_In::ask( (array) $result['sign_in'], $this->read_line, $out );
 						break;
 					}
 					if ( ! $signed_in ) {

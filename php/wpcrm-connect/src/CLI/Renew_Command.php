@@ -53,6 +53,13 @@ final class Renew_Command {
 	public $lock_wait = Command::LOCK_WAIT;
 
 	/**
+	 * Reads the pasted address of the browser sign-in (null: STDIN).
+	 *
+	 * @var callable|null
+	 */
+	public $read_line = null;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Renewal       $renewal The site's renewal.
@@ -95,6 +102,15 @@ final class Renew_Command {
 	 * default: 180
 	 * ---
 	 *
+	 * [--sign-in=<method>]
+	 * : How to sign in: "device_code" (enter a code) or "browser" (open a link, then paste the address the browser ends on; works where Conditional Access blocks the device code).
+	 * ---
+	 * default: device_code
+	 * options:
+	 *   - device_code
+	 *   - browser
+	 * ---
+	 *
 	 * [--yes]
 	 * : Do not ask for confirmation.
 	 *
@@ -117,11 +133,15 @@ final class Renew_Command {
 			'source'      => 'cli',
 			'lock_wait'   => $this->lock_wait,
 		);
+		if ( 'browser' === ( $assoc_args['sign-in'] ?? '' ) ) {
+			$params['sign_in_method'] = 'browser';
+		}
 		$out      = new Output( 'table' );
 		$shown    = array();
 		$deadline = time() + 20 * MINUTE_IN_SECONDS;
 		do {
 			$result = $this->renewal->step( get_current_user_id(), $params );
+			unset( $params['sign_in_response_url'] ); // Used once.
 			if ( 'busy' === $result['status'] ) {
 				\WP_CLI::error( sprintf( 'Another setup step kept this site busy for more than %d seconds. Try again in a moment.', $this->lock_wait ) );
 			}
@@ -130,6 +150,10 @@ final class Renew_Command {
 			switch ( $result['status'] ) {
 				case 'sign_in_required':
 					$sign_in = (array) ( $result['sign_in'] ?? array() );
+					if ( 'browser' === ( $sign_in['method'] ?? '' ) ) {
+						$params['sign_in_response_url'] = Browser_Sign_In::ask( $sign_in, $this->read_line, $out );
+						break;
+					}
 					if ( ( $shown['__sign_in'] ?? '' ) !== ( $sign_in['user_code'] ?? '' ) ) {
 						\WP_CLI::log( sprintf( 'To sign in, open %s and enter the code %s', (string) ( $sign_in['verification_uri'] ?? '' ), (string) ( $sign_in['user_code'] ?? '' ) ) );
 						$shown['__sign_in'] = (string) ( $sign_in['user_code'] ?? '' );

@@ -77,8 +77,8 @@ final class Drift {
 	}
 
 	/**
-	 * What the audit of `$report` saw, or null when it did not run. Roles are only compared when
-	 * both runs could read them.
+	 * What the audit of `$report` saw, or null when it did not run. Roles and privileges are each
+	 * only compared when both runs could read them.
 	 *
 	 * @param array $report Verify report.
 	 */
@@ -96,9 +96,12 @@ final class Drift {
 				}
 			}
 		}
-		$privileges = array();
-		foreach ( (array) ( $audit['privileges'] ?? array() ) as $name => $depth ) {
-			$privileges[ (string) $name ] = (string) $depth;
+		$privileges = null;
+		if ( is_array( $audit['privileges'] ?? null ) ) {
+			$privileges = array();
+			foreach ( $audit['privileges'] as $name => $depth ) {
+				$privileges[ (string) $name ] = (string) $depth;
+			}
 		}
 		return array(
 			'roles'      => $roles,
@@ -123,7 +126,11 @@ final class Drift {
 				$changes[] = self::change( 'role_removed', $name, '', '' );
 			}
 		}
-		$old = (array) ( $before['privileges'] ?? array() );
+		if ( ! is_array( $before['privileges'] ?? null ) || ! is_array( $after['privileges'] ) ) {
+			// A run whose privilege lookup failed saw nothing to compare (not everything taken away).
+			return $changes;
+		}
+		$old = $before['privileges'];
 		foreach ( $after['privileges'] as $name => $depth ) {
 			$was = (string) ( $old[ $name ] ?? 'none' );
 			if ( $was === $depth ) {

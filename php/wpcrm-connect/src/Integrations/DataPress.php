@@ -162,14 +162,19 @@ final class DataPress {
 	}
 
 	/**
-	 * `base64(iv):ciphertext` (the ciphertext as openssl_encrypt() returns it, base64).
+	 * `base64(iv):ciphertext` (the ciphertext as openssl_encrypt() returns it, base64), or null when
+	 * OpenSSL cannot encrypt (nothing is then written).
 	 *
 	 * @param string $plain Secret.
 	 * @param string $key   32-byte key.
 	 */
-	public static function encrypt( string $plain, string $key ): string {
-		$iv = random_bytes( (int) openssl_cipher_iv_length( self::CIPHER ) );
-		return base64_encode( $iv ) . ':' . (string) openssl_encrypt( $plain, self::CIPHER, $key, 0, $iv ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- the stored format.
+	public static function encrypt( string $plain, string $key ): ?string {
+		$iv     = random_bytes( (int) openssl_cipher_iv_length( self::CIPHER ) );
+		$sealed = openssl_encrypt( $plain, self::CIPHER, $key, 0, $iv );
+		if ( false === $sealed ) {
+			return null;
+		}
+		return base64_encode( $iv ) . ':' . $sealed; // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- the stored format.
 	}
 
 	/**
@@ -192,11 +197,12 @@ final class DataPress {
 	 * @param string $instance_url   Organization URL.
 	 * @param string $application_id Application (client) id.
 	 * @param string $client_secret  Secret value.
-	 * @return bool Whether it was written (false without a usable key).
+	 * @return bool Whether it was written (false without a usable key, or when encryption failed).
 	 */
 	public function write( string $instance_url, string $application_id, string $client_secret ): bool {
-		$key = ( $this->key )();
-		if ( null === $key ) {
+		$key    = ( $this->key )();
+		$sealed = null === $key ? null : self::encrypt( $client_secret, $key );
+		if ( null === $sealed ) {
 			return false;
 		}
 		$doc                                  = $this->stored();
@@ -205,7 +211,7 @@ final class DataPress {
 		$doc[ self::FIELDS['deployment'] ]    = 'online';
 		$doc[ self::FIELDS['auth'] ]          = 's2s-secret';
 		$doc[ self::FIELDS['application'] ]   = $application_id;
-		$doc[ self::FIELDS['secret'] ]        = self::encrypt( $client_secret, $key );
+		$doc[ self::FIELDS['secret'] ]        = $sealed;
 		update_option( self::OPTION, (string) wp_json_encode( $doc, JSON_UNESCAPED_SLASHES ) );
 		return true;
 	}
