@@ -128,6 +128,15 @@ fn the_catalogue_english_is_the_engine_english_for_the_newer_texts() {
         admin::app_user_duplicate_unseen("11111111-1111-4111-8111-111111111111"),
         admin::cannot_register_apps(),
         admin::app_registration_unchecked(None),
+        admin::secrets_forbidden(&Error::Service(Refusal {
+            service: Service::Graph,
+            status: 400,
+            code: Code::Graph {
+                code: "CredentialTypeNotAllowedAsPerAppPolicy".into(),
+                details: vec![],
+            },
+            message: "Credential type not allowed as per assigned policy.".into(),
+        })),
         admin::missing_environment_rights(
             "cannot_create_users",
             &["prvcreateuser", "prvassignrole"],
@@ -152,9 +161,11 @@ fn the_catalogue_english_is_the_engine_english_for_the_newer_texts() {
             "access_denied",
             "authorization_declined",
             "consent_required",
+            "invalid_grant",
         ] {
             ds.push(entra::sign_in_refused(&refused(vec![], value), &f));
         }
+        ds.push(entra::sign_in_refused(&refused(vec![50000], "invalid_grant"), &f));
     }
     let kinds = [
         TransportErrorKind::Timeout,

@@ -33,7 +33,7 @@ pub fn secrets_forbidden(error: &Error) -> Diagnosis {
             "The tenant's application management policy forbids client secrets (its passwordAddition restriction), so Graph refused to add one: {}",
             error.message()
         ),
-        "An administrator who may manage application policies (Global Administrator, or a role with Policy.ReadWrite.ApplicationConfiguration) can exempt this application: in Microsoft Graph create an appManagementPolicy without the passwordAddition restriction and assign it to the application (POST /applications/{id}/appManagementPolicies/$ref), or relax the tenant default policy (/policies/defaultAppManagementPolicy). Then run again; the run resumes at the secret. Otherwise the site needs a certificate credential, which wpcrm does not create.",
+        "An administrator who may manage application policies (Global Administrator, or a role with Policy.ReadWrite.ApplicationConfiguration) can exempt this application: in Microsoft Graph create an appManagementPolicy without the passwordAddition restriction and assign it to the application (POST /applications/<object id>/appManagementPolicies/$ref), or relax the tenant default policy (/policies/defaultAppManagementPolicy). Then run again; the run resumes at the secret. Otherwise the site needs a certificate credential, which wpcrm does not create.",
     )
     .fix_id("fix.secret_blocked_by_policy")
 }

@@ -185,11 +185,12 @@ pub fn sign_in_refused(error: &Error, f: &SignInFacts<'_>) -> Diagnosis {
         .and_then(|n| policy_entry(n, f))
         .or_else(|| value_entry(error.code(), f));
     let fix_id = match (known, error.code()) {
-        (Some(n), _) => Some(policy_fix_id(n, f.flow)),
-        (None, Some("authorization_declined" | "access_denied")) => Some(policy_fix_id(65004, f.flow)),
-        (None, Some("consent_required")) => Some(policy_fix_id(65001, f.flow)),
-        (None, Some("interaction_required" | "login_required")) => Some("fix.sign_in.interaction_required".to_owned()),
-        _ => None,
+        (Some(n), _) => policy_fix_id(n, f.flow),
+        (None, Some("authorization_declined" | "access_denied")) => policy_fix_id(65004, f.flow),
+        (None, Some("consent_required")) => policy_fix_id(65001, f.flow),
+        (None, Some("interaction_required" | "login_required")) => "fix.sign_in.interaction_required".to_owned(),
+        // Exactly the refusals `value_entry` has no words for: the generic fix below.
+        _ => "fix.sign_in.generic".to_owned(),
     };
     let said = first_sentence(&error.message()).to_owned();
     let (what, fix) = entry.unwrap_or_else(|| {
@@ -204,13 +205,13 @@ pub fn sign_in_refused(error: &Error, f: &SignInFacts<'_>) -> Diagnosis {
         format!("{what} Entra ID said: {said}")
     };
     // The detail quotes Entra ID's own words: only the fix has an id.
-    let d = Diagnosis::new(code, detail, fix)
+    let aadsts = code.trim_start_matches("AADSTS").to_owned();
+    Diagnosis::new(code.clone(), detail, fix)
+        .fix_id(&fix_id)
         .param("client_id", f.client_id)
-        .param("resource", f.resource);
-    match fix_id {
-        Some(id) => d.fix_id(&id),
-        None => d,
-    }
+        .param("resource", f.resource)
+        .param("code", &code)
+        .param("aadsts", aadsts)
 }
 
 /// The fix's text id of a policy number: `fix.sign_in.AADSTS<n>`, and the flow where its words differ.
