@@ -28,6 +28,13 @@ final class Messages {
 	private static ?array $texts = null;
 
 	/**
+	 * Translated step titles by English title, built once per request.
+	 *
+	 * @var array<string, string>|null
+	 */
+	private static ?array $step_titles = null;
+
+	/**
 	 * A report with every check's title, detail and fix in the site's language.
 	 *
 	 * @param array $report A report of wpcrm_verify_connection().
@@ -78,14 +85,19 @@ final class Messages {
 	}
 
 	/**
-	 * A provisioning step (`steps` of wpcrm_provision()) with its title in the site's language.
+	 * A provisioning step (`steps` of wpcrm_provision()) with its title in the site's language. Titles
+	 * are looked up by the engine's English, not the step id: one id can carry different titles (a
+	 * renewal's `client_secret` adds a new secret; setup's creates the first).
 	 *
 	 * @param mixed $step One step: id, title, status.
 	 * @return mixed
 	 */
 	public static function localize_step( $step ) {
 		if ( is_array( $step ) && isset( $step['title'] ) && is_string( $step['title'] ) ) {
-			$step['title'] = self::render( 'step.' . (string) ( $step['id'] ?? '' ), array(), $step['title'] );
+			if ( null === self::$step_titles ) {
+				self::$step_titles = Messages_Catalogue::step_titles();
+			}
+			$step['title'] = self::$step_titles[ $step['title'] ] ?? $step['title'];
 		}
 		return $step;
 	}
@@ -131,7 +143,8 @@ final class Messages {
 	 * Forgets the translated templates (after a locale switch).
 	 */
 	public static function reset(): void {
-		self::$texts = null;
+		self::$texts       = null;
+		self::$step_titles = null;
 	}
 
 	/**

@@ -32,6 +32,7 @@ final class Messages_Catalogue {
 			/* translators: {display_name}: the table display name; {table}: its logical name. */
 			'title.table_named' => __( 'Table {display_name} ({table})', 'wpcrm-connect' ),
 			'title.secret_expiry' => __( 'Client secret expiry', 'wpcrm-connect' ),
+			'title.privilege_audit' => __( 'Least privilege', 'wpcrm-connect' ),
 			'skip.input' => __( 'Skipped: the connection values are not usable (see the first check).', 'wpcrm-connect' ),
 			'skip.tenant' => __( 'Skipped: the tenant is not known.', 'wpcrm-connect' ),
 			'skip.token' => __( 'Skipped: no access token.', 'wpcrm-connect' ),
@@ -208,9 +209,9 @@ final class Messages_Catalogue {
 			/* translators: {service}: Entra ID, Dataverse or Microsoft Graph. */
 			'fix.timeout' => __( '{service} did not answer within the time allowed. Retry; if it persists, check the server\'s outbound HTTPS (firewall, proxy via wpcrm.proxy) or raise the timeout option.', 'wpcrm-connect' ),
 			'fix.dns' => __( 'The host name did not resolve: check the environment URL for typos, and the server\'s DNS (a deleted or renamed environment no longer resolves).', 'wpcrm-connect' ),
-			'fix.connect' => __( 'The server could not open a connection: allow outbound HTTPS (port 443) to Microsoft\'s hosts in the firewall, or set wpcrm.proxy if the server must use a proxy.', 'wpcrm-connect' ),
-			'fix.tls' => __( 'The TLS certificate was not trusted. If a TLS-inspecting proxy or firewall sits between this server and Microsoft, add its root certificate (PEM) to wpcrm.ca_file; otherwise update the system\'s CA certificates (ca-certificates package).', 'wpcrm-connect' ),
-			'fix.network' => __( 'The connection broke during the exchange. Retry; if it persists, check proxies and firewalls between this server and Microsoft.', 'wpcrm-connect' ),
+			'fix.connect' => __( 'The server could not open a connection to Microsoft\'s hosts: allow outbound HTTPS (port 443) to it in the firewall, or set wpcrm.proxy if the server must use a proxy.', 'wpcrm-connect' ),
+			'fix.tls' => __( 'The TLS certificate of the host was not trusted. If a TLS-inspecting proxy or firewall sits between this server and Microsoft, add its root certificate (PEM) to wpcrm.ca_file; otherwise update the system\'s CA certificates (ca-certificates package).', 'wpcrm-connect' ),
+			'fix.network' => __( 'The connection to {service} broke during the exchange. Retry; if it persists, check proxies and firewalls between this server and Microsoft.', 'wpcrm-connect' ),
 			'fix.host_not_allowed' => __( 'wpcrm only contacts Microsoft\'s hosts of the environment\'s cloud. Check the environment URL.', 'wpcrm-connect' ),
 			/* translators: {service}: Entra ID or Dataverse; {what}: a technical description of the answer (English). */
 			'network.unexpected' => __( '{service} sent {what}.', 'wpcrm-connect' ),
@@ -223,6 +224,7 @@ final class Messages_Catalogue {
 			'fix.needs_app_admin' => __( 'Sign in with an account that holds the Application Administrator or Cloud Application Administrator role (or ask a Global Administrator to run this), or turn on \'Users can register applications\' in the tenant, then run again.', 'wpcrm-connect' ),
 			'fix.needs_system_admin' => __( 'The signed-in account is not a System Administrator of this environment. Sign in with one (or ask one to run this), then run again.', 'wpcrm-connect' ),
 			'fix.conditional_access' => __( 'A Conditional Access policy blocks this sign-in (often the device code flow itself). Ask an administrator to exclude this account or the Azure CLI client from the policy, or provision from a compliant device, then run again.', 'wpcrm-connect' ),
+			'fix.secret_blocked_by_policy' => __( 'An administrator who may manage application policies (Global Administrator, or a role with Policy.ReadWrite.ApplicationConfiguration) can exempt this application: in Microsoft Graph create an appManagementPolicy without the passwordAddition restriction and assign it to the application (POST /applications/<object id>/appManagementPolicies/$ref), or relax the tenant default policy (/policies/defaultAppManagementPolicy). Then run again; the run resumes at the secret. Otherwise the site needs a certificate credential, which wpcrm does not create.', 'wpcrm-connect' ),
 			'fix.secret_lifetime_policy' => __( 'The tenant\'s app management policy limits client secret lifetimes. Run again with a shorter secret_lifetime_days (for example 90), or ask an administrator to relax the policy.', 'wpcrm-connect' ),
 			'fix.sign_in_expired' => __( 'The admin sign-in has expired. Run again to sign in anew.', 'wpcrm-connect' ),
 			'fix.run_again' => __( 'Run again; the run resumes where it stopped. If the error persists, the message above names the cause.', 'wpcrm-connect' ),
@@ -279,16 +281,150 @@ final class Messages_Catalogue {
 			'fix.provision.cancelled' => __( 'Run with action \'rollback\' to remove what this flow created, or \'run\' to continue.', 'wpcrm-connect' ),
 			'fix.provision.invalid_instance_url' => __( 'Pass the environment URL, e.g. https://contoso.crm.dynamics.com, or omit instance_url to choose from a list.', 'wpcrm-connect' ),
 			'fix.provision.older_secrets_kept' => __( 'Run setup again later, or remove the older secrets named \'wpcrm:…\' in the Microsoft Entra admin center → App registrations → the app → Certificates & secrets (keep the newest).', 'wpcrm-connect' ),
-			'step.sign_in' => __( 'Sign in as an administrator', 'wpcrm-connect' ),
-			'step.environment' => __( 'Choose the Dataverse environment', 'wpcrm-connect' ),
-			'step.register_app' => __( 'Register the Entra ID application', 'wpcrm-connect' ),
-			'step.service_principal' => __( 'Create the application\'s service principal', 'wpcrm-connect' ),
-			'step.client_secret' => __( 'Create a client secret', 'wpcrm-connect' ),
-			'step.business_unit' => __( 'Find the root business unit', 'wpcrm-connect' ),
-			'step.app_user' => __( 'Create the Dataverse application user', 'wpcrm-connect' ),
-			'step.roles' => __( 'Assign security roles', 'wpcrm-connect' ),
-			'step.custom_role' => __( 'Create the least-privilege role', 'wpcrm-connect' ),
-			'step.verify' => __( 'Verify the connection', 'wpcrm-connect' ),
+			/* translators: {role}: a security role name; {template}: System Administrator or System Customizer. */
+			'privilege_audit.powerful_role' => __( 'The application user holds the role \'{role}\' ({template}): the site\'s secret can then change any data, customization and security setting of the environment.', 'wpcrm-connect' ),
+			/* translators: {role}: a security role name. */
+			'fix.powerful_role' => __( 'In the Power Platform admin center open Environments → your environment → Settings → Users + permissions → Application users → select the app user → Manage roles → remove \'{role}\'; keep Basic User and the site\'s own role (Repair in the plugin restores what the site needs).', 'wpcrm-connect' ),
+			/* translators: {privileges}: privilege names; {roles}: quoted role names. */
+			'privilege_audit.excess_privileges' => __( 'The application user holds privileges the site did not declare: {privileges}, granted by {roles}.', 'wpcrm-connect' ),
+			'fix.excess_privileges' => __( 'In the Power Platform admin center open Environments → your environment → Settings → Users + permissions → Security roles → the role named → clear those privileges, or remove the role from the application user (In the Power Platform admin center open Environments → your environment → Settings → Users + permissions → Application users). The site needs only the tables and access kinds it declares.', 'wpcrm-connect' ),
+			/* translators: {privileges}: privilege names. */
+			'privilege_audit.excess_privileges_unknown_roles' => __( 'The application user holds privileges the site did not declare: {privileges}, granted by a role of the application user (its roles could not be read).', 'wpcrm-connect' ),
+			/* translators: {privileges}: privilege names; {roles}: quoted role names. */
+			'privilege_audit.foreign_role_only' => __( 'The site\'s own role does not grant {privileges}: the application user has it only through {roles}. Removing that role would break the site.', 'wpcrm-connect' ),
+			'fix.foreign_role_only' => __( 'Press Repair (or run `wp wpcrm repair`): it adds the privileges to the site\'s own role. Or add them by hand to the site\'s role under Settings → Security roles.', 'wpcrm-connect' ),
+			/* translators: {role_id}: a GUID. */
+			'privilege_audit.site_role_missing' => __( 'The application user no longer holds the site\'s own role {role_id}.', 'wpcrm-connect' ),
+			'fix.site_role_missing' => __( 'Press Repair (or run `wp wpcrm repair`), or In the Power Platform admin center open Environments → your environment → Settings → Users + permissions → Application users → select the app user → Manage roles → add the site\'s role back.', 'wpcrm-connect' ),
+			/* translators: {business_unit}: a GUID. */
+			'privilege_audit.business_unit_not_root' => __( 'The application user is in business unit {business_unit}, not the root one: roles at Business Unit depth reach only that unit\'s rows, and the site\'s roles were made in the root unit.', 'wpcrm-connect' ),
+			'fix.business_unit_not_root' => __( 'Press Repair (or run `wp wpcrm repair`), or In the Power Platform admin center open Environments → your environment → Settings → Users + permissions → Application users → select the app user → change its business unit to the root one, then assign its roles again (moving removes them).', 'wpcrm-connect' ),
+			'provision.nothing_to_repair' => __( 'Repair works on what this site\'s setup created, and this state records no finished setup (no application, environment or application user).', 'wpcrm-connect' ),
+			'fix.provision.nothing_to_repair' => __( 'Run setup once (Set up automatically, or `wp wpcrm provision`); a connection entered by hand cannot be repaired, only verified.', 'wpcrm-connect' ),
+			'provision.missing_client_secret' => __( 'Repair verifies the connection after its changes, with the site\'s current client secret, and none was given.', 'wpcrm-connect' ),
+			'fix.provision.missing_client_secret' => __( 'Pass the saved connection\'s `client_secret` with `action: \'repair\'` (the plugin does).', 'wpcrm-connect' ),
+			/* translators: {application_id}: a GUID; {instance_url}: the environment URL. */
+			'app.no_role' => __( 'The application user of {application_id} in {instance_url} has no security role assigned. Dataverse lists no privilege for it.', 'wpcrm-connect' ),
+			/* translators: {application_id}: a GUID. */
+			'fix.no_role' => __( 'In the Power Platform admin center open Environments → your environment → Settings → Users + permissions → Application users → select the app user of {application_id} → Edit security roles, and assign Basic User plus a role that can read the tables the site needs (or run setup again, which assigns them).', 'wpcrm-connect' ),
+			/* translators: {host}: a host name. */
+			'host.login' => __( 'the Entra ID sign-in host {host}', 'wpcrm-connect' ),
+			/* translators: {target}: which host, such as "the Microsoft Graph host graph.microsoft.com". */
+			'fix.timeout_host' => __( '{target} did not answer within the time allowed. Retry; if it persists, check the server\'s outbound HTTPS (firewall, proxy via wpcrm.proxy) or raise the timeout option.', 'wpcrm-connect' ),
+			/* translators: {host}: a host name. */
+			'fix.dns_login' => __( 'The Entra ID sign-in host {host} did not resolve. That name is Microsoft\'s and always exists, so the environment URL is not the cause: this server\'s DNS resolver or outbound network is failing. Check the server\'s DNS settings (/etc/resolv.conf), that it may resolve and reach {host}, and set wpcrm.proxy if the server must use a proxy.', 'wpcrm-connect' ),
+			/* translators: {target}: which host, such as "the Microsoft Graph host graph.microsoft.com". */
+			'fix.connect_host' => __( 'The server could not open a connection to {target}: allow outbound HTTPS (port 443) to it in the firewall, or set wpcrm.proxy if the server must use a proxy.', 'wpcrm-connect' ),
+			/* translators: {target}: which host, such as "the Microsoft Graph host graph.microsoft.com". */
+			'fix.tls_host' => __( 'The TLS certificate of {target} was not trusted. If a TLS-inspecting proxy or firewall sits between this server and Microsoft, add its root certificate (PEM) to wpcrm.ca_file; otherwise update the system\'s CA certificates (ca-certificates package).', 'wpcrm-connect' ),
+			/* translators: {target}: which host, such as "the Microsoft Graph host graph.microsoft.com". */
+			'fix.network_host' => __( 'The connection to {target} broke during the exchange. Retry; if it persists, check proxies and firewalls between this server and Microsoft.', 'wpcrm-connect' ),
+			/* translators: {host}: a host name. */
+			'host.graph' => __( 'the Microsoft Graph host {host}', 'wpcrm-connect' ),
+			/* translators: {host}: a host name. */
+			'fix.dns_graph' => __( 'The Microsoft Graph host {host} did not resolve. That name is Microsoft\'s and always exists, so the environment URL is not the cause: this server\'s DNS resolver or outbound network is failing. Check the server\'s DNS settings (/etc/resolv.conf), that it may resolve and reach {host}, and set wpcrm.proxy if the server must use a proxy.', 'wpcrm-connect' ),
+			/* translators: {host}: a host name. */
+			'host.discovery' => __( 'the Dataverse discovery host {host}', 'wpcrm-connect' ),
+			/* translators: {host}: a host name. */
+			'fix.dns_discovery' => __( 'The Dataverse discovery host {host} did not resolve. That name is Microsoft\'s and always exists, so the environment URL is not the cause: this server\'s DNS resolver or outbound network is failing. Check the server\'s DNS settings (/etc/resolv.conf), that it may resolve and reach {host}, and set wpcrm.proxy if the server must use a proxy.', 'wpcrm-connect' ),
+			/* translators: {host}: a host name. */
+			'host.environment' => __( 'the environment\'s host {host}', 'wpcrm-connect' ),
+			/* translators: {host}: a host name. */
+			'fix.dns_environment' => __( 'The environment\'s host {host} did not resolve: check the environment URL for typos (a deleted or renamed environment no longer resolves), then the server\'s DNS.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS53000.device_code' => __( 'Sign in in the browser on a compliant device (a device code sign-in can never satisfy this policy: the device that approves the code is not the one that gets the token); or ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}) from the policy that requires a compliant device.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS53001.device_code' => __( 'Sign in in the browser on a hybrid joined device (device code cannot satisfy it); or ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}) from the policy.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS53002' => __( 'Ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app exclude the client app {client_id} from the \'Require approved client app\' policy, or run setup with an approved client (wpcrm.admin_client_id).', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS53003.device_code' => __( 'Use "Sign in in the browser" (WP-CLI: --sign-in=browser) instead of the device code; otherwise ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}) from the blocking policy. The sign-in logs (Microsoft Entra admin center → Sign-in logs → Conditional Access tab) name the policy.', 'wpcrm-connect' ),
+			'fix.sign_in.AADSTS53004' => __( 'Ask an administrator to review the risky sign-in (Microsoft Entra admin center → Protection → Identity Protection → Risky users) and dismiss or remediate the risk, then sign in again.', 'wpcrm-connect' ),
+			'fix.sign_in.AADSTS530032' => __( 'Ask an administrator to review the policy in the sign-in logs (Conditional Access tab), or use "Sign in in the browser" (WP-CLI: --sign-in=browser) instead of the device code, or sign in with an account the policy allows.', 'wpcrm-connect' ),
+			/* translators: {resource}: what the sign-in was for (English). */
+			'fix.sign_in.AADSTS50074' => __( 'Sign in again and complete the MFA prompt, or use "Sign in in the browser" (WP-CLI: --sign-in=browser) instead of the device code; if no prompt appears, ask the Conditional Access administrator which policy requires MFA for {resource}.', 'wpcrm-connect' ),
+			'fix.sign_in.AADSTS50072' => __( 'Register an MFA method at https://aka.ms/mfasetup with this account, then sign in again.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS50097' => __( 'Sign in in the browser on a registered or joined device (with its Microsoft Entra identity, e.g. Edge or the Enterprise SSO extension); or ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}) from the policy that requires it.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS50158' => __( 'Sign in interactively and complete the external challenge, or use "Sign in in the browser" (WP-CLI: --sign-in=browser) instead of the device code; or ask the administrator to exempt this account or the client app {client_id} from the custom control.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS50105' => __( 'Ask an administrator to assign the account to the enterprise application {client_id} (Enterprise applications → the app → Users and groups), or turn off \'Assignment required\'.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id; {resource}: what the sign-in was for (English). */
+			'fix.sign_in.AADSTS65001' => __( 'Ask a Global Administrator or Privileged Role Administrator to grant admin consent to {client_id} for {resource} (Microsoft Entra admin center → Enterprise applications → the app → Permissions), or to sign in once and accept the consent prompt.', 'wpcrm-connect' ),
+			'fix.sign_in.AADSTS65002' => __( 'Use a client that is pre-authorized for the resource, or your own public client registration, as wpcrm.admin_client_id.', 'wpcrm-connect' ),
+			'fix.sign_in.AADSTS65004' => __( 'Run again and approve the sign-in (and the consent prompt) with an administrator account; if consent is not yours to give, ask an administrator to grant admin consent for the client app.', 'wpcrm-connect' ),
+			/* translators: {code}: an error code such as AADSTS50000; {aadsts}: its number; {client_id}: the admin client id. */
+			'fix.sign_in.generic' => __( 'Look up {code} at https://login.microsoftonline.com/error?code={aadsts}; if a tenant policy is named, ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}), or use "Sign in in the browser" (WP-CLI: --sign-in=browser) instead of the device code.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.interaction_required' => __( 'Sign in again in the browser and complete every prompt; if the sign-in logs name a Conditional Access policy, ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}).', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS53000' => __( 'Sign in in the browser on a compliant device; or ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}) from the policy that requires a compliant device.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS53001' => __( 'Sign in in the browser on a hybrid joined device; or ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}) from the policy.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS53003.browser' => __( 'Sign in from a device and location the policy allows; otherwise ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}) from the blocking policy. The sign-in logs (Microsoft Entra admin center → Sign-in logs → Conditional Access tab) name the policy.', 'wpcrm-connect' ),
+			'fix.sign_in.AADSTS530032.browser' => __( 'Ask an administrator to review the policy in the sign-in logs (Conditional Access tab), or sign in with an account the policy allows.', 'wpcrm-connect' ),
+			/* translators: {resource}: what the sign-in was for (English). */
+			'fix.sign_in.AADSTS50074.browser' => __( 'Sign in again and complete the MFA prompt; if no prompt appears, ask the Conditional Access administrator which policy requires MFA for {resource}.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS50158.browser' => __( 'Sign in interactively and complete the external challenge; or ask the administrator to exempt this account or the client app {client_id} from the custom control.', 'wpcrm-connect' ),
+			/* translators: {client_id}: the admin client id. */
+			'fix.sign_in.AADSTS53003.refresh' => __( 'Sign in again from a device and location the policy allows, or use "Sign in in the browser" (WP-CLI: --sign-in=browser) instead of the device code; otherwise ask the Conditional Access administrator (Microsoft Entra admin center → Protection → Conditional Access) to exclude this account or the client app ({client_id}) from the blocking policy. The sign-in logs (Microsoft Entra admin center → Sign-in logs → Conditional Access tab) name the policy.', 'wpcrm-connect' ),
+			'provision.sign_in_spent' => __( 'The earlier sign-in expired or was revoked (for example after a password change or a sign-in frequency policy); sign in again to continue.', 'wpcrm-connect' ),
+			'fix.provision.sign_in_spent' => __( 'Sign in again when asked; the run then resumes where it stopped.', 'wpcrm-connect' ),
+			/* translators: {method}: the value given. */
+			'provision.invalid_sign_in_method' => __( 'Unknown sign-in method \'{method}\'.', 'wpcrm-connect' ),
+			'fix.provision.invalid_sign_in_method' => __( 'Use \'device_code\' (the default) or \'browser\'.', 'wpcrm-connect' ),
+			/* translators: {redirect_uri}: the sign-in redirect address. */
+			'provision.invalid_sign_in_response' => __( 'The pasted address is not the address the browser was sent to after signing in (it starts with {redirect_uri} and carries code= and state=).', 'wpcrm-connect' ),
+			/* translators: {redirect_uri}: the sign-in redirect address. */
+			'fix.provision.invalid_sign_in_response' => __( 'Open the sign-in link again, sign in, and when the browser shows an error page for {redirect_uri}, copy the whole address from the address bar and paste it.', 'wpcrm-connect' ),
+			'provision.sign_in_state_mismatch' => __( 'The pasted address belongs to another sign-in link (its state does not match), so it was not used.', 'wpcrm-connect' ),
+			'fix.provision.sign_in_state_mismatch' => __( 'Open the sign-in link shown now (not an older one), sign in, and paste the address the browser ends on.', 'wpcrm-connect' ),
+			/* translators: {missing}: field names. */
+			'provision.connection_required' => __( 'Renewing the secret needs the current connection\'s {missing}.', 'wpcrm-connect' ),
+			'fix.provision.connection_required' => __( 'Pass application_id (the Application (client) ID) and instance_url of the saved connection, and tenant_id when known.', 'wpcrm-connect' ),
+			/* translators: {tenant}: a tenant id; {signed_in}: a tenant id. */
+			'provision.wrong_tenant' => __( 'The administrator signed in to tenant {signed_in}, but the site\'s connection belongs to tenant {tenant}.', 'wpcrm-connect' ),
+			'fix.provision.wrong_tenant' => __( 'Sign in again with an administrator account of the connection\'s tenant (the one its application is registered in).', 'wpcrm-connect' ),
+			/* translators: {app_id}: a GUID. */
+			'provision.application_not_found' => __( 'The application {app_id} that the site\'s connection uses was not found in the signed-in tenant (or the account cannot see it).', 'wpcrm-connect' ),
+			'fix.provision.application_not_found' => __( 'Sign in with an administrator of the tenant the application is registered in. If the application was deleted, run setup again instead of renewing.', 'wpcrm-connect' ),
+			/* translators: {minutes}: a number of minutes. */
+			'provision.secret_not_accepted' => __( 'Entra ID still does not accept the new client secret after {minutes} minutes. The site keeps using its current secret.', 'wpcrm-connect' ),
+			'fix.provision.secret_not_accepted' => __( 'Renew again later: the next renewal adds a fresh secret, and the unused one is removed once a renewal is saved.', 'wpcrm-connect' ),
+			'provision.not_a_setup_run' => __( 'This state belongs to a renewal of the secret, not to a setup run: it cannot be continued as setup or undone.', 'wpcrm-connect' ),
+			'fix.provision.not_a_setup_run' => __( 'Continue it with action \'renew\' (then \'forget_secret\' once the new secret is saved), or start setup without a state.', 'wpcrm-connect' ),
+			/* translators: {value}: the value given. */
+			'provision.invalid_cloud' => __( '\'{value}\' is not a cloud wpcrm knows.', 'wpcrm-connect' ),
+			'fix.provision.invalid_cloud' => __( 'Choose one of public, gcc, usgovhigh, usgovdod or china, or leave the cloud empty to follow the environment URL (the public cloud when there is none).', 'wpcrm-connect' ),
+			/* translators: {chosen}: a cloud name; {instance_url}: the environment URL; {url_cloud}: a cloud name. */
+			'provision.cloud_mismatch' => __( 'The cloud chosen is {chosen}, but {instance_url} is an environment of the {url_cloud} cloud.', 'wpcrm-connect' ),
+			/* translators: {url_cloud}: a cloud name. */
+			'fix.provision.cloud_mismatch' => __( 'Choose the cloud {url_cloud} (or leave the cloud empty: it follows from the environment URL), or correct the environment URL. Each cloud has its own sign-in, Graph and Dataverse hosts; nothing is sent across clouds.', 'wpcrm-connect' ),
+			/* translators: {signed_in_cloud}: a cloud name; {wanted_cloud}: a cloud name. */
+			'provision.signed_in_elsewhere' => __( 'This setup signed in to the {signed_in_cloud} cloud, but the environment or cloud now asked for is in the {wanted_cloud} cloud; a sign-in (and its tokens) is valid in one cloud only.', 'wpcrm-connect' ),
+			/* translators: {wanted_cloud}: a cloud name; {signed_in_cloud}: a cloud name. */
+			'fix.provision.signed_in_elsewhere' => __( 'Cancel this setup and start again with the cloud {wanted_cloud}, or pick an environment of the {signed_in_cloud} cloud.', 'wpcrm-connect' ),
+			/* translators: {app_id}: a GUID. */
+			'provision.app_user_duplicate_unseen' => __( 'Dataverse refuses to create an application user for application {app_id} because one exists, but does not list it to the signed-in account.', 'wpcrm-connect' ),
+			'fix.provision.app_user_duplicate_unseen' => __( 'In the Power Platform admin center (Environment → Settings → Users + permissions → Application users), find the user of this application and make sure it is in the root business unit and visible to you, or delete it, then run again.', 'wpcrm-connect' ),
+			'provision.cannot_register_apps' => __( 'The signed-in account may not register applications: the tenant\'s \'Users can register applications\' setting is off and the account holds none of the roles that may (Application Administrator, Cloud Application Administrator, Application Developer, Global Administrator). Nothing was created.', 'wpcrm-connect' ),
+			'provision.app_registration_unchecked' => __( 'Whether the signed-in account may register applications could not be read beforehand; setup goes on and stops before anything else is created if Graph refuses.', 'wpcrm-connect' ),
+			'fix.provision.app_registration_unchecked' => __( 'Nothing to do unless registering the application fails; then sign in with an Application Administrator.', 'wpcrm-connect' ),
+			/* translators: {privileges}: privilege names; {instance_url}: the environment URL. */
+			'provision.missing_environment_rights' => __( 'The signed-in account lacks {privileges} in {instance_url}, needed to create the application user, assign its roles and create the site\'s role. Nothing was created.', 'wpcrm-connect' ),
+			'fix.provision.missing_environment_rights' => __( 'Sign in with a System Administrator of this environment (Power Platform admin center → Environments → the environment → Settings → Users + permissions → Users → your user → Manage security roles), or ask one to run setup, then run again.', 'wpcrm-connect' ),
+			/* translators: {service}: Entra ID, Dataverse or Microsoft Graph; {minutes}: a number of minutes. */
+			'fix.provision.replication_minutes' => __( '{service} still refuses the new application {minutes} minutes after it was created, longer than replication usually takes. If the message above names a cause (a missing right, a policy), fix that; otherwise run again later: the run resumes where it stopped and nothing is created twice.', 'wpcrm-connect' ),
+			/* translators: {service}: Entra ID, Dataverse or Microsoft Graph; {seconds}: a number of seconds. */
+			'fix.provision.replication_seconds' => __( '{service} still refuses the new application {seconds} seconds after it was created, longer than replication usually takes. If the message above names a cause (a missing right, a policy), fix that; otherwise run again later: the run resumes where it stopped and nothing is created twice.', 'wpcrm-connect' ),
+			/* translators: {roles}: quoted role names. */
+			'privilege_audit.pass' => __( 'The application user holds nothing well beyond what the site declared. Roles: {roles}.', 'wpcrm-connect' ),
+			'privilege_audit.pass_roles_unreadable' => __( 'The application user holds nothing well beyond what the site declared. The application user\'s roles could not be read (it lacks prvReadRole), so privileges are judged without naming the roles that grant them.', 'wpcrm-connect' ),
+			'privilege_audit.roles_unreadable' => __( 'The application user\'s roles could not be read (it lacks prvReadRole), so privileges are judged without naming the roles that grant them.', 'wpcrm-connect' ),
+			'privilege_audit.skip' => __( 'Skipped: the application user was not identified.', 'wpcrm-connect' ),
 		);
 		// Codes that share their texts with another.
 		$t['AADSTS900144'] = $t['AADSTS90014'];
@@ -301,6 +437,43 @@ final class Messages_Catalogue {
 		$t['fix.AADSTS7000114'] = $t['fix.AADSTS7000112'];
 		$t['AADSTS50079'] = $t['AADSTS50076'];
 		$t['fix.AADSTS50079'] = $t['fix.AADSTS50076'];
+		// A privilege audit finding whose roles could not be read: its text, then the note.
+		foreach ( array( 'powerful_role', 'excess_privileges', 'excess_privileges_unknown_roles', 'foreign_role_only', 'site_role_missing', 'business_unit_not_root' ) as $finding ) {
+			$t[ 'privilege_audit.' . $finding . '.roles_unreadable' ] = $t[ 'privilege_audit.' . $finding ] . ' ' . $t['privilege_audit.roles_unreadable'];
+		}
 		return $t;
+	}
+
+	/**
+	 * The titles of provisioning steps (setup, renewal, repair, rollback), by the engine's English
+	 * title: one step id can carry different titles (a renewal's `client_secret` adds a new secret).
+	 *
+	 * @return array<string, string>
+	 */
+	public static function step_titles(): array {
+		return array(
+			'Sign in as an administrator' => __( 'Sign in as an administrator', 'wpcrm-connect' ),
+			'Choose the Dataverse environment' => __( 'Choose the Dataverse environment', 'wpcrm-connect' ),
+			'Register the Entra ID application' => __( 'Register the Entra ID application', 'wpcrm-connect' ),
+			'Create the application\'s service principal' => __( 'Create the application\'s service principal', 'wpcrm-connect' ),
+			'Create a client secret' => __( 'Create a client secret', 'wpcrm-connect' ),
+			'Find the root business unit' => __( 'Find the root business unit', 'wpcrm-connect' ),
+			'Create the Dataverse application user' => __( 'Create the Dataverse application user', 'wpcrm-connect' ),
+			'Assign security roles' => __( 'Assign security roles', 'wpcrm-connect' ),
+			'Create the least-privilege role' => __( 'Create the least-privilege role', 'wpcrm-connect' ),
+			'Verify the connection' => __( 'Verify the connection', 'wpcrm-connect' ),
+			'Check the administrator\'s rights' => __( 'Check the administrator\'s rights', 'wpcrm-connect' ),
+			'Find the site\'s application' => __( 'Find the site\'s application', 'wpcrm-connect' ),
+			'Add a new client secret' => __( 'Add a new client secret', 'wpcrm-connect' ),
+			'Wait until Entra ID accepts the new secret' => __( 'Wait until Entra ID accepts the new secret', 'wpcrm-connect' ),
+			'Verify the connection with the new secret' => __( 'Verify the connection with the new secret', 'wpcrm-connect' ),
+			'Remove the least-privilege role from the application user' => __( 'Remove the least-privilege role from the application user', 'wpcrm-connect' ),
+			'Delete the least-privilege role' => __( 'Delete the least-privilege role', 'wpcrm-connect' ),
+			'Disable the application user' => __( 'Disable the application user', 'wpcrm-connect' ),
+			'Delete the application user' => __( 'Delete the application user', 'wpcrm-connect' ),
+			'Remove the client secret' => __( 'Remove the client secret', 'wpcrm-connect' ),
+			'Delete the service principal' => __( 'Delete the service principal', 'wpcrm-connect' ),
+			'Delete the application' => __( 'Delete the application', 'wpcrm-connect' ),
+		);
 	}
 }

@@ -67,6 +67,8 @@ final class MessagesTest extends TestCase {
 		$this->assertSame( 'Als Administrator anmelden', $step['title'] );
 		$other = array( 'id' => 'rollback:remove_app', 'title' => 'Remove the application', 'status' => 'done' );
 		$this->assertSame( $other, Messages::localize_step( $other ), 'a step the catalogue does not know stays English' );
+		$renewal = Messages::localize_step( array( 'id' => 'client_secret', 'title' => 'Add a new client secret', 'status' => 'pending' ) );
+		$this->assertSame( 'Neuen geheimen Clientschlüssel hinzufügen', $renewal['title'], "a renewal's step keeps its own title under setup's id" );
 		$error = Messages::localize_error(
 			array(
 				'step'      => 'roles',
@@ -85,9 +87,9 @@ final class MessagesTest extends TestCase {
 	public function test_unknown_ids_and_missing_values_fall_back_to_the_engine_english(): void {
 		$this->german();
 		$check = array(
-			'id'        => 'privilege_audit',
+			'id'        => 'quota',
 			'status'    => 'warn',
-			'title'     => 'Least privilege',
+			'title'     => 'Request quota',
 			'detail'    => 'A newer engine wrote this.',
 			'fix'       => 'And this fix.',
 			'code'      => 'too_much_access',
@@ -149,6 +151,64 @@ final class MessagesTest extends TestCase {
 		foreach ( array( 'app.missing_privileges', 'table.basic_depth', 'app.user_disabled', 'app.table_not_found', 'AADSTS7000215', 'secret_expiry.expired', 'secret_expiry.expiring', 'skip.token', 'input.tenant_not_a_tenant' ) as $id ) {
 			$this->assertArrayHasKey( $id, $ids, 'a report exercised ' . $id . ' among ' . implode( ' ', array_keys( $ids ) ) );
 		}
+	}
+
+	/**
+	 * Checks added after the catalogue first shipped carry ids too: the least-privilege audit's
+	 * warning for System Administrator, and an application user without any role. Their catalogue
+	 * English is the engine's, and they render in the test locale.
+	 */
+	public function test_the_privilege_audit_and_no_role_render_in_the_test_locale(): void {
+		$this->requireSandbox();
+		$base = array(
+			'instance_url'   => Sandbox::instance_url(),
+			'application_id' => Sandbox::app_ok(),
+			'client_secret'  => Sandbox::secret_ok(),
+		);
+		$assigned = Sandbox::call( 'POST', '/_sandbox/roles/assign', array( 'environment' => Sandbox::environment(), 'application_id' => Sandbox::app_ok(), 'role' => 'System Administrator' ) );
+		$this->assertSame( 200, $assigned['status'] );
+		$audit = $this->check_of( wpcrm_verify_connection( $base, array( 'tables' => array( 'account' ) ) ), 'privilege_audit' );
+		// The application without any role: Dataverse lists no privilege (the sandbox's empty_list
+		// variant), then refuses (its default), which quotes Dataverse: only the fix has an id.
+		$no_roles = array(
+			'application_id' => '55555555-5555-4555-8555-555555555555',
+			'client_secret'  => 'Sbx8Q~noRolesSecretValue.0000000000000005',
+		) + $base;
+		Sandbox::call( 'POST', '/_sandbox/config', array( 'no_role_refusal' => 'empty_list' ) );
+		$listed = $this->check_of( wpcrm_verify_connection( $no_roles ), 'app_user' );
+		Sandbox::call( 'POST', '/_sandbox/config', array( 'no_role_refusal' => 'missing_privilege' ) );
+		$refused = $this->check_of( wpcrm_verify_connection( $no_roles ), 'app_user' );
+		Sandbox::reset();
+
+		$this->assertSame( array( 'warn', 'system_administrator', 'privilege_audit.powerful_role', 'fix.powerful_role' ), array( $audit['status'], $audit['code'], $audit['detail_id'], $audit['fix_id'] ), wp_json_encode( $audit ) );
+		$this->assertSame( array( 'no_role', 'app.no_role', 'fix.no_role' ), array( $listed['code'], $listed['detail_id'], $listed['fix_id'] ), wp_json_encode( $listed ) );
+		$this->assertSame( array( 'no_role', null, 'fix.no_role' ), array( $refused['code'], $refused['detail_id'] ?? null, $refused['fix_id'] ), wp_json_encode( $refused ) );
+		foreach ( array( $audit, $listed, $refused ) as $check ) {
+			$rendered = Messages::localize_check( $check );
+			$this->assertSame( array( $check['title'], $check['detail'], $check['fix'] ), array( $rendered['title'], $rendered['detail'], $rendered['fix'] ), 'English: ' . $check['id'] );
+		}
+
+		$this->german();
+		$audit = Messages::localize_check( $audit );
+		$this->assertSame( 'Minimale Berechtigungen', $audit['title'] );
+		$this->assertStringStartsWith( "Der Anwendungsbenutzer hat die Rolle 'System Administrator' (System Administrator)", $audit['detail'] );
+		$this->assertStringContainsString( "'System Administrator' entfernen", $audit['fix'] );
+		$listed = Messages::localize_check( $listed );
+		$this->assertStringStartsWith( 'Dem Anwendungsbenutzer von 55555555-5555-4555-8555-555555555555 in ' . Sandbox::instance_url() . ' ist keine Sicherheitsrolle zugewiesen.', $listed['detail'] );
+		$this->assertStringStartsWith( 'Öffnen Sie im Power Platform Admin Center', $listed['fix'] );
+		$refused_de = Messages::localize_check( $refused );
+		$this->assertSame( $refused['detail'], $refused_de['detail'], "Dataverse's own words stay as sent" );
+		$this->assertStringContainsString( 'den App-Benutzer von 55555555-5555-4555-8555-555555555555 auswählen', $refused_de['fix'] );
+	}
+
+	/** The check `$id` of a report. */
+	private function check_of( array $report, string $id ): array {
+		foreach ( $report['checks'] as $check ) {
+			if ( $id === $check['id'] ) {
+				return $check;
+			}
+		}
+		$this->fail( 'no check ' . $id . ' in ' . wp_json_encode( $report ) );
 	}
 
 	public function test_the_pot_is_up_to_date_with_the_sources(): void {

@@ -33,8 +33,9 @@ pub fn secrets_forbidden(error: &Error) -> Diagnosis {
             "The tenant's application management policy forbids client secrets (its passwordAddition restriction), so Graph refused to add one: {}",
             error.message()
         ),
-        "An administrator who may manage application policies (Global Administrator, or a role with Policy.ReadWrite.ApplicationConfiguration) can exempt this application: in Microsoft Graph create an appManagementPolicy without the passwordAddition restriction and assign it to the application (POST /applications/{id}/appManagementPolicies/$ref), or relax the tenant default policy (/policies/defaultAppManagementPolicy). Then run again; the run resumes at the secret. Otherwise the site needs a certificate credential, which wpcrm does not create.",
+        "An administrator who may manage application policies (Global Administrator, or a role with Policy.ReadWrite.ApplicationConfiguration) can exempt this application: in Microsoft Graph create an appManagementPolicy without the passwordAddition restriction and assign it to the application (POST /applications/<object id>/appManagementPolicies/$ref), or relax the tenant default policy (/policies/defaultAppManagementPolicy). Then run again; the run resumes at the secret. Otherwise the site needs a certificate credential, which wpcrm does not create.",
     )
+    .fix_id("fix.secret_blocked_by_policy")
 }
 
 /// A request of setup failed: the code for `error.code`, the service's own message, and the fix.
@@ -109,17 +110,30 @@ pub fn rollback_failed(error: &Error) -> Diagnosis {
 }
 
 /// Still refused once the replication `window` has passed: `who` ("Entra ID", "Dataverse") still
-/// does not see the new application, or the refusal was not replication after all.
-pub fn replication_outlasted(window: &std::time::Duration, who: &str) -> String {
+/// does not see the new application, or the refusal was not replication after all. A fix, with its
+/// text id and values.
+pub fn replication_outlasted(window: &std::time::Duration, who: &str) -> super::Phrase {
     let secs = window.as_secs();
-    let span = if secs >= 120 && secs % 60 == 0 {
-        format!("{} minutes", secs / 60)
+    let (span, id, unit, n) = if secs >= 120 && secs % 60 == 0 {
+        (
+            format!("{} minutes", secs / 60),
+            "fix.provision.replication_minutes",
+            "minutes",
+            secs / 60,
+        )
     } else {
-        format!("{secs} seconds")
+        (
+            format!("{secs} seconds"),
+            "fix.provision.replication_seconds",
+            "seconds",
+            secs,
+        )
     };
-    format!(
+    super::Phrase::new(id, format!(
         "{who} still refuses the new application {span} after it was created, longer than replication usually takes. If the message above names a cause (a missing right, a policy), fix that; otherwise run again later: the run resumes where it stopped and nothing is created twice."
-    )
+    ))
+    .param("service", who)
+    .param(unit, n)
 }
 
 /// Failures that belong to the account the admin signed in with (no right to register apps, not a
@@ -344,6 +358,8 @@ pub fn app_user_duplicate_unseen(app_id: &str) -> Diagnosis {
         ),
         "In the Power Platform admin center (Environment → Settings → Users + permissions → Application users), find the user of this application and make sure it is in the root business unit and visible to you, or delete it, then run again.",
     )
+    .ids("provision.app_user_duplicate_unseen", "fix.provision.app_user_duplicate_unseen")
+    .param("app_id", app_id)
 }
 
 /// The tenant does not let members register applications and the admin holds no role that may.
@@ -353,17 +369,26 @@ pub fn cannot_register_apps() -> Diagnosis {
         "The signed-in account may not register applications: the tenant's 'Users can register applications' setting is off and the account holds none of the roles that may (Application Administrator, Cloud Application Administrator, Application Developer, Global Administrator). Nothing was created.",
         NEEDS_APP_ADMIN,
     )
+    .ids("provision.cannot_register_apps", "fix.needs_app_admin")
 }
 
 /// Neither the tenant's setting nor the admin's roles could be read (`error`, when one failed):
 /// the run goes on, and Graph refuses the registration itself if the right is missing.
 pub fn app_registration_unchecked(error: Option<&Error>) -> Diagnosis {
     let why = error.map(|e| format!(" ({})", e.message())).unwrap_or_default();
-    Diagnosis::new(
+    let d = Diagnosis::new(
         "app_registration_unchecked",
         format!("Whether the signed-in account may register applications could not be read beforehand{why}; setup goes on and stops before anything else is created if Graph refuses."),
         "Nothing to do unless registering the application fails; then sign in with an Application Administrator.",
-    )
+    );
+    // Graph's own message, when quoted, leaves the detail English.
+    match error {
+        Some(_) => d.fix_id("fix.provision.app_registration_unchecked"),
+        None => d.ids(
+            "provision.app_registration_unchecked",
+            "fix.provision.app_registration_unchecked",
+        ),
+    }
 }
 
 /// The admin lacks privileges the run needs in the environment (`missing`, lower-case privilege
@@ -377,6 +402,9 @@ pub fn missing_environment_rights(code: &str, missing: &[&str], instance_url: &s
         ),
         "Sign in with a System Administrator of this environment (Power Platform admin center → Environments → the environment → Settings → Users + permissions → Users → your user → Manage security roles), or ask one to run setup, then run again.",
     )
+    .ids("provision.missing_environment_rights", "fix.provision.missing_environment_rights")
+    .param("privileges", missing.join(", "))
+    .param("instance_url", instance_url)
 }
 
 /// More tables than one call may set up.

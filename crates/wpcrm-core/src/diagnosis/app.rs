@@ -63,7 +63,7 @@ pub fn no_role(facts: &Facts, refusal: Option<&Error>) -> Diagnosis {
         ),
         None => " Dataverse lists no privilege for it.".to_owned(),
     };
-    Diagnosis::new(
+    let d = Diagnosis::new(
         "no_role",
         format!(
             "The application user of {} in {} has no security role assigned.{said}",
@@ -74,6 +74,13 @@ pub fn no_role(facts: &Facts, refusal: Option<&Error>) -> Diagnosis {
             facts.application_id
         ),
     )
+    .param("application_id", &facts.application_id)
+    .param("instance_url", &facts.instance_url);
+    // Dataverse's own refusal is free text: then only the fix has an id.
+    match refusal {
+        Some(_) => d.fix_id("fix.no_role"),
+        None => d.ids("app.no_role", "fix.no_role"),
+    }
 }
 
 /// Dataverse rejected the token itself (401).

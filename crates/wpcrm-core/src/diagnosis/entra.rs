@@ -184,6 +184,14 @@ pub fn sign_in_refused(error: &Error, f: &SignInFacts<'_>) -> Diagnosis {
     let entry = known
         .and_then(|n| policy_entry(n, f))
         .or_else(|| value_entry(error.code(), f));
+    let fix_id = match (known, error.code()) {
+        (Some(n), _) => policy_fix_id(n, f.flow),
+        (None, Some("authorization_declined" | "access_denied")) => policy_fix_id(65004, f.flow),
+        (None, Some("consent_required")) => policy_fix_id(65001, f.flow),
+        (None, Some("interaction_required" | "login_required")) => "fix.sign_in.interaction_required".to_owned(),
+        // Exactly the refusals `value_entry` has no words for: the generic fix below.
+        _ => "fix.sign_in.generic".to_owned(),
+    };
     let said = first_sentence(&error.message()).to_owned();
     let (what, fix) = entry.unwrap_or_else(|| {
         (
@@ -196,7 +204,31 @@ pub fn sign_in_refused(error: &Error, f: &SignInFacts<'_>) -> Diagnosis {
     } else {
         format!("{what} Entra ID said: {said}")
     };
-    Diagnosis::new(code, detail, fix)
+    // The detail quotes Entra ID's own words: only the fix has an id.
+    let aadsts = code.trim_start_matches("AADSTS").to_owned();
+    Diagnosis::new(code.clone(), detail, fix)
+        .fix_id(&fix_id)
+        .param("client_id", f.client_id)
+        .param("resource", f.resource)
+        .param("code", &code)
+        .param("aadsts", aadsts)
+}
+
+/// The fix's text id of a policy number: `fix.sign_in.AADSTS<n>`, and the flow where its words differ.
+fn policy_fix_id(n: u32, flow: SignInFlow) -> String {
+    let n = match n {
+        53011 => 53004,
+        50079 => 50072,
+        50076 => 50074,
+        n => n,
+    };
+    let variant = match (n, flow) {
+        (53000 | 53001 | 53003, SignInFlow::DeviceCode) => ".device_code",
+        (53003 | 530032 | 50074 | 50158, SignInFlow::Browser) => ".browser",
+        (53003, SignInFlow::Refresh) => ".refresh",
+        _ => "",
+    };
+    format!("fix.sign_in.AADSTS{n}{variant}")
 }
 
 /// A notice: the admin's earlier sign-in is spent (redeemed, expired or revoked), so a new one is
@@ -211,6 +243,7 @@ pub fn sign_in_spent(error: &Error) -> Diagnosis {
         "The earlier sign-in expired or was revoked (for example after a password change or a sign-in frequency policy); sign in again to continue.",
         "Sign in again when asked; the run then resumes where it stopped.",
     )
+    .ids("provision.sign_in_spent", "fix.provision.sign_in_spent")
 }
 
 /// `sign_in_method` is neither `device_code` nor `browser`.
@@ -220,6 +253,11 @@ pub fn invalid_sign_in_method(method: &str) -> Diagnosis {
         format!("Unknown sign-in method '{method}'."),
         "Use 'device_code' (the default) or 'browser'.",
     )
+    .ids(
+        "provision.invalid_sign_in_method",
+        "fix.provision.invalid_sign_in_method",
+    )
+    .param("method", method)
 }
 
 /// The pasted address is not the sign-in's redirect address, or carries neither a code nor an error.
@@ -229,6 +267,8 @@ pub fn not_a_sign_in_response(redirect_uri: &str) -> Diagnosis {
         format!("The pasted address is not the address the browser was sent to after signing in (it starts with {redirect_uri} and carries code= and state=)."),
         format!("Open the sign-in link again, sign in, and when the browser shows an error page for {redirect_uri}, copy the whole address from the address bar and paste it."),
     )
+    .ids("provision.invalid_sign_in_response", "fix.provision.invalid_sign_in_response")
+    .param("redirect_uri", redirect_uri)
 }
 
 /// The pasted address answers another sign-in (its `state` is not this one's).
@@ -237,6 +277,10 @@ pub fn sign_in_state_mismatch() -> Diagnosis {
         "sign_in_state_mismatch",
         "The pasted address belongs to another sign-in link (its state does not match), so it was not used.",
         "Open the sign-in link shown now (not an older one), sign in, and paste the address the browser ends on.",
+    )
+    .ids(
+        "provision.sign_in_state_mismatch",
+        "fix.provision.sign_in_state_mismatch",
     )
 }
 

@@ -19,15 +19,21 @@ pub fn powerful_role(code: &str, template: &str, role: &str) -> Diagnosis {
             "{APP_USERS} → select the app user → Manage roles → remove '{role}'; keep Basic User and the site's own role (Repair in the plugin restores what the site needs)."
         ),
     )
+    .ids("privilege_audit.powerful_role", "fix.powerful_role")
+    .param("role", role)
+    .param("template", template)
 }
 
 /// Privileges well beyond what the site declared (deletes, assignments, shares at more than the
 /// user's own records; user, role or customization privileges), and the roles that grant them.
 pub fn excess_privileges(privileges: &[String], roles: &[String]) -> Diagnosis {
-    let granted_by = if roles.is_empty() {
-        "a role of the application user (its roles could not be read)".to_owned()
+    let (granted_by, detail_id) = if roles.is_empty() {
+        (
+            "a role of the application user (its roles could not be read)".to_owned(),
+            "privilege_audit.excess_privileges_unknown_roles",
+        )
     } else {
-        roles.iter().map(|r| format!("'{r}'")).collect::<Vec<_>>().join(", ")
+        (quoted(roles), "privilege_audit.excess_privileges")
     };
     Diagnosis::new(
         "excess_privileges",
@@ -39,6 +45,14 @@ pub fn excess_privileges(privileges: &[String], roles: &[String]) -> Diagnosis {
             "{SECURITY_ROLES} → the role named → clear those privileges, or remove the role from the application user ({APP_USERS}). The site needs only the tables and access kinds it declares."
         ),
     )
+    .ids(detail_id, "fix.excess_privileges")
+    .param("privileges", privileges.join(", "))
+    .param("roles", granted_by)
+}
+
+/// Role names, each quoted: `'A', 'B'`.
+fn quoted(roles: &[String]) -> String {
+    roles.iter().map(|r| format!("'{r}'")).collect::<Vec<_>>().join(", ")
 }
 
 /// Privileges the site needs come only from a role other than the site's own.
@@ -48,10 +62,13 @@ pub fn foreign_role_only(privileges: &[String], roles: &[String]) -> Diagnosis {
         format!(
             "The site's own role does not grant {}: the application user has it only through {}. Removing that role would break the site.",
             privileges.join(", "),
-            roles.iter().map(|r| format!("'{r}'")).collect::<Vec<_>>().join(", ")
+            quoted(roles)
         ),
         "Press Repair (or run `wp wpcrm repair`): it adds the privileges to the site's own role. Or add them by hand to the site's role under Settings → Security roles.",
     )
+    .ids("privilege_audit.foreign_role_only", "fix.foreign_role_only")
+    .param("privileges", privileges.join(", "))
+    .param("roles", quoted(roles))
 }
 
 /// The site's own role is no longer assigned to the application user.
@@ -63,6 +80,8 @@ pub fn site_role_missing(role_id: &str) -> Diagnosis {
             "Press Repair (or run `wp wpcrm repair`), or {APP_USERS} → select the app user → Manage roles → add the site's role back."
         ),
     )
+    .ids("privilege_audit.site_role_missing", "fix.site_role_missing")
+    .param("role_id", role_id)
 }
 
 /// The application user is outside the root business unit.
@@ -76,6 +95,8 @@ pub fn business_unit_not_root(business_unit: &str) -> Diagnosis {
             "Press Repair (or run `wp wpcrm repair`), or {APP_USERS} → select the app user → change its business unit to the root one, then assign its roles again (moving removes them)."
         ),
     )
+    .ids("privilege_audit.business_unit_not_root", "fix.business_unit_not_root")
+    .param("business_unit", business_unit)
 }
 
 /// The roles could not be read, so the audit judged the privileges alone.
@@ -90,6 +111,7 @@ pub fn nothing_to_repair() -> Diagnosis {
         "Repair works on what this site's setup created, and this state records no finished setup (no application, environment or application user).",
         "Run setup once (Set up automatically, or `wp wpcrm provision`); a connection entered by hand cannot be repaired, only verified.",
     )
+    .ids("provision.nothing_to_repair", "fix.provision.nothing_to_repair")
 }
 
 /// `action: repair` without the connection's current client secret, which its verification needs.
@@ -99,4 +121,5 @@ pub fn repair_needs_secret() -> Diagnosis {
         "Repair verifies the connection after its changes, with the site's current client secret, and none was given.",
         "Pass the saved connection's `client_secret` with `action: 'repair'` (the plugin does).",
     )
+    .ids("provision.missing_client_secret", "fix.provision.missing_client_secret")
 }

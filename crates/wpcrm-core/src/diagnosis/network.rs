@@ -1,7 +1,7 @@
 //! Failures that are not a service's refusal: the network, answers that are not the service's, and
 //! throttling that outlasted the call.
 
-use super::Diagnosis;
+use super::{Diagnosis, Phrase};
 use crate::cloud::HostRole;
 use crate::http::{TransportError, TransportErrorKind};
 
@@ -35,9 +35,31 @@ pub fn transport(error: &TransportError, service: &str) -> Diagnosis {
         ),
     };
     // The detail is the transport's own technical wording: it stays English; the fix is translated.
-    let mut d = Diagnosis::new(code, format!("{}.", error.detail.trim_end_matches('.')), fix).param("service", service);
-    d.texts.fix_id = Some(format!("fix.{code}"));
-    d
+    let d = Diagnosis::new(code, format!("{}.", error.detail.trim_end_matches('.')), fix).param("service", service);
+    match (error.kind, target) {
+        (TransportErrorKind::Refused, _) | (_, None) => d.fix_id(&format!("fix.{code}")),
+        (TransportErrorKind::Dns, Some((role, host))) => {
+            d.fix_id(&format!("fix.dns_{}", role_word(role))).param("host", host)
+        }
+        (_, Some((role, host))) => d
+            .fix_id(&format!("fix.{code}_host"))
+            .phrase("target", &host_phrase(role, host)),
+    }
+}
+
+/// The text id's word for a host's role (`host.login`, `fix.dns_graph`).
+fn role_word(role: HostRole) -> &'static str {
+    match role {
+        HostRole::Login => "login",
+        HostRole::Graph => "graph",
+        HostRole::Discovery => "discovery",
+        HostRole::Environment => "environment",
+    }
+}
+
+/// [`what`] of a known host, as a translatable phrase.
+fn host_phrase(role: HostRole, host: &str) -> Phrase {
+    Phrase::new(&format!("host.{}", role_word(role)), what(Some((role, host)), "")).param("host", host)
 }
 
 /// "the Entra ID sign-in host login.microsoftonline.us", or `fallback` when the host is unknown.

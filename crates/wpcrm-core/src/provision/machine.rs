@@ -213,7 +213,12 @@ impl Machine<'_> {
                         .unwrap_or_else(|| self.now_s());
                     if self.now_s() - started >= window.as_secs() as i64 {
                         let mut error = ProvisionError::at(step, explain(&e));
-                        error.fix = Some(replication_outlasted(&window, transient.waits_for()));
+                        let why = replication_outlasted(&window, transient.waits_for());
+                        error.fix = Some(why.english);
+                        error.texts.fix_id = why.id;
+                        for (name, value) in why.params {
+                            error.texts.set(&name, value);
+                        }
                         return Err(Stop::Failed(error));
                     }
                     if wait + Duration::from_millis(500) > self.caller.remaining() {

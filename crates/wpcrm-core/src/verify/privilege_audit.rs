@@ -105,7 +105,7 @@ pub fn check(
     report: &mut VerifyReport,
 ) {
     let Some(answers) = answers else {
-        let outcome = Outcome::skip("Skipped: the application user was not identified.");
+        let outcome = Outcome::skip("Skipped: the application user was not identified.").id("privilege_audit.skip");
         return checks.push(&CheckId::PrivilegeAudit, outcome, elapsed);
     };
     let read: Option<BTreeMap<String, Depth>> = match held {
@@ -142,13 +142,15 @@ fn outcome(findings: Vec<Finding>, roles: Option<&Vec<AssignedRole>>) -> Outcome
         String::new()
     };
     if findings.is_empty() {
-        let names = roles
-            .map(|r| r.iter().map(role_name).collect::<Vec<_>>().join(", "))
-            .map(|n| format!(" Roles: {n}."))
-            .unwrap_or_default();
-        return Outcome::pass(format!(
-            "The application user holds nothing well beyond what the site declared.{names}{note}"
+        let names = roles.map(|r| r.iter().map(role_name).collect::<Vec<_>>().join(", "));
+        let pass = Outcome::pass(format!(
+            "The application user holds nothing well beyond what the site declared.{}{note}",
+            names.as_ref().map(|n| format!(" Roles: {n}.")).unwrap_or_default()
         ));
+        return match names {
+            Some(names) => pass.id("privilege_audit.pass").param("roles", names),
+            None => pass.id("privilege_audit.pass_roles_unreadable"),
+        };
     }
     let repair = findings.iter().find_map(|(_, r)| *r);
     let code = findings[0].0.code.clone();
@@ -165,8 +167,14 @@ fn outcome(findings: Vec<Finding>, roles: Option<&Vec<AssignedRole>>) -> Outcome
             detail: format!("{detail}{note}"),
             fix: Some(fixes.join(" ")),
             // One finding keeps its text ids; several are joined, and their join is English only.
+            // With the note appended, the detail is that finding's and the note's: its own id then.
             texts: match findings.as_slice() {
-                [(only, _)] => only.texts.clone(),
+                [(only, _)] if note.is_empty() => only.texts.clone(),
+                [(only, _)] => {
+                    let mut texts = only.texts.clone();
+                    texts.detail_id = texts.detail_id.map(|id| format!("{id}.roles_unreadable"));
+                    texts
+                }
                 _ => Default::default(),
             },
         },
