@@ -111,18 +111,23 @@ pub fn throttled(service: &str) -> Diagnosis {
 /// (`reference/dataverse-web-api.md` §2.5): `0x80072322` requests, `0x80072321` execution time,
 /// `0x80072326` concurrency.
 pub fn throttled_by(service: &str, code: Option<&str>) -> Diagnosis {
-    let (limit, fix) = match code {
+    // Each limit has its own texts, so its own ids (a translation of another limit's fix would
+    // give the wrong advice); the code stays `throttled`, the limit's code is a value.
+    let (limit, fix, ids) = match code {
         Some("0x80072326") => (
             "too many requests at once (the concurrency limit)",
             "Retry in a moment. wpcrm keeps to the parallelism the environment recommends (x-ms-dop-hint); other integrations using the same application user count against the same limit: lower their parallelism or give them their own application users.",
+            ("network.throttled_concurrency", "fix.throttled_concurrency"),
         ),
         Some("0x80072321") => (
             "too much combined execution time (20 minutes per 5-minute window)",
             "Wait a few minutes and retry. Heavy requests by the same application user (large queries, synchronous plug-ins or workflows on its writes) use up the execution-time limit: spread them out or give those integrations their own application users.",
+            ("network.throttled_execution_time", "fix.throttled_execution_time"),
         ),
         _ => (
             "too many requests (6000 per user per 5 minutes)",
             "Wait a few minutes and retry. If it happens often, other integrations using the same application user are exceeding Dataverse's service protection limits (6000 requests per 5 minutes per user): spread their load or give them their own application users.",
+            ("network.throttled", "fix.throttled"),
         ),
     };
     Diagnosis::new(
@@ -130,8 +135,9 @@ pub fn throttled_by(service: &str, code: Option<&str>) -> Diagnosis {
         format!("{service} is throttling requests (HTTP 429: {limit}) for longer than this call's deadline allowed waiting."),
         fix,
     )
-    .ids("network.throttled", "fix.throttled")
+    .ids(ids.0, ids.1)
     .param("service", service)
+    .param("limit_code", code.unwrap_or(""))
 }
 
 /// The call's time budget ran out before `service` answered.
