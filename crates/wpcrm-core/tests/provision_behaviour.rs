@@ -565,6 +565,36 @@ async fn a_done_state_stays_done_and_a_fresh_run_reuses_everything() {
 }
 
 #[tokio::test]
+async fn a_run_whose_verification_fails_still_forgets_its_secret_and_keeps_its_record() {
+    // The connection exists and its secret works, but a table check fails: the run is `done` with
+    // a failing report, the site saves it, and `forget_secret` must keep the record (Undo,
+    // Repair) rather than be refused, which made the plugin drop the state.
+    let h = Harness::new().await;
+    let state = h.signed_in().await;
+    h.control().add_fault(json!({
+        "method": "GET", "path": "/contoso/api/data/v9.2/incidents", "kind": "status", "status": 403,
+        "body": r#"{"error":{"code":"0x80040220","message":"Principal user is missing prvReadIncident privilege."}}"#,
+        "headers": {"content-type": "application/json; odata.metadata=minimal", "OData-Version": "4.0"}
+    }));
+    let r = h.call(h.request(Some(&state))).await;
+    assert_eq!(r.status, Status::Done, "{:?}", r.error);
+    let report = r.verification.as_ref().expect("a report");
+    assert_eq!(report["ok"], json!(false), "{report}");
+    let checks = report["checks"].as_array().unwrap();
+    assert!(
+        checks.iter().any(|c| c["id"] == "token" && c["status"] == "pass"),
+        "{report}"
+    );
+
+    let f = h.call(h.action(&r.state, "forget_secret")).await;
+    assert_eq!(f.status, Status::Done, "{:?}", f.error);
+    let kept = provision::state::open(&f.state, &KEY).unwrap();
+    assert!(kept.app.is_some(), "the record of what setup created is kept");
+    assert!(kept.secret_forgotten, "the secret's value is forgotten");
+    assert!(kept.tokens.refresh.is_none(), "no admin sign-in kept");
+}
+
+#[tokio::test]
 async fn polling_respects_the_interval_and_slow_down() {
     let h = Harness::new().await;
     let first = h.call(h.request(None)).await;

@@ -20,9 +20,17 @@ use super::steps::{StepId, StepStatus};
 use crate::diagnosis::admin;
 use crate::service::Error;
 
-/// The new secret works: its verification passed, or (a renewal) Entra ID granted a token with it.
+/// The new secret works: Entra ID granted a token with it — its verification's `token` check passed
+/// (whatever the later checks found: a missing privilege is for Repair, not a reason to keep
+/// secrets), or a renewal's `secret_active` step did.
 fn new_secret_works(st: &State) -> bool {
-    st.verification.as_ref().is_some_and(|v| v["ok"] == true)
+    let token_passed = |v: &serde_json::Value| {
+        v["ok"] == true
+            || v["checks"]
+                .as_array()
+                .is_some_and(|checks| checks.iter().any(|c| c["id"] == "token" && c["status"] == "pass"))
+    };
+    st.verification.as_ref().is_some_and(token_passed)
         || st.renewal.as_ref().is_some_and(|r| r.secret_active == StepStatus::Done)
 }
 
@@ -33,8 +41,11 @@ impl Machine<'_> {
     pub(super) async fn forget_secret(&self) -> StepResult {
         {
             let mut st = self.st();
-            let finished =
-                st.secret.is_some() && (st.step(StepId::Verify) == StepStatus::Done || new_secret_works(&st));
+            // Verified, even with failed checks: the run answered `done` and the caller saved the
+            // connection, so the state must forget the secret and keep its record (Undo, Repair).
+            let verified = st.verification.is_some() && st.step(StepId::Verify) != StepStatus::Pending;
+            let finished = st.secret.is_some()
+                && (st.step(StepId::Verify) == StepStatus::Done || verified || new_secret_works(&st));
             if !finished {
                 let error = super::response::ProvisionError::new(None, admin::not_finished());
                 return Err(Stop::Failed(error));

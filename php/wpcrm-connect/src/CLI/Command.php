@@ -335,16 +335,7 @@ final class Command {
 							)
 						);
 					}
-					\WP_CLI::error(
-						trim(
-							sprintf(
-								'Setup failed%s: %s %s',
-								empty( $error['step'] ) ? '' : ' at ' . $error['step'],
-								(string) ( $error['message'] ?? 'unknown error' ),
-								empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix']
-							)
-						)
-					);
+					\WP_CLI::error( Output::failure( 'Setup', $result ) );
 					return;
 			}
 		} while ( time() < $deadline );

@@ -119,4 +119,24 @@ final class Output {
 			\WP_CLI::warning( (string) ( $notice['message'] ?? '' ) . ( empty( $notice['code'] ) ? '' : ' (' . $notice['code'] . ')' ) );
 		}
 	}
+
+	/**
+	 * "<What> failed at <step>: <message> Fix: <fix>" for a failed step result, the line every
+	 * command stops with.
+	 *
+	 * @param string $what   What failed ("Setup").
+	 * @param array  $result Step result.
+	 */
+	public static function failure( string $what, array $result ): string {
+		$error = (array) ( $result['error'] ?? array() );
+		return trim(
+			sprintf(
+				'%s failed%s: %s %s',
+				$what,
+				empty( $error['step'] ) ? '' : ' at ' . $error['step'],
+				(string) ( $error['message'] ?? 'unknown error' ),
+				empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix']
+			)
+		);
+	}
 }

@@ -167,17 +167,7 @@ final class Renew_Command {
 					\WP_CLI::success( sprintf( 'The client secret was renewed and saved (%s); it expires %s.', implode( ', ', (array) ( $result['saved_to'] ?? array() ) ), (string) ( $result['secret_expires_at'] ?? '' ) ) );
 					return;
 				default:
-					$error = (array) ( $result['error'] ?? array() );
-					\WP_CLI::error(
-						trim(
-							sprintf(
-								'Renewing the secret failed%s: %s %s The site still uses its current secret.',
-								empty( $error['step'] ) ? '' : ' at ' . $error['step'],
-								(string) ( $error['message'] ?? 'unknown error' ),
-								empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix']
-							)
-						)
-					);
+					\WP_CLI::error( Output::failure( 'Renewing the secret', $result ) . ' The site still uses its current secret.' );
 					return;
 			}
 		} while ( time() < $deadline );

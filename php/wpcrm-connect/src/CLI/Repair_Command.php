@@ -181,6 +181,6 @@ final class Repair_Command {
 				)
 			);
 		}
-		\WP_CLI::error( trim( sprintf( 'Repair failed: %s %s', (string) ( $error['message'] ?? 'unknown error' ), empty( $error['fix'] ) ? '' : 'Fix: ' . $error['fix'] ) ) );
+		\WP_CLI::error( Output::failure( 'Repair', $result ) );
 	}
 }
