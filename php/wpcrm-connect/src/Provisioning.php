@@ -134,7 +134,7 @@ final class Provisioning {
 	 * @param array  $params  Step parameters.
 	 */
 	private function add_sign_in( array &$request, array $record, string $action, array $params ): void {
-		if ( ! in_array( $action, array( 'start', 'poll', 'choose_environment', 'rollback' ), true ) ) {
+		if ( ! in_array( $action, array( 'start', 'poll', 'choose_environment', 'rollback', 'repair' ), true ) ) {
 			return;
 		}
 		$method = 'rollback' === $action ? self::sign_in_method( $params ) : (string) ( $record['sign_in'] ?? '' );
@@ -236,6 +236,7 @@ final class Provisioning {
 			}
 			$record['mode']              = 'repair';
 			$record['request']['tables'] = $this->settings->tables();
+			$record['sign_in']           = self::sign_in_method( $params );
 		}
 		if ( null === $record && 'start' !== $action ) {
 			return array(

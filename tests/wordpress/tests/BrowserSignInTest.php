@@ -124,26 +124,48 @@ final class BrowserSignInTest extends TestCase {
 		$this->assertStringContainsString( 'compliant', $result['error']['fix'] );
 	}
 
-	public function test_wp_cli_sign_in_browser_prints_the_link_and_reads_the_pasted_address(): void {
-		$this->requireSandbox();
-		$command            = \Wpcrm\Connect\Plugin::instance()->cli_command( static function () {} );
-		$asked              = array();
-		$command->read_line = function ( array $sign_in ) use ( &$asked ): string {
-			$asked[] = $sign_in;
-			return $this->browse( $sign_in['authorize_url'] ) . "\n";
-		};
-		$command->provision(
-			array(),
-			array(
-				'instance-url' => Sandbox::instance_url(),
-				'tables'       => 'contact',
-				'sign-in'      => 'browser',
-				'yes'          => true,
-			)
+	/**
+	 * Runs `wp wpcrm <args> --sign-in=browser` through the real WP-CLI: reads the sign-in link from its
+	 * output, signs in on the sandbox's page and types the address the browser was sent to.
+	 *
+	 * @return array{code:int,stdout:string,stderr:string,links:int}
+	 */
+	private function cli_with_browser_sign_in( array $args ): array {
+		$proc   = Wp_Cli::start( array_merge( array( 'wpcrm' ), $args, array( '--sign-in=browser', '--yes', '--user=admin' ) ), true, $pipes );
+		$stdout = '';
+		$link   = '';
+		for ( $deadline = microtime( true ) + 60; '' === $link && ! feof( $pipes[1] ) && microtime( true ) < $deadline; ) {
+			$line    = (string) fgets( $pipes[1] );
+			$stdout .= $line;
+			if ( 0 === strpos( trim( $line ), Sandbox::url() . '/organizations/oauth2/v2.0/authorize?' ) ) {
+				$link = trim( $line );
+			}
+		}
+		$this->assertNotSame( '', $link, 'no sign-in link printed: ' . $stdout );
+		fwrite( $pipes[0], $this->browse( $link ) . "\n" );
+		fclose( $pipes[0] );
+		$result         = array(
+			'stdout' => $stdout . stream_get_contents( $pipes[1] ),
+			'stderr' => (string) stream_get_contents( $pipes[2] ),
 		);
-		$this->assertCount( 1, $asked, 'asked once for the address' );
-		$this->assertSame( 'browser', $asked[0]['method'] );
-		$this->assertNotEmpty( $this->service( 'settings' )->secret(), 'setup finished and saved the connection' );
+		$result['code'] = proc_close( $proc );
+		wp_cache_flush();
+		$result['links'] = substr_count( $result['stdout'], '/oauth2/v2.0/authorize?' );
+		return $result;
+	}
+
+	public function test_wp_cli_sign_in_browser_sets_up_and_undoes_with_the_pasted_address(): void {
+		$this->requireSandbox();
+		Sandbox::reset();
+		Sandbox::call( 'DELETE', '/_sandbox/requests' );
+
+		$setup = $this->cli_with_browser_sign_in( array( 'provision', '--instance-url=' . Sandbox::instance_url(), '--tables=contact' ) );
+		$this->assertSame( 0, $setup['code'], Wp_Cli::describe( $setup ) );
+		$this->assertSame( 1, $setup['links'], 'asked once for the address' );
+		$secret = (string) $this->service( 'settings' )->secret();
+		$this->assertNotSame( '', $secret, 'setup finished and saved the connection' );
+		$this->assertStringNotContainsString( $secret, $setup['stdout'] . $setup['stderr'] );
+		$this->assertStringNotContainsString( 'code=', $setup['stdout'] . $setup['stderr'], 'the pasted address is not echoed' );
 		$devicecodes = array_filter(
 			(array) Sandbox::call( 'GET', '/_sandbox/requests' )['body'],
 			static function ( $r ) {
@@ -151,6 +173,10 @@ final class BrowserSignInTest extends TestCase {
 			}
 		);
 		$this->assertCount( 0, $devicecodes, 'no device code with --sign-in=browser' );
+
+		$undo = $this->cli_with_browser_sign_in( array( 'rollback' ) );
+		$this->assertSame( 0, $undo['code'], Wp_Cli::describe( $undo ) );
+		$this->assertStringContainsString( 'The setup was undone.', $undo['stdout'] );
 	}
 
 	public function test_the_arguments_are_validated_and_need_the_capability(): void {

@@ -546,6 +546,15 @@ final class Command {
 	 *   - yaml
 	 * ---
 	 *
+	 * [--sign-in=<method>]
+	 * : How to sign in: "device_code" (enter a code) or "browser" (open a link, then paste the address the browser ends on; works where Conditional Access blocks the device code).
+	 * ---
+	 * default: device_code
+	 * options:
+	 *   - device_code
+	 *   - browser
+	 * ---
+	 *
 	 * [--yes]
 	 * : Do not ask for confirmation.
 	 *
@@ -562,18 +571,17 @@ final class Command {
 			\WP_CLI::error( 'There is no provisioning run to roll back on this site.' );
 		}
 		\WP_CLI::confirm( 'Delete the app registration, secret, application user and role this site\'s provisioning created?', $assoc_args );
-		$out   = new Output( (string) ( $assoc_args['format'] ?? 'table' ) );
-		$shown = array();
+		$out    = new Output( (string) ( $assoc_args['format'] ?? 'table' ) );
+		$shown  = array();
+		$params = array(
+			'timeout'        => 20,
+			'source'         => 'cli',
+			'lock_wait'      => $this->lock_wait,
+			'sign_in_method' => (string) ( $assoc_args['sign-in'] ?? 'device_code' ),
+		);
 		for ( $i = 0; $i < 600; $i++ ) {
-			$result = $this->provisioning->step(
-				$user_id,
-				'rollback',
-				array(
-					'timeout'   => 20,
-					'source'    => 'cli',
-					'lock_wait' => $this->lock_wait,
-				)
-			);
+			$result = $this->provisioning->step( $user_id, 'rollback', $params );
+			unset( $params['sign_in_response_url'] ); // Used once.
 			$this->check_busy( $result, $out );
 			$out->steps( $result['steps'] ?? array(), $shown );
 			Output::notices( $result );
@@ -591,6 +599,10 @@ final class Command {
 				return;
 			}
 			if ( 'sign_in_required' === $result['status'] ) {
+				if ( 'browser' === ( $result['sign_in']['method'] ?? '' ) ) {
+					$params['sign_in_response_url'] = Browser_Sign_In::ask( (array) $result['sign_in'], $this->read_line, $out );
+					continue;
+				}
 				if ( empty( $shown['__sign_in'] ) ) {
 					$out->progress( self::sign_in_line( $result ) );
 					$shown['__sign_in'] = '1';

@@ -31,6 +31,13 @@ final class Repair_Command {
 	private $provisioning;
 
 	/**
+	 * Reads the pasted address of the browser sign-in (null: STDIN).
+	 *
+	 * @var callable|null
+	 */
+	public $read_line = null;
+
+	/**
 	 * Sleeper taking seconds.
 	 *
 	 * @var callable
@@ -69,6 +76,15 @@ final class Repair_Command {
 	 *   - yaml
 	 * ---
 	 *
+	 * [--sign-in=<method>]
+	 * : How to sign in: "device_code" (enter a code) or "browser" (open a link, then paste the address the browser ends on; works where Conditional Access blocks the device code).
+	 * ---
+	 * default: device_code
+	 * options:
+	 *   - device_code
+	 *   - browser
+	 * ---
+	 *
 	 * [--yes]
 	 * : Do not ask for confirmation.
 	 *
@@ -91,9 +107,10 @@ final class Repair_Command {
 		\WP_CLI::confirm( 'Sign in as an administrator and repair what this site\'s setup created (application user, its roles, the site\'s role)?', $assoc_args );
 		$out      = new Output( (string) ( $assoc_args['format'] ?? 'table' ) );
 		$params   = array(
-			'timeout'   => 20,
-			'source'    => 'cli',
-			'lock_wait' => Command::LOCK_WAIT,
+			'timeout'        => 20,
+			'source'         => 'cli',
+			'lock_wait'      => Command::LOCK_WAIT,
+			'sign_in_method' => (string) ( $assoc_args['sign-in'] ?? 'device_code' ),
 		);
 		$action   = 'repair';
 		$shown    = array();
@@ -102,11 +119,16 @@ final class Repair_Command {
 		do {
 			$result = $this->provisioning->step( get_current_user_id(), $action, $params );
 			$action = 'poll';
+			unset( $params['sign_in_response_url'] ); // Used once.
 			$out->steps( $result['steps'] ?? array(), $shown );
 			Output::notices( $result );
 			switch ( $result['status'] ?? 'failed' ) {
 				case 'sign_in_required':
 					$sign_in = (array) ( $result['sign_in'] ?? array() );
+					if ( 'browser' === ( $sign_in['method'] ?? '' ) ) {
+						$params['sign_in_response_url'] = Browser_Sign_In::ask( $sign_in, $this->read_line, $out );
+						break;
+					}
 					if ( ( $sign_in['user_code'] ?? '' ) !== $code ) {
 						$code = (string) ( $sign_in['user_code'] ?? '' );
 						$out->progress( sprintf( 'To sign in, open %s and enter the code %s', (string) ( $sign_in['verification_uri'] ?? '' ), $code ) );
