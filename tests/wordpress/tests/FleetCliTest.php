@@ -2,8 +2,7 @@
 /**
  * `wp wpcrm verify-many <file>` and `wp wpcrm verify --network`, through the real WP-CLI (WP-CLI 2.12.0
  * from source against the test WordPress): argument parsing, formats, exit codes, and secrets in the
- * file never echoed. Runs WP-CLI through support/Wp_Cli.php when the suite has it, else through the
- * small runner below (the same command line and environment).
+ * file never echoed. Runs WP-CLI through support/Wp_Cli.php.
  */
 
 namespace Wpcrm\Connect\Tests;
@@ -38,37 +37,11 @@ final class FleetCliTest extends TestCase {
 	 * @return array{code:int,stdout:string,stderr:string}
 	 */
 	private function wp( array $args, string $stdin = '', bool $extension = true ): array {
-		if ( class_exists( Wp_Cli::class ) ) {
-			return Wp_Cli::run( $args, $stdin, $extension );
-		}
-		$wp  = getenv( 'WPT_WP_CLI' ) ?: dirname( (string) getenv( 'WPT_ROOT' ) ) . '/shared/tools/wp-cli/wp';
-		$ini = array( '-d display_errors=stderr' );
-		if ( $extension ) {
-			$ini[] = '-d extension=' . getenv( 'WPCRM_SO' );
-			$ini[] = '-d wpcrm.sandbox_url=' . getenv( 'WPCRM_SANDBOX_URL' );
-			$ini[] = '-d wpcrm.ca_file=' . getenv( 'WPCRM_CA_FILE' );
-		}
-		$env = array_filter(
-			array(
-				'PATH'             => getenv( 'PATH' ),
-				'PHP_INI_SCAN_DIR' => getenv( 'PHP_INI_SCAN_DIR' ),
-				'HOME'             => sys_get_temp_dir(),
-				'WP_CLI_PHP_ARGS'  => implode( ' ', $ini ),
-			)
-		);
-		$cmd = array_merge( array( 'timeout', '300', $wp, '--path=' . getenv( 'WPT_WP_DIR' ) ), 0 === posix_geteuid() ? array( '--allow-root' ) : array(), $args );
-		$proc = proc_open( $cmd, array( array( 'pipe', 'r' ), array( 'pipe', 'w' ), array( 'pipe', 'w' ) ), $pipes, (string) getenv( 'WPT_WP_DIR' ), $env );
-		$this->assertIsResource( $proc, "could not start $wp" );
-		fwrite( $pipes[0], $stdin );
-		fclose( $pipes[0] );
-		$out = array( 'stdout' => (string) stream_get_contents( $pipes[1] ), 'stderr' => (string) stream_get_contents( $pipes[2] ) );
-		fclose( $pipes[1] );
-		fclose( $pipes[2] );
-		return array( 'code' => proc_close( $proc ) ) + $out;
+		return Wp_Cli::run( $args, $stdin, $extension );
 	}
 
 	private static function describe( array $run ): string {
-		return sprintf( "exit %d\n--- stdout\n%s\n--- stderr\n%s", $run['code'], $run['stdout'], $run['stderr'] );
+		return Wp_Cli::describe( $run );
 	}
 
 	private function connection( array $override = array() ): array {
