@@ -72,7 +72,7 @@ echo $rb['status'], "\n", steps($rb), "\n";
 var_dump($after == $before);
 ?>
 --EXPECT--
-sign_in_required user_code,verification_uri,message,expires_at
+sign_in_required method,user_code,verification_uri,message,expires_at
 sign_in=running environment=pending preflight=pending register_app=pending service_principal=pending client_secret=pending business_unit=pending app_user=pending roles=pending custom_role=pending verify=pending
 bool(true)
 int(204)
