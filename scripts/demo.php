@@ -11,7 +11,7 @@
  *
  * Exits non-zero when a run fails, when the verification fails, or when the second run creates
  * anything but the new client secret (a secret's value cannot be read back, so every run adds one and
- * removes the site's older ones).
+ * removes the site's older ones once the new one is saved: forget_secret, as the plugin sends it).
  *
  * Usage: php demo.php INSTANCE_URL_TO_PICK
  */
@@ -102,6 +102,28 @@ function provision( array $request, string $pick_url ): array {
 	exit( 1 );
 }
 
+/**
+ * What the plugin does once it saved the connection: `forget_secret`, so that the state keeps no
+ * secret and this site's older secrets are removed (docs/provision.md, "Older secrets"). Returns the
+ * changes it reports.
+ */
+function saved( array $request, array $done ): array {
+	$request['action'] = 'forget_secret';
+	$request['state']  = $done['state'];
+	for ( $i = 0; $i < 10; $i++ ) {
+		$response = wpcrm_provision( $request );
+		if ( 'in_progress' !== $response['status'] ) {
+			break;
+		}
+		$request['state'] = $response['state'];
+	}
+	if ( 'done' !== $response['status'] || '' !== (string) ( $response['connection']['client_secret'] ?? '' ) ) {
+		fwrite( STDERR, "demo: forget_secret did not finish\n" );
+		exit( 1 );
+	}
+	return $response['changes'] ?? array();
+}
+
 function fail_unless_done( array $response ): void {
 	if ( 'done' === $response['status'] ) {
 		return;
@@ -126,6 +148,7 @@ echo 'wpcrm ', phpversion( 'wpcrm' ), ": wpcrm_provision() for site {$request['s
 echo "1. Set up automatically\n";
 [ $first, $first_changes ] = provision( $request, $pick_url );
 fail_unless_done( $first );
+saved( $request, $first ); // The plugin saves the values, then the state forgets the secret.
 
 $conn = $first['connection'];
 echo "\nThe values setup filled in (what the plugin saves on its Connection tab):\n";
@@ -165,6 +188,7 @@ unset( $request['state'] );
 $request['instance_url'] = $conn['instance_url'];
 [ $second, $second_changes ] = provision( $request, $pick_url );
 fail_unless_done( $second );
+$forgotten = saved( $request, $second );
 
 // Which objects the second run reused: the same id as the first run's and no `created` change of that kind.
 $created = array();
@@ -206,12 +230,16 @@ foreach ( $objects as $label => [ $kind, $key ] ) {
 }
 echo "\nWhat the second run found and reused:\n";
 table( array( 'object', 'id', 'second run' ), $rows, array( 20, 36, 36 ) );
-$removed = array_filter( $second_changes, fn ( $c ) => 'removed' === $c['action'] );
+$removed = array_filter( $forgotten, fn ( $c ) => 'removed' === $c['action'] && 'client_secret' === $c['kind'] );
 printf(
-	"A client secret's value cannot be read back, so each run adds one; once it verified, the run removed %d older secret(s) of this site. Verification: %s.\n",
+	"A client secret's value cannot be read back, so each run adds one; once the site saved the new one\n(forget_secret), %d older secret(s) of this site were removed. Verification: %s.\n",
 	count( $removed ),
 	$second['verification']['status']
 );
+if ( 1 !== count( $removed ) ) {
+	fwrite( STDERR, "demo: expected the first run's secret to be removed once the second was saved\n" );
+	exit( 1 );
+}
 if ( $unexpected || ! $second['verification']['ok'] ) {
 	fwrite( STDERR, 'demo: the second run did not reuse: ' . implode( ', ', $unexpected ) . "\n" );
 	exit( 1 );
