@@ -5,8 +5,9 @@
 //! verify or provisioning against the real reqwest/rustls transport, and asserts the expected
 //! outcome, that nothing secret leaks, and — for provisioning — that once the variant is switched off
 //! the same state resumes to `done` with exactly one application, service principal, secret and
-//! application user for the site. The table is printed (`--nocapture`) and reproduced in
-//! docs/evidence.md. (Conditional Access cells belong to the sign-in work.)
+//! application user for the site. Conditional Access and MFA cells plant a sign-in policy
+//! (`POST /_sandbox/policy/sign-in`); `sign_in_behaviour.rs` covers every class one by one. The table
+//! is printed (`--nocapture`) and reproduced in docs/evidence.md.
 //!
 //!     cargo test -p wpcrm-core --test fault_matrix_realities -- --nocapture
 
@@ -30,6 +31,8 @@ struct Cell {
     on: fn() -> Value,
     /// A fault injected while the variant is on (`lose_response`), if any.
     fault: Option<fn() -> Value>,
+    /// A sign-in policy planted while the variant is on (`POST /_sandbox/policy/sign-in`), if any.
+    policy: Option<fn() -> Value>,
     /// Sandbox config that switches it off again.
     off: fn() -> Value,
     /// Replication window of the engine, seconds.
@@ -43,6 +46,7 @@ const PROVISION: &[Cell] = &[
         name: "app user lag: 404 0x80040217",
         on: || json!({"app_user_lag": "not_found", "app_user_lag_ms": 2000}),
         fault: None,
+        policy: None,
         off: || json!({"app_user_lag_ms": 0}),
         window_s: 300,
         expect: "pass",
@@ -51,6 +55,7 @@ const PROVISION: &[Cell] = &[
         name: "app user lag: 400 0x80040203",
         on: || json!({"app_user_lag": "bad_request", "app_user_lag_ms": 2000}),
         fault: None,
+        policy: None,
         off: || json!({"app_user_lag_ms": 0}),
         window_s: 300,
         expect: "pass",
@@ -59,6 +64,7 @@ const PROVISION: &[Cell] = &[
         name: "app user lag: 400 without code",
         on: || json!({"app_user_lag": "bad_request_no_code", "app_user_lag_ms": 2000}),
         fault: None,
+        policy: None,
         off: || json!({"app_user_lag_ms": 0}),
         window_s: 300,
         expect: "pass",
@@ -67,6 +73,7 @@ const PROVISION: &[Cell] = &[
         name: "app user lag: 403 other code",
         on: || json!({"app_user_lag": "forbidden", "app_user_lag_ms": 2000}),
         fault: None,
+        policy: None,
         off: || json!({"app_user_lag_ms": 0}),
         window_s: 300,
         expect: "pass",
@@ -75,6 +82,7 @@ const PROVISION: &[Cell] = &[
         name: "app user lag: 401",
         on: || json!({"app_user_lag": "unauthorized", "app_user_lag_ms": 2000}),
         fault: None,
+        policy: None,
         off: || json!({"app_user_lag_ms": 0}),
         window_s: 300,
         expect: "pass",
@@ -83,6 +91,7 @@ const PROVISION: &[Cell] = &[
         name: "app user lag longer than the window (3 s)",
         on: || json!({"app_user_lag": "not_found", "app_user_lag_ms": 3_600_000}),
         fault: None,
+        policy: None,
         off: || json!({"app_user_lag_ms": 0}),
         window_s: 3,
         expect: "app_user:0x80040217",
@@ -91,6 +100,7 @@ const PROVISION: &[Cell] = &[
         name: "secret-blocking policy (code in error.code)",
         on: || json!({"secret_policy": "blocked"}),
         fault: None,
+        policy: None,
         off: || json!({"secret_policy": "allowed"}),
         window_s: 300,
         expect: "client_secret:secret_blocked_by_policy",
@@ -99,6 +109,7 @@ const PROVISION: &[Cell] = &[
         name: "secret-blocking policy (code in details[])",
         on: || json!({"secret_policy": "blocked_in_details"}),
         fault: None,
+        policy: None,
         off: || json!({"secret_policy": "allowed"}),
         window_s: 300,
         expect: "client_secret:secret_blocked_by_policy",
@@ -107,6 +118,7 @@ const PROVISION: &[Cell] = &[
         name: "lost create response: application upsert, lists lagging",
         on: || json!({"replication_delay_ms": 2000, "lists_replicate": true}),
         fault: Some(|| json!({"method": "PATCH", "path": "/v1.0/applications(*", "kind": "lose_response", "times": 1})),
+        policy: None,
         off: || json!({}),
         window_s: 300,
         expect: "register_app:network",
@@ -117,6 +129,7 @@ const PROVISION: &[Cell] = &[
         fault: Some(
             || json!({"method": "PATCH", "path": "/v1.0/servicePrincipals(*", "kind": "lose_response", "times": 1}),
         ),
+        policy: None,
         off: || json!({}),
         window_s: 300,
         expect: "service_principal:network",
@@ -127,6 +140,7 @@ const PROVISION: &[Cell] = &[
         fault: Some(
             || json!({"method": "POST", "path": "/contoso/api/data/v9.2/systemusers", "kind": "lose_response", "times": 1}),
         ),
+        policy: None,
         off: || json!({}),
         window_s: 300,
         expect: "app_user:network",
@@ -135,6 +149,7 @@ const PROVISION: &[Cell] = &[
         name: "Graph without upserts (400): POST fallback",
         on: || json!({"graph_upsert": "bad_request"}),
         fault: None,
+        policy: None,
         off: || json!({"graph_upsert": "supported"}),
         window_s: 300,
         expect: "pass",
@@ -143,6 +158,7 @@ const PROVISION: &[Cell] = &[
         name: "Graph ignoring Prefer: create-if-missing (404): POST fallback",
         on: || json!({"graph_upsert": "ignores_prefer"}),
         fault: None,
+        policy: None,
         off: || json!({"graph_upsert": "supported"}),
         window_s: 300,
         expect: "pass",
@@ -151,9 +167,37 @@ const PROVISION: &[Cell] = &[
         name: "Graph without upserts (405): POST fallback",
         on: || json!({"graph_upsert": "method_not_allowed"}),
         fault: None,
+        policy: None,
         off: || json!({"graph_upsert": "supported"}),
         window_s: 300,
         expect: "pass",
+    },
+    Cell {
+        name: "Conditional Access blocks the device code flow (53003)",
+        on: || json!({}),
+        fault: None,
+        policy: Some(|| json!({"flow": "device_code", "variant": "blocked"})),
+        off: || json!({}),
+        window_s: 300,
+        expect: "sign_in:AADSTS53003",
+    },
+    Cell {
+        name: "Conditional Access: compliant device required (53000)",
+        on: || json!({}),
+        fault: None,
+        policy: Some(|| json!({"flow": "device_code", "variant": "compliant_device"})),
+        off: || json!({}),
+        window_s: 300,
+        expect: "sign_in:AADSTS53000",
+    },
+    Cell {
+        name: "MFA required for Dataverse only, on refresh (50076)",
+        on: || json!({}),
+        fault: None,
+        policy: Some(|| json!({"flow": "refresh_token", "resource": "dataverse", "variant": "mfa_required"})),
+        off: || json!({}),
+        window_s: 300,
+        expect: "preflight:AADSTS50076",
     },
 ];
 
@@ -210,6 +254,9 @@ async fn provision_cell(cell: &'static Cell) -> Row {
     if let Some(fault) = cell.fault {
         env.sandbox.control().add_fault(fault());
     }
+    if let Some(policy) = cell.policy {
+        env.sandbox.control().plant_sign_in_policy(policy());
+    }
     let slug: String = cell.name.chars().filter(char::is_ascii_alphanumeric).collect();
     let site = format!("https://{slug}.example");
     let ctx = context(&env, cell.window_s);
@@ -234,6 +281,9 @@ async fn provision_cell(cell: &'static Cell) -> Row {
         problems.push("no fix".into());
     }
     env.sandbox.control().clear_faults();
+    env.sandbox
+        .control()
+        .call("DELETE", "/_sandbox/policy/sign-in", Value::Null);
     env.sandbox.control().set_config((cell.off)());
     let resumed = provision_until_settled(&env, &ctx, &site, &KEY, Some(r.state), 8).await;
     if resumed.status != Status::Done {
